@@ -1,0 +1,6 @@
+/**
+ * flannel's behaviour: lease policy, subnet.env, Docker options, the UDP
+ * encapsulation engine and the agent.
+ *
+ * @module
+ */

@@ -1,0 +1,6 @@
+/**
+ * Node.js adapters for the core's interfaces: files, TUN devices, UDP
+ * sockets, clocks.
+ *
+ * @module
+ */

@@ -1,0 +1,6 @@
+/**
+ * Address and CIDR math, flannel's network config, subnet keys and subnet
+ * allocation. Pure: no runtime APIs.
+ *
+ * @module
+ */
