@@ -4,3 +4,5 @@
  *
  * @module
  */
+export * from "./ip.ts";
+export * from "./cidr.ts";
