@@ -6,3 +6,4 @@
  */
 export * from "./ip.ts";
 export * from "./cidr.ts";
+export * from "./subnet-key.ts";
