@@ -4,3 +4,5 @@
  *
  * @module
  */
+export * from "./run-command.ts";
+export * from "./iptables.ts";
