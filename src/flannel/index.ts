@@ -4,3 +4,4 @@
  *
  * @module
  */
+export * from "./iptables-rules.ts";

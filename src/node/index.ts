@@ -6,3 +6,5 @@
  */
 export * from "./run-command.ts";
 export * from "./iptables.ts";
+export * from "./run-command.ts";
+export * from "./iptables.ts";

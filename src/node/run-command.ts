@@ -38,7 +38,7 @@ export const runCommand: CommandRunner = (command, args) =>
         // An exit status is a number; a failure to start has an errno string (ENOENT...).
         const code: unknown = error.code;
         if (typeof code === "number") return resolve({ code, stdout, stderr });
-        reject(error);
+        reject(new Error(error.message, { cause: error }));
       });
     }),
     (cause): CommandStartError => ({
