@@ -5,3 +5,4 @@
  * @module
  */
 export * from "./iptables-rules.ts";
+export * from "./external-interface.ts";

@@ -8,3 +8,4 @@ export * from "./run-command.ts";
 export * from "./iptables.ts";
 export * from "./run-command.ts";
 export * from "./iptables.ts";
+export * from "./host-interfaces.ts";
