@@ -6,3 +6,4 @@
  */
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
+export * from "./clock.ts";
