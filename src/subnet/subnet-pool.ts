@@ -72,8 +72,8 @@ export interface SubnetPoolOptions {
  * are nested or disjoint, which is what both engines rely on.
  */
 interface Engine {
-  add(depth: number, index: bigint): void;
-  remove(depth: number, index: bigint): boolean;
+  add(depth: number, index: bigint | number): void;
+  remove(depth: number, index: bigint | number): boolean;
   isFree(index: bigint): boolean;
   freeCount(): bigint;
   pick(random: Random): bigint | undefined;
@@ -96,9 +96,10 @@ const TREE_MAX_DEPTH = 52;
 function treeEngine(depth: number, first: number, last: number): Engine {
   const span = (lo: number, size: number): number => Math.max(0, Math.min(last, lo + size - 1) - Math.max(first, lo) + 1);
   const root: TreeNode = { cover: 0, free: span(0, 2 ** depth), left: null, right: null };
-  const nodes: TreeNode[] = [];
-  const los: number[] = [];
-  const sizes: number[] = [];
+  // The path of the last walk, by level (preallocated: updates allocate nothing but new nodes).
+  const nodes = new Array<TreeNode>(depth + 1).fill(root);
+  const los = new Float64Array(depth + 1);
+  const sizes = new Float64Array(depth + 1);
   const recount = (node: TreeNode, lo: number, size: number): void => {
     if (node.cover > 0) node.free = 0;
     else if (size === 1) node.free = span(lo, 1);
@@ -107,20 +108,18 @@ function treeEngine(depth: number, first: number, last: number): Engine {
       node.free = (node.left === null ? span(lo, half) : node.left.free) + (node.right === null ? span(lo + half, half) : node.right.free);
     }
   };
-  // Walks to the block, recording the path; creates missing nodes when asked.
+  // Walks to the block at depth k, recording the path; creates missing nodes when asked.
   const walk = (k: number, index: number, create: boolean): TreeNode | undefined => {
-    nodes.length = 0;
-    los.length = 0;
-    sizes.length = 0;
     let node = root;
     let lo = 0;
     let size = 2 ** depth;
+    const target = index * 2 ** (depth - k);
     for (let level = 0; level < k; level++) {
-      nodes.push(node);
-      los.push(lo);
-      sizes.push(size);
+      nodes[level] = node;
+      los[level] = lo;
+      sizes[level] = size;
       size /= 2;
-      const right = Math.floor(index / 2 ** (k - 1 - level)) % 2 === 1;
+      const right = target >= lo + size;
       if (right) lo += size;
       let child = right ? node.right : node.left;
       if (child === null) {
@@ -131,13 +130,13 @@ function treeEngine(depth: number, first: number, last: number): Engine {
       }
       node = child;
     }
-    nodes.push(node);
-    los.push(lo);
-    sizes.push(size);
+    nodes[k] = node;
+    los[k] = lo;
+    sizes[k] = size;
     return node;
   };
-  const recountPath = (prune: boolean): void => {
-    for (let i = nodes.length - 1; i >= 0; i--) {
+  const recountPath = (k: number, prune: boolean): void => {
+    for (let i = k; i >= 0; i--) {
       const node = nodes[i]!;
       recount(node, los[i]!, sizes[i]!);
       if (prune && i > 0 && node.cover === 0 && node.left === null && node.right === null) {
@@ -151,13 +150,13 @@ function treeEngine(depth: number, first: number, last: number): Engine {
     add(k, index) {
       const node = walk(k, Number(index), true)!;
       node.cover++;
-      recountPath(false);
+      recountPath(k, false);
     },
     remove(k, index) {
       const node = walk(k, Number(index), false);
       if (node === undefined || node.cover === 0) return false;
       node.cover--;
-      recountPath(true);
+      recountPath(k, true);
       return true;
     },
     isFree(index) {
@@ -243,7 +242,8 @@ function sampleEngine(depth: number, first: bigint, last: bigint): Engine {
     return true;
   };
   return {
-    add(k, index) {
+    add(k, blockIndex) {
+      const index = BigInt(blockIndex);
       let indices = byDepth.get(k);
       if (indices === undefined) {
         indices = new Map();
@@ -253,7 +253,8 @@ function sampleEngine(depth: number, first: bigint, last: bigint): Engine {
       indices.set(index, (indices.get(index) ?? 0) + 1);
       gaps = undefined;
     },
-    remove(k, index) {
+    remove(k, blockIndex) {
+      const index = BigInt(blockIndex);
       const indices = byDepth.get(k);
       const count = indices?.get(index);
       if (indices === undefined || count === undefined) return false;
@@ -331,9 +332,22 @@ export function createSubnetPool(range: SubnetRange, taken: Iterable<Cidr> = [],
   if (useTree && depth > TREE_MAX_DEPTH) throw new RangeError(`createSubnetPool: "tree" needs at most 2^${TREE_MAX_DEPTH} subnets in the network, this one has 2^${depth}`);
   const engine = useTree ? treeEngine(depth, Number(first), Number(last)) : sampleEngine(depth, first, last);
 
-  const block = (subnet: Cidr): { depth: number; index: bigint } | undefined => {
+  const net4 = Number(net);
+  const block = (subnet: Cidr): { depth: number; index: bigint | number } | undefined => {
     if (subnet.family !== family) return undefined;
     const p = subnet.prefix;
+    if (subnet.family === 4) {
+      // The same as below in float64 arithmetic, which is exact for 32-bit values and much cheaper than bigint.
+      const address = subnet.address;
+      if (p <= netPrefix) {
+        const outer = 2 ** (32 - p);
+        return Math.floor(address / outer) === Math.floor(net4 / outer) ? { depth: 0, index: 0 } : undefined;
+      }
+      const unit = 2 ** (32 - netPrefix);
+      if (Math.floor(address / unit) !== Math.floor(net4 / unit)) return undefined;
+      const q = Math.min(p, len);
+      return { depth: q - netPrefix, index: Math.floor((address - net4) / 2 ** (32 - q)) };
+    }
     const address = BigInt(cidrNetwork(subnet).address);
     if (p <= netPrefix) {
       const outer = BigInt(bits - p);
