@@ -11,3 +11,6 @@ export * from "./network-config.ts";
 export * from "./random.ts";
 export * from "./subnet-pool.ts";
 export * from "./allocate-subnet.ts";
+export * from "./bridge-address.ts";
+export * from "./encapsulation-mtu.ts";
+export * from "./docker-address-pools.ts";
