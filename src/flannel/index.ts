@@ -4,3 +4,6 @@
  *
  * @module
  */
+export * from "./iptables-rules.ts";
+export * from "./external-interface.ts";
+export * from "./clock.ts";

@@ -4,3 +4,9 @@
  *
  * @module
  */
+export * from "./run-command.ts";
+export * from "./iptables.ts";
+export * from "./run-command.ts";
+export * from "./iptables.ts";
+export * from "./host-interfaces.ts";
+export * from "./healthz.ts";
