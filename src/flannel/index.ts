@@ -6,4 +6,5 @@
  */
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
+export * from "./clock.ts";
 export * from "./udp/index.ts";

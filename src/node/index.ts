@@ -9,3 +9,4 @@ export * from "./iptables.ts";
 export * from "./run-command.ts";
 export * from "./iptables.ts";
 export * from "./host-interfaces.ts";
+export * from "./healthz.ts";
