@@ -94,6 +94,8 @@ export function start(command: string, args: readonly string[]): Started {
 export interface Underlay {
   readonly a: string;
   readonly b: string;
+  /** The veth end in `a`. */
+  readonly vethA: string;
   /** The veth end in `b` (to add more addresses to it). */
   readonly vethB: string;
   /** Runs a command inside a namespace. */
@@ -138,6 +140,7 @@ export async function createUnderlay(prefix: string, tag = uniqueTag()): Promise
   return {
     a,
     b,
+    vethA,
     vethB,
     run: (ns, command, args, timeoutMs) => run("ip", ["netns", "exec", ns, command, ...args], timeoutMs),
     must: (ns, command, args, timeoutMs) => must("ip", ["netns", "exec", ns, command, ...args], timeoutMs),
