@@ -21,7 +21,7 @@ describe("flannel-ts udp: flags (the engine itself is tested in test/integration
     [[...base.slice(0, 3), "10.6.1.0/24", ...base.slice(4)], "--subnet 10.6.1.0/24 is not inside --network 10.5.0.0/16"],
     [[...base.slice(0, 7), "192.0.2"], '--bind: invalid IP address "192.0.2"'],
     [[...base, "--port", "0"], '--port "0" is not a UDP port (1 to 65535)'],
-    [[...base, "--route", "10.5.2.0/24"], '--route "10.5.2.0/24" is not CIDR=IP (e.g. 10.5.2.0/24=192.0.2.2)'],
+    [[...base, "--route", "10.5.2.0/24"], '--route "10.5.2.0/24": not SUBNET=IP[:PORT] (e.g. 10.5.2.0/24=192.0.2.2)'],
     [[...base, "--route", "10.9.2.0/24=192.0.2.2"], '--route "10.9.2.0/24=192.0.2.2": 10.9.2.0/24 is not inside the network 10.5.0.0/16'],
     [[...base, "--route", "10.5.2.0/24=192.0.2.300"], '--route "10.5.2.0/24=192.0.2.300": invalid IP address "192.0.2.300"'],
     [[...base, "--route", "10.5.2.0/24=192.0.2.2:99999"], '--route "10.5.2.0/24=192.0.2.2:99999": port "99999" is not a UDP port (1 to 65535)'],
