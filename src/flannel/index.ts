@@ -7,3 +7,4 @@
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
 export * from "./clock.ts";
+export * from "./lease-acquire.ts";
