@@ -8,3 +8,6 @@ export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
 export * from "./clock.ts";
 export * from "./lease-acquire.ts";
+export * from "./lease-peer-set.ts";
+export * from "./lease-peer-watch.ts";
+export * from "./lease-manager.ts";
