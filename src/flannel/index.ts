@@ -4,3 +4,6 @@
  *
  * @module
  */
+export * from "./subnet-env-dotenv.ts";
+export * from "./subnet-env.ts";
+export * from "./docker-opts.ts";

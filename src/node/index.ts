@@ -4,3 +4,6 @@
  *
  * @module
  */
+export * from "./atomic-write.ts";
+export * from "./read-text-file.ts";
+export * from "./subnet-env-file.ts";
