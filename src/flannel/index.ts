@@ -11,3 +11,6 @@ export * from "./lease-acquire.ts";
 export * from "./lease-peer-set.ts";
 export * from "./lease-peer-watch.ts";
 export * from "./lease-manager.ts";
+export * from "./subnet-env-dotenv.ts";
+export * from "./subnet-env.ts";
+export * from "./docker-opts.ts";
