@@ -282,9 +282,12 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       const network = cidrNetwork(c);
       const first = formatCidr({ ...network, address: (network.address + 1) >>> 0 });
       if (c.prefix > 30) fail("bip-too-small", `leaves no room for containers; use a subnet of /30 or larger`);
-      else if (c.address === network.address) fail("bip-network-address", `is the network address of ${formatCidr(network)}; dockerd fails with "failed to allocate gateway (${formatIp({ family: 4, value: c.address })}): Address already in use"; use ${JSON.stringify(first)}`);
-      else if (c.address === lastAddress(c).value) fail("bip-broadcast-address", `is the broadcast address of ${formatCidr(network)}; dockerd fails with "failed to allocate gateway (${formatIp({ family: 4, value: c.address })}): Address already in use"; use ${JSON.stringify(first)}`);
-      else bipNet = network;
+      else {
+        bipNet = network;
+        const inUse = `dockerd fails with "failed to allocate gateway (${formatIp({ family: 4, value: c.address })}): Address already in use"; use ${JSON.stringify(first)}`;
+        if (c.address === network.address) fail("bip-network-address", `is the network address of ${formatCidr(network)}; ${inUse}`);
+        else if (c.address === lastAddress(c).value) fail("bip-broadcast-address", `is the broadcast address of ${formatCidr(network)}; ${inUse}`);
+      }
     }
   }
 
