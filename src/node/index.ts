@@ -7,3 +7,5 @@
 export * from "./atomic-write.ts";
 export * from "./read-text-file.ts";
 export * from "./subnet-env-file.ts";
+export * from "./daemon-json-file.ts";
+export * from "./systemd-unit-files.ts";
