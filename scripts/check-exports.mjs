@@ -34,6 +34,12 @@ for (const [sub, src] of Object.entries(jsr.exports)) {
 if (JSON.stringify(jsr.exports) !== JSON.stringify(deno.exports)) problems.push("deno.json exports differ from jsr.json exports");
 if (jsr.version !== pkg.version) problems.push(`jsr.json version ${jsr.version} != package.json version ${pkg.version}`);
 for (const [name, spec] of Object.entries(deno.imports ?? {})) {
+  if (name === pkg.name || name.startsWith(`${pkg.name}/`)) {
+    // Lets the Markdown examples (`import ... from "flannel-ts/subnet"`) be type-checked by Deno.
+    const sub = name === pkg.name ? "." : `./${name.slice(pkg.name.length + 1)}`;
+    if (jsr.exports[sub] !== spec) problems.push(`deno.json imports ${name} as ${spec}, jsr.json exports ${sub} as ${jsr.exports[sub]}`);
+    continue;
+  }
   const range = pkg.dependencies?.[name];
   if (spec !== `npm:${name}@${range}`) problems.push(`deno.json imports ${name} as ${spec}, package.json has ${range ?? "nothing"}`);
 }

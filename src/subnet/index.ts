@@ -7,3 +7,5 @@
 export * from "./ip.ts";
 export * from "./cidr.ts";
 export * from "./subnet-key.ts";
+export * from "./network-config.ts";
+export * from "./random.ts";

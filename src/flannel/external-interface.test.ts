@@ -1,0 +1,37 @@
+import { err, ok } from "neverthrow";
+import { describe, expect, it } from "vitest";
+import { parseIp, parseIp4 } from "../subnet/index.ts";
+import { chooseExternalInterface, type HostInterface } from "./external-interface.ts";
+
+const ip = (s: string) => parseIp(s)._unsafeUnwrap();
+const ip4 = (s: string) => parseIp4(s)._unsafeUnwrap();
+const host: HostInterface[] = [
+  { name: "lo", mtu: 65536, addresses: [ip("127.0.0.1"), ip("::1")] },
+  { name: "eth0", mtu: 1500, addresses: [ip("fe80::1"), ip("192.0.2.10"), ip("192.0.2.11")] },
+  { name: "eth1", mtu: 9000, addresses: [ip("198.51.100.7")] },
+  { name: "wg0", mtu: 1420, addresses: [ip("fd00::7")] },
+];
+
+describe("chooseExternalInterface", () => {
+  it.each([
+    ["the default route's interface", { defaultRouteInterface: "eth0" }, "eth0", 1500, "192.0.2.10", "192.0.2.10"],
+    ["--iface by name", { iface: ["eth1"], defaultRouteInterface: "eth0" }, "eth1", 9000, "198.51.100.7", "198.51.100.7"],
+    ["--iface by address, that address", { iface: ["192.0.2.11"] }, "eth0", 1500, "192.0.2.11", "192.0.2.11"],
+    ["the first --iface that exists", { iface: ["eth9", "eth1", "eth0"] }, "eth1", 9000, "198.51.100.7", "198.51.100.7"],
+    ["--iface-regex on names", { ifaceRegex: ["^eth1$"] }, "eth1", 9000, "198.51.100.7", "198.51.100.7"],
+    ["--iface-regex on addresses", { ifaceRegex: ["^192\\.0\\.2\\.11$"] }, "eth0", 1500, "192.0.2.11", "192.0.2.11"],
+    ["--public-ip behind NAT", { iface: ["eth0"], publicIp: "203.0.113.5" }, "eth0", 1500, "192.0.2.10", "203.0.113.5"],
+  ])("%s", (_name, options, name, mtu, ifaceAddress, publicIp) => {
+    expect(chooseExternalInterface(host, options)).toEqual(ok({ name, mtu, ifaceAddress: ip4(ifaceAddress), publicIp: ip4(publicIp) }));
+  });
+
+  it.each([
+    [{ iface: ["eth9"] }, 'no interface matches --iface ["eth9"] or --iface-regex []; interfaces: lo, eth0, eth1, wg0'],
+    [{ iface: ["wg0"] }, "interface wg0 has no IPv4 address"],
+    [{}, "no default route to choose the interface from: pass --iface or --public-ip with --iface"],
+    [{ ifaceRegex: ["("] }, '--iface-regex "(" is not a valid regular expression'],
+    [{ iface: ["eth0"], publicIp: "203.0.113.500" }, '--public-ip: invalid IP address "203.0.113.500": octet 500 is above 255'],
+  ])("refuses %j", (options, message) => {
+    expect(chooseExternalInterface(host, options)).toEqual(err({ kind: "external-interface", message }));
+  });
+});
