@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { JsonDocument, JsonObjectNode, JsonValue } from "./json-document.ts";
+import type { JsonDocument, JsonObjectNode, PlainJson } from "./json-document.ts";
 
 /** How a JSON text is laid out, as far as an edit needs to know. */
 export interface JsonStyle {
@@ -81,7 +81,7 @@ export function detectJsonStyle(doc: JsonDocument): JsonStyle {
  * @param baseIndent the indentation of the line the value starts on
  * @returns the text
  */
-export function formatJsonValue(value: JsonValue, style: JsonStyle, multiline: boolean, baseIndent = ""): string {
+export function formatJsonValue(value: PlainJson, style: JsonStyle, multiline: boolean, baseIndent = ""): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   const inner = baseIndent + style.indent;
   if (Array.isArray(value)) {
@@ -92,7 +92,7 @@ export function formatJsonValue(value: JsonValue, style: JsonStyle, multiline: b
   }
   const entries = Object.entries(value);
   if (entries.length === 0) return "{}";
-  const member = ([k, v]: [string, JsonValue], indent: string, ml: boolean): string => `${JSON.stringify(k)}${style.keySeparator}${formatJsonValue(v, style, ml, indent)}`;
+  const member = ([k, v]: [string, PlainJson], indent: string, ml: boolean): string => `${JSON.stringify(k)}${style.keySeparator}${formatJsonValue(v, style, ml, indent)}`;
   if (!multiline) return `{${entries.map((e) => member(e, "", false)).join(style.itemSeparator)}}`;
   return `{${style.newline}${entries.map((e) => inner + member(e, inner, true)).join(`,${style.newline}`)}${style.newline}${baseIndent}}`;
 }
@@ -117,7 +117,7 @@ export function formatJsonValue(value: JsonValue, style: JsonStyle, multiline: b
  * // '{\n    "debug": true,\n    "mtu": 1472\n}\n'
  * ```
  */
-export function setJsonMember(doc: JsonDocument, object: JsonObjectNode, key: string, value: JsonValue): string {
+export function setJsonMember(doc: JsonDocument, object: JsonObjectNode, key: string, value: PlainJson): string {
   const text = doc.text;
   const style = detectJsonStyle(doc);
   const existing = [...object.members].reverse().find((m) => m.key === key);

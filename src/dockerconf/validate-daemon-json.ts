@@ -13,7 +13,7 @@ import { goValue } from "./_go-format.ts";
 import { daemonJsonSettings, type DaemonJson, type DaemonJsonSetting } from "./daemon-json.ts";
 import { dockerdArgsWithout, dockerdFlagString, type DockerdArgItem, type DockerdArgs } from "./dockerd-args.ts";
 import { dockerdFlags, goFieldPath, knownDaemonJsonKeys, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
-import type { JsonValue } from "./json-document.ts";
+import type { PlainJson } from "./json-document.ts";
 import { formatExecLine } from "./systemd-unit.ts";
 
 /** What an issue is about. */
@@ -57,7 +57,7 @@ export interface DaemonJsonIssue {
   readonly line?: number;
   readonly column?: number;
   /** The offending value. */
-  readonly value?: JsonValue;
+  readonly value?: PlainJson;
   readonly message: string;
 }
 
@@ -82,7 +82,7 @@ export interface ValidateDaemonJsonOptions {
 export const DROP_IN_NAME = "zz-flannel-ts.conf";
 
 const at = (setting: DaemonJsonSetting): { line: number; column: number } => ({ line: setting.member.line, column: setting.member.column });
-const jsonType = (v: JsonValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+const jsonType = (v: PlainJson): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
 
 function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: DockerdVersion, raw: string | undefined): string | undefined {
   const value = setting.value;
@@ -178,7 +178,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const add = (issue: DaemonJsonIssue): void => {
     issues.push(issue);
   };
-  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: JsonValue } => ({ key: s.key, ...at(s), value: s.value });
+  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: PlainJson } => ({ key: s.key, ...at(s), value: s.value });
 
   for (const d of doc.document.duplicates) {
     const where = d.parent === "" ? `"${d.key}"` : `"${d.key}" in "${d.parent}"`;
