@@ -4,6 +4,11 @@
  *
  * @module
  */
+export * from "./atomic-write.ts";
+export * from "./read-text-file.ts";
+export * from "./subnet-env-file.ts";
+export * from "./daemon-json-file.ts";
+export * from "./systemd-unit-files.ts";
 export * from "./run-command.ts";
 export * from "./iptables.ts";
 export * from "./run-command.ts";
