@@ -274,7 +274,7 @@ describe("validateDaemonJson: security findings", () => {
         column: 3,
         value: "tcp://0.0.0.0:2375",
         message:
-          'hosts: tcp://0.0.0.0:2375 serves the Docker API without TLS: anyone who can reach port 2375 can run containers as root on this host; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"',
+          'hosts: tcp://0.0.0.0:2375 serves the Docker API without TLS: anyone who can reach port 2375 can run containers as root on this host (dockerd 26 delays its start by 15 s over it and warns that later releases will refuse it); remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"',
       },
       {
         kind: "insecure-registry",

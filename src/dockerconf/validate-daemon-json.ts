@@ -389,7 +389,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       value: host,
       message: tls
         ? `hosts: ${host} serves the Docker API with TLS but without checking client certificates: anyone who can reach port ${port} can run containers as root on this host; set "tlsverify": true with "tlscacert", or remove it`
-        : `hosts: ${host} serves the Docker API without TLS: anyone who can reach port ${port} can run containers as root on this host; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"`,
+        : `hosts: ${host} serves the Docker API without TLS: anyone who can reach port ${port} can run containers as root on this host${version === "26" ? " (dockerd 26 delays its start by 15 s over it and warns that later releases will refuse it)" : ""}; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"`,
     });
   }
   const insecure = typed("insecure-registries");

@@ -113,6 +113,9 @@ describe("flannel-ts docker-config", () => {
     const io = capture();
     expect(await command.run([...base(), "--dockerd-args", "/usr/bin/dockerd --mtu=1450"], io)).toBe(1);
     expect(io.stderr()).toContain("mtu: (from flag: 1450, from file: 1472)");
+    const dashed = capture();
+    expect(await command.run([...base(), "--dockerd-args", "--mtu 1450"], dashed)).toBe(1);
+    expect(dashed.stderr()).toContain("mtu: (from flag: 1450, from file: 1472)");
     expect(readFileSync(daemonJson, "utf8")).toBe("{}\n");
   });
 
