@@ -100,10 +100,10 @@ describe("flannel-ts docker-config", () => {
     expect(await command.run(args, io)).toBe(1);
     expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
     expect(io.stderr()).toContain(
-      "flannel-ts docker-config: error: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [unix:///var/run/docker.sock tcp://0.0.0.0:2375]); dockerd refuses to start. Fix: remove these flags from dockerd's command line with a drop-in that resets ExecStart, /etc/systemd/system/docker.service.d/zz-flannel-ts.conf:\n[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n",
+      "flannel-ts docker-config: error: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [unix:///var/run/docker.sock tcp://0.0.0.0:2375]); dockerd refuses to start. Fix: remove these flags from dockerd's command line with a drop-in that resets ExecStart, /etc/systemd/system/docker.service.d/zz-flannel-ts.conf:\n[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
     );
     mkdirSync(join(root, "etc/systemd/system/docker.service.d"), { recursive: true });
-    writeFileSync(join(root, "etc/systemd/system/docker.service.d/zz-flannel-ts.conf"), "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n");
+    writeFileSync(join(root, "etc/systemd/system/docker.service.d/zz-flannel-ts.conf"), "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n");
     expect(await command.run(args, capture())).toBe(0);
     expect(readFileSync(daemonJson, "utf8")).toBe(MERGED);
   });
