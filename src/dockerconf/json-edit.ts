@@ -31,8 +31,8 @@ const onOwnLine = (text: string, offset: number): boolean => /^[ \t]*$/.test(tex
 
 /**
  * Reads the layout of a document from its objects' members: the first
- * member on its own line gives the indentation unit, the last member the
- * key separator.
+ * member on its own line gives the indentation unit, the first top-level
+ * member the key separator (a nested one when the top level has none).
  *
  * @param doc a parsed document
  * @returns its style; missing parts fall back to {@link DEFAULT_JSON_STYLE}
@@ -42,8 +42,9 @@ export function detectJsonStyle(doc: JsonDocument): JsonStyle {
   const newline = text.includes("\r\n") ? "\r\n" : "\n";
   let indent: string | undefined;
   let keySeparator: string | undefined;
+  let nestedKeySeparator: string | undefined;
   let itemSeparator: string | undefined;
-  const visit = (object: JsonObjectNode): void => {
+  const visit = (object: JsonObjectNode, top: boolean): void => {
     const base = lineIndent(text, object.start);
     object.members.forEach((m, i) => {
       if (indent === undefined && onOwnLine(text, m.keyStart)) {
@@ -51,20 +52,23 @@ export function detectJsonStyle(doc: JsonDocument): JsonStyle {
         if (own.startsWith(base) && own.length > base.length) indent = own.slice(base.length);
       }
       const sep = text.slice(m.keyEnd, m.value.start);
-      if (/^[ \t]*:[ \t]*$/.test(sep)) keySeparator = sep;
+      if (/^[ \t]*:[ \t]*$/.test(sep)) {
+        if (top) keySeparator ??= sep;
+        else nestedKeySeparator ??= sep;
+      }
       const prev = object.members[i - 1];
       if (itemSeparator === undefined && prev !== undefined) {
         const between = text.slice(prev.value.end, m.keyStart);
         if (/^[ \t]*,[ \t]*$/.test(between)) itemSeparator = between;
       }
-      if (m.value.type === "object") visit(m.value);
+      if (m.value.type === "object") visit(m.value, false);
     });
   };
-  if (doc.root?.type === "object") visit(doc.root);
+  if (doc.root?.type === "object") visit(doc.root, true);
   return {
     indent: indent ?? DEFAULT_JSON_STYLE.indent,
     newline,
-    keySeparator: keySeparator ?? DEFAULT_JSON_STYLE.keySeparator,
+    keySeparator: keySeparator ?? nestedKeySeparator ?? DEFAULT_JSON_STYLE.keySeparator,
     itemSeparator: itemSeparator ?? DEFAULT_JSON_STYLE.itemSeparator,
   };
 }
