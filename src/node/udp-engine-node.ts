@@ -11,18 +11,18 @@ type WorkerMessage = { readonly kind: "ready" } | { readonly kind: "exit"; reado
 /**
  * Starts a forwarding thread as a worker_threads Worker. From the built
  * package it runs udp-worker.js; from the TypeScript sources (tests) it
- * runs udp-worker.ts through tsx.
+ * runs udp-worker.ts through tsx (a dev dependency).
  *
  * @param init the thread's settings and shared memory
  * @returns the thread
  */
 export function startNodeForwarder(init: ForwarderInit): ForwarderThread {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const worker = new Worker(new URL(fromSource ? "./udp-worker.ts" : "./udp-worker.js", import.meta.url), {
-    workerData: init,
-    execArgv: fromSource ? ["--import", "tsx"] : [],
-    name: `flannel-udp-${init.direction}`,
-  });
+  const options = { workerData: init, name: `flannel-udp-${init.direction}` };
+  // From the sources (tests, tsx), a bootstrap registers tsx in the worker
+  // and loads the .ts entry (a worker takes no --import flag).
+  const worker = import.meta.url.endsWith(".ts")
+    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./udp-worker.ts", import.meta.url).href)}); });`, { ...options, eval: true })
+    : new Worker(new URL("./udp-worker.js", import.meta.url), options);
   let exit: ForwarderExit | undefined;
   let failure: string | undefined;
   const ready = new Promise<void>((resolve, reject) => {
