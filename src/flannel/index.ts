@@ -7,3 +7,6 @@
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
 export * from "./clock.ts";
+export * from "./subnet-env-dotenv.ts";
+export * from "./subnet-env.ts";
+export * from "./docker-opts.ts";
