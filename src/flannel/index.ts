@@ -10,3 +10,4 @@ export * from "./clock.ts";
 export * from "./subnet-env-dotenv.ts";
 export * from "./subnet-env.ts";
 export * from "./docker-opts.ts";
+export * from "./lease-acquire.ts";
