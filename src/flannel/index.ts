@@ -11,3 +11,4 @@ export * from "./subnet-env-dotenv.ts";
 export * from "./subnet-env.ts";
 export * from "./docker-opts.ts";
 export * from "./lease-acquire.ts";
+export * from "./udp/index.ts";
