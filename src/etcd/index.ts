@@ -4,3 +4,8 @@
  *
  * @module
  */
+export * from "./key-layout.ts";
+export * from "./lease-attrs.ts";
+export * from "./registry.ts";
+export * from "./memory-registry.ts";
+export * from "./registry-contract.ts";

@@ -9,3 +9,8 @@ export * from "./cidr.ts";
 export * from "./subnet-key.ts";
 export * from "./network-config.ts";
 export * from "./random.ts";
+export * from "./subnet-pool.ts";
+export * from "./allocate-subnet.ts";
+export * from "./bridge-address.ts";
+export * from "./encapsulation-mtu.ts";
+export * from "./docker-address-pools.ts";

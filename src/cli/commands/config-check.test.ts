@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { CliIo } from "../io.ts";
+import command from "./config-check.ts";
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), env: {} };
+  const code = await command.run(argv, io);
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "config-check-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("flannel-ts config check", () => {
+  it("prints the config with every default, as text", async () => {
+    expect(await run('{"Network": "10.3.0.0/16"}')).toEqual({
+      code: 0,
+      out: [
+        "Network:    10.3.0.0/16",
+        "SubnetLen:  24",
+        "SubnetMin:  10.3.1.0",
+        "SubnetMax:  10.3.255.0",
+        "Subnets:    255 of /24",
+        "EnableIPv4: true",
+        "EnableIPv6: false",
+        'Backend:    {"Type":"udp"}',
+        "",
+      ].join("\n"),
+      err: "",
+    });
+  });
+
+  it("prints JSON with flannel's field names with --json, reading @file", async () => {
+    const file = join(dir, "net.json");
+    writeFileSync(file, '{"network": "10.3.0.0/16", "backend": {"type": "vxlan"}}');
+    const result = await run(`@${file}`, "--json");
+    expect(result).toEqual({ code: 0, out: expect.any(String) as string, err: "" });
+    expect(JSON.parse(result.out)).toEqual({
+      Network: "10.3.0.0/16",
+      SubnetLen: 24,
+      SubnetMin: "10.3.1.0",
+      SubnetMax: "10.3.255.0",
+      EnableIPv4: true,
+      EnableIPv6: false,
+      Backend: { type: "vxlan" },
+    });
+  });
+
+  it("exits 1 with every error on stderr, one per line", async () => {
+    expect(await run('{"Network": "10.3.0.0/16", "SubnetLen": 31, "SubnetMin": "10.4.0.0"}')).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "flannel-ts config check: line 1, column 41: SubnetLen 31 is too long: it must be 30 or less, so that each host's subnet holds a bridge and its containers",
+        "flannel-ts config check: line 1, column 58: SubnetMin 10.4.0.0 is outside Network 10.3.0.0/16: use an address inside it",
+        "",
+      ].join("\n"),
+    });
+  });
+
+  it("warns, without failing, when the network overlaps Docker's address pools", async () => {
+    const result = await run('{"Network": "172.17.0.0/16"}', "--json");
+    expect([result.code, result.err]).toEqual([
+      0,
+      'flannel-ts config check: warning: 172.17.0.0/16 overlaps 172.17.0.0/16 from Docker\'s address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json\n',
+    ]);
+  });
+
+  it.each([
+    [[], 2, "flannel-ts config check: missing the config: give inline JSON or @file; run with --help for usage\n"],
+    [["{}", "{}"], 2, 'flannel-ts config check: unexpected argument "{}": give one config (quote inline JSON)\n'],
+    [["@/nonexistent/net.json"], 1, "flannel-ts config check: cannot read /nonexistent/net.json: ENOENT: no such file or directory, open '/nonexistent/net.json'\n"],
+  ])("refuses %j", async (argv, code, err) => {
+    expect(await run(...argv)).toEqual({ code, out: "", err });
+  });
+
+  it("refuses unknown flags with exit 2 (the wording after the flag is Node's)", async () => {
+    expect(await run("{}", "--yaml")).toEqual({ code: 2, out: "", err: expect.stringMatching(/^flannel-ts config check: Unknown option '--yaml'.*; run with --help for usage\n$/) as string });
+  });
+});

@@ -1,0 +1,208 @@
+import { err, ok, type Result } from "neverthrow";
+import { formatIp, ip4, parseIp4, parseIp6, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { compactGoJson, foldGoKey, goJsonString, scanTopLevel } from "./_go-json.ts";
+
+declare const rawJsonBrand: unique symbol;
+
+/**
+ * Valid JSON text kept as text (Go's `json.RawMessage`): backend data and
+ * unknown fields travel through flannel-ts byte for byte. Make one with
+ * {@link parseRawJson} or {@link toRawJson}.
+ */
+export type RawJson = string & { readonly [rawJsonBrand]: true };
+
+/**
+ * What a lease says about its host: the value stored at
+ * `<prefix>/subnets/<subnet key>`, flanneld's `LeaseAttrs`.
+ */
+export interface LeaseAttrs {
+  /** `PublicIP`: the host's IPv4 address that peers send encapsulated traffic to. */
+  readonly publicIp: Ip4;
+  /** `PublicIPv6`: written as `null` when absent. */
+  readonly publicIpv6?: Ip6;
+  /** `BackendType`, e.g. `"vxlan"`; left out when absent or empty (flanneld's UDP backend writes none). */
+  readonly backendType?: string;
+  /** `BackendData`, e.g. `{"VNI":1,"VtepMAC":"..."}` from vxlan; left out when absent. */
+  readonly backendData?: RawJson;
+  /** `BackendV6Data`; left out when absent. */
+  readonly backendV6Data?: RawJson;
+  /**
+   * Fields flanneld does not define, in the order read, kept so that a
+   * newer writer's data survives; written after the known fields.
+   */
+  readonly extraFields?: readonly (readonly [string, RawJson])[];
+}
+
+/** Why a stored lease value cannot be read. */
+export interface LeaseValueError {
+  readonly kind: "invalid-lease-value";
+  /** The value as stored. */
+  readonly value: string;
+  /** The field at fault, when one is. */
+  readonly field?: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+const invalid = (value: string, reason: string, field?: string): LeaseValueError => ({
+  kind: "invalid-lease-value",
+  value,
+  ...(field === undefined ? {} : { field }),
+  reason,
+  message: `invalid lease value ${JSON.stringify(value)}: ${field === undefined ? "" : `${field}: `}${reason}`,
+});
+
+/**
+ * Checks that a text is one JSON value and brands it as {@link RawJson}.
+ *
+ * @param text JSON text
+ * @returns the same text, or the reason it is not JSON
+ * @example
+ * ```ts
+ * import { parseRawJson } from "./lease-attrs.ts";
+ * parseRawJson('{"VNI":1}').isOk(); // true
+ * parseRawJson("{VNI:1}").isErr(); // true
+ * ```
+ */
+export function parseRawJson(text: string): Result<RawJson, { readonly kind: "invalid-json"; readonly offset: number; readonly message: string }> {
+  return scanTopLevel(text)
+    .map(() => text as RawJson)
+    .mapErr((e) => ({ kind: "invalid-json" as const, offset: e.offset, message: `invalid JSON at offset ${e.offset}: ${e.reason}` }));
+}
+
+/**
+ * Encodes a JSON-compatible value as {@link RawJson}.
+ *
+ * @param value anything `JSON.stringify` accepts and turns into text
+ * @returns its JSON text
+ * @example
+ * ```ts
+ * import { toRawJson } from "./lease-attrs.ts";
+ * toRawJson({ VNI: 1, VtepMAC: "0e:2a:1c:3b:4d:5e" }); // '{"VNI":1,"VtepMAC":"0e:2a:1c:3b:4d:5e"}'
+ * ```
+ */
+export function toRawJson(value: unknown): RawJson {
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined) throw new TypeError("toRawJson: the value has no JSON form");
+  return text as RawJson;
+}
+
+type Known = "PublicIP" | "PublicIPv6" | "BackendType" | "BackendData" | "BackendV6Data";
+const KNOWN: readonly Known[] = ["PublicIP", "PublicIPv6", "BackendType", "BackendData", "BackendV6Data"];
+const FOLDED = new Map<string, Known>(KNOWN.map((k) => [foldGoKey(k), k]));
+
+function fieldOf(key: string): Known | undefined {
+  return (KNOWN as readonly string[]).includes(key) ? (key as Known) : FOLDED.get(foldGoKey(key));
+}
+
+// flanneld's ip.IP4/IP6 UnmarshalJSON strips every leading and trailing quote
+// from the raw token and parses what is left, so `null` and numbers fail.
+const unquote = (raw: string): string => raw.replace(/^"+/, "").replace(/"+$/, "");
+
+/**
+ * Reads a lease value as flanneld's `json.Unmarshal` into `LeaseAttrs` reads
+ * it: field names matched exactly, else without regard to case; the last of
+ * duplicate fields wins; `PublicIP` required to be an IPv4 address (a missing
+ * one is an error here, where flanneld would read 0.0.0.0); `PublicIPv6` an
+ * IPv6 address or `null`. Fields flanneld does not define are kept in
+ * {@link LeaseAttrs.extraFields}.
+ *
+ * @param value the stored value
+ * @returns the attributes, or a {@link LeaseValueError} naming the field
+ * @example
+ * ```ts
+ * import { formatLeaseAttrs, parseLeaseAttrs } from "./lease-attrs.ts";
+ * const attrs = parseLeaseAttrs('{"PublicIP":"192.0.2.1","PublicIPv6":null}');
+ * attrs.map(formatLeaseAttrs); // ok('{"PublicIP":"192.0.2.1","PublicIPv6":null}')
+ * ```
+ */
+export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueError> {
+  const top = scanTopLevel(value);
+  if (top.isErr()) return err(invalid(value, `not JSON: ${top.error.reason} at offset ${top.error.offset}`));
+  if (top.value.type !== "object") return err(invalid(value, `expected a JSON object, found ${top.value.raw.slice(0, 20)}`));
+  let publicIp: Ip4 | undefined;
+  let publicIpv6: Ip6 | undefined;
+  let backendType: string | undefined;
+  let backendData: RawJson | undefined;
+  let backendV6Data: RawJson | undefined;
+  const extra: (readonly [string, RawJson])[] = [];
+  for (const { key, raw } of top.value.members) {
+    const field = fieldOf(key);
+    switch (field) {
+      case "PublicIP": {
+        const parsed = parseIp4(unquote(raw));
+        if (parsed.isErr()) return err(invalid(value, `${raw} is not an IPv4 address (${parsed.error.reason})`, field));
+        publicIp = parsed.value;
+        break;
+      }
+      case "PublicIPv6": {
+        if (raw === "null") {
+          publicIpv6 = undefined;
+          break;
+        }
+        const parsed = parseIp6(unquote(raw));
+        if (parsed.isErr()) return err(invalid(value, `${raw} is not an IPv6 address or null (${parsed.error.reason})`, field));
+        publicIpv6 = parsed.value;
+        break;
+      }
+      case "BackendType": {
+        if (raw === "null") break;
+        if (!raw.startsWith('"')) return err(invalid(value, `${raw} is not a string`, field));
+        backendType = JSON.parse(raw) as string;
+        break;
+      }
+      case "BackendData":
+        backendData = raw as RawJson;
+        break;
+      case "BackendV6Data":
+        backendV6Data = raw as RawJson;
+        break;
+      case undefined:
+        extra.push([key, raw as RawJson]);
+        break;
+    }
+  }
+  if (publicIp === undefined) return err(invalid(value, "missing: every lease names its host's IPv4 address", "PublicIP"));
+  return ok({
+    publicIp,
+    ...(publicIpv6 === undefined ? {} : { publicIpv6 }),
+    ...(backendType === undefined || backendType === "" ? {} : { backendType }),
+    ...(backendData === undefined ? {} : { backendData }),
+    ...(backendV6Data === undefined ? {} : { backendV6Data }),
+    ...(extra.length === 0 ? {} : { extraFields: extra }),
+  });
+}
+
+// Go's net.IP.String writes IPv4-mapped IPv6 addresses in dotted form.
+function formatIpv6AsGo(ip: Ip6): string {
+  if (ip.value >> 32n === 0xffffn) return formatIp(ip4(Number(ip.value & 0xffffffffn)));
+  return formatIp(ip);
+}
+
+/**
+ * Writes a lease value byte for byte as flanneld's `json.Marshal` of
+ * `LeaseAttrs` does: `PublicIP`, `PublicIPv6` (`null` when absent), then
+ * `BackendType`, `BackendData`, `BackendV6Data` when present (raw JSON
+ * compacted), then any {@link LeaseAttrs.extraFields}.
+ *
+ * @param attrs the lease's attributes
+ * @returns the JSON text to store
+ * @example
+ * ```ts
+ * import { formatLeaseAttrs, toRawJson } from "./lease-attrs.ts";
+ * import { parseIp4 } from "../subnet/ip.ts";
+ * const publicIp = parseIp4("192.0.2.1")._unsafeUnwrap();
+ * formatLeaseAttrs({ publicIp }); // '{"PublicIP":"192.0.2.1","PublicIPv6":null}'
+ * formatLeaseAttrs({ publicIp, backendType: "vxlan", backendData: toRawJson({ VNI: 1 }) });
+ * // '{"PublicIP":"192.0.2.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1}}'
+ * ```
+ */
+export function formatLeaseAttrs(attrs: LeaseAttrs): string {
+  let out = `{"PublicIP":"${formatIp(attrs.publicIp)}","PublicIPv6":`;
+  out += attrs.publicIpv6 === undefined ? "null" : `"${formatIpv6AsGo(attrs.publicIpv6)}"`;
+  if (attrs.backendType !== undefined && attrs.backendType !== "") out += `,"BackendType":${goJsonString(attrs.backendType)}`;
+  if (attrs.backendData !== undefined && attrs.backendData !== "") out += `,"BackendData":${compactGoJson(attrs.backendData)}`;
+  if (attrs.backendV6Data !== undefined && attrs.backendV6Data !== "") out += `,"BackendV6Data":${compactGoJson(attrs.backendV6Data)}`;
+  for (const [key, raw] of attrs.extraFields ?? []) out += `,${goJsonString(key)}:${compactGoJson(raw)}`;
+  return `${out}}`;
+}
