@@ -7,3 +7,6 @@
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
 export * from "./clock.ts";
+export * from "./agent-ports.ts";
+export * from "./agent-events.ts";
+export * from "./agent.ts";
