@@ -12,3 +12,6 @@ export * from "./subnet-env.ts";
 export * from "./docker-opts.ts";
 export * from "./lease-acquire.ts";
 export * from "./udp/index.ts";
+export * from "./agent-ports.ts";
+export * from "./agent-events.ts";
+export * from "./agent.ts";
