@@ -1,11 +1,109 @@
-import type { CliCommand } from "../io.ts";
+import { parseArgs } from "node:util";
+import { DgramDatagramSocket } from "../../demo/dgram-datagram-socket.ts";
+import { runDemo } from "../../demo/run-demo.ts";
+import { Etcd3Registry } from "../../etcd/etcd3-registry.ts";
+import { MemoryRegistry } from "../../etcd/memory-registry.ts";
+import type { Registry } from "../../etcd/registry.ts";
+import { systemClock } from "../../flannel/clock.ts";
+import { cryptoRandom, seededRandom } from "../../subnet/random.ts";
+import type { CliCommand, CliIo } from "../io.ts";
+
+const DEMO_PREFIX = "/atomic.io/network";
+
+const usage = `Usage: flannel-ts demo [--count N] [--seed N] [--interval MS] [--etcd-endpoints URLS] [--etcd-prefix PREFIX]
+
+flannel's main job on one machine, without root: two simulated hosts run the
+agent on one store, lease subnets of 172.20.0.0/16, show the subnet.env and
+the daemon.json they would write, and ping from a container on each host to
+the other's through their UDP engines, over real UDP sockets on 127.0.0.1 and
+127.0.0.2. Nothing is written to disk; the leases are released at the end.
+
+Flags:
+  --count N              echo requests each way (default 3, at most 100)
+  --seed N               pick the subnets with a seeded random source: the same
+                         leases on every run on an empty store (default: random)
+  --interval MS          milliseconds between two echo requests (default 200)
+  --etcd-endpoints URLS  use etcd (comma-separated client URLs) instead of the
+                         in-memory store
+  --etcd-prefix PREFIX   key prefix in etcd (default ${DEMO_PREFIX}); it must hold
+                         no config or the same network config
+  -h, --help             show this help
+
+Exit status: 0 when every echo request got its reply, 1 otherwise, 2 for a usage error.
+`;
+
+function fail(io: CliIo, message: string, code: number): number {
+  io.err(`flannel-ts demo: ${message}\n`);
+  return code;
+}
+
+function integerFlag(value: string | undefined, name: string, min: number, max: number): number | string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) return `--${name} ${JSON.stringify(value)} is not an integer`;
+  const n = Number(value);
+  if (n < min || n > max) return `--${name} ${n} is out of range: give ${min} to ${max}`;
+  return n;
+}
 
 const command: CliCommand = {
-  summary: "Two simulated hosts lease subnets and ping each other over loopback",
-  usage: "Usage: flannel-ts demo\n\nTwo simulated hosts lease subnets and ping each other over loopback.\n",
-  run: (_argv, io) => {
-    io.err("flannel-ts demo: not implemented yet\n");
-    return Promise.resolve(2);
+  summary: "Two simulated hosts run the agent, lease subnets and ping across the overlay",
+  usage,
+  run: async (argv, io) => {
+    let values: { count?: string; seed?: string; interval?: string; "etcd-endpoints"?: string; "etcd-prefix"?: string };
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: {
+          count: { type: "string" },
+          seed: { type: "string" },
+          interval: { type: "string" },
+          "etcd-endpoints": { type: "string" },
+          "etcd-prefix": { type: "string" },
+        },
+        allowPositionals: false,
+        strict: true,
+      }));
+    } catch (cause) {
+      return fail(io, `${cause instanceof Error ? cause.message : String(cause)}; see flannel-ts demo --help`, 2);
+    }
+    const count = integerFlag(values.count, "count", 1, 100) ?? 3;
+    const seed = integerFlag(values.seed, "seed", 0, 0xffffffff);
+    const interval = integerFlag(values.interval, "interval", 0, 10_000) ?? 200;
+    for (const v of [count, seed, interval]) if (typeof v === "string") return fail(io, v, 2);
+
+    const prefix = values["etcd-prefix"] ?? DEMO_PREFIX;
+    let registry: Registry;
+    let storeLabel: string;
+    if (values["etcd-endpoints"] !== undefined) {
+      const endpoints = values["etcd-endpoints"].split(",").map((e) => e.trim()).filter((e) => e !== "");
+      if (endpoints.length === 0) return fail(io, "--etcd-endpoints is empty: give one or more client URLs, e.g. http://127.0.0.1:2379", 2);
+      registry = new Etcd3Registry({ endpoints, prefix });
+      storeLabel = `etcd (${endpoints.join(", ")})`;
+    } else if (values["etcd-prefix"] !== undefined) {
+      return fail(io, "--etcd-prefix needs --etcd-endpoints: the in-memory store always uses " + DEMO_PREFIX, 2);
+    } else {
+      registry = new MemoryRegistry({ prefix });
+      storeLabel = "in-memory store";
+    }
+
+    try {
+      const report = await runDemo({
+        registry,
+        storeLabel,
+        count: count as number,
+        intervalMs: interval as number,
+        random: typeof seed === "number" ? seededRandom(seed) : cryptoRandom(),
+        clock: systemClock,
+        micros: () => performance.now() * 1000,
+        bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
+        print: (line) => io.out(`${line}\n`),
+      });
+      if (report.isErr()) return fail(io, report.error.message, 1);
+      const lost = report.value.pings.some((p) => p.received !== p.transmitted);
+      return lost ? fail(io, "some echo requests got no reply (see the statistics above)", 1) : 0;
+    } finally {
+      await registry.close();
+    }
   },
 };
 export default command;
