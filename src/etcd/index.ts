@@ -9,3 +9,4 @@ export * from "./lease-attrs.ts";
 export * from "./registry.ts";
 export * from "./memory-registry.ts";
 export * from "./registry-contract.ts";
+export * from "./etcd3-registry.ts";

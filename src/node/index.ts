@@ -10,3 +10,6 @@ export * from "./run-command.ts";
 export * from "./iptables.ts";
 export * from "./host-interfaces.ts";
 export * from "./healthz.ts";
+export * from "./atomic-write.ts";
+export * from "./read-text-file.ts";
+export * from "./subnet-env-file.ts";

@@ -1,0 +1,299 @@
+import type { ResultAsync, Result } from "neverthrow";
+import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
+import type { LeaseWatch, LeaseWatchEvent, Registry, RegistryError } from "../etcd/registry.ts";
+import { cryptoRandom, type Random } from "../subnet/random.ts";
+import type { SubnetKey } from "../subnet/subnet-key.ts";
+import { systemClock, type Clock, type Timer } from "./clock.ts";
+import {
+  acquireLease,
+  DEFAULT_LEASE_TTL_SECONDS,
+  type AcquireBackoff,
+  type AcquiredLease,
+  type AcquireLeaseError,
+} from "./lease-acquire.ts";
+import type { OwnLease, PeerLeaseEvent } from "./lease-peer-set.ts";
+import { watchPeerLeases, type PeerLeaseWatch } from "./lease-peer-watch.ts";
+
+/** flanneld's `--subnet-lease-renew-margin` default: renew 60 minutes before expiry. */
+export const DEFAULT_RENEW_MARGIN_SECONDS = 60 * 60;
+
+/** How long flanneld waits before trying a failed renewal again: a minute. */
+export const DEFAULT_RETRY_INTERVAL_SECONDS = 60;
+
+/** Options for {@link LeaseManager}. */
+export interface LeaseManagerOptions {
+  /** Where the config and the leases are. */
+  readonly registry: Registry;
+  /** This host's lease value (`PublicIP` identifies the host). */
+  readonly attrs: LeaseAttrs;
+  /** The subnet of this host's subnet.env, tried first. Default: none. */
+  readonly previousSubnet?: SubnetKey;
+  /** Lease TTL. Default {@link DEFAULT_LEASE_TTL_SECONDS} (24 h). */
+  readonly ttlSeconds?: number;
+  /** Renew this long before expiry; less than the TTL. Default {@link DEFAULT_RENEW_MARGIN_SECONDS} (60 min). */
+  readonly renewMarginSeconds?: number;
+  /** Wait after a failed renewal or re-acquisition. Default {@link DEFAULT_RETRY_INTERVAL_SECONDS} (1 min). */
+  readonly retryIntervalSeconds?: number;
+  /** Tries per acquisition (see {@link acquireLease}). Default 10. */
+  readonly maxAttempts?: number;
+  /** Backoff between those tries. Default 100 ms doubling to 5 s, jittered. */
+  readonly backoff?: AcquireBackoff;
+  /** Time source for renewals and waits. Default the system clock. */
+  readonly clock?: Clock;
+  /** Random source for picks and jitter. Default Web Crypto. */
+  readonly random?: Random;
+  /** Called with what happens to the lease. Default: nothing. */
+  readonly onEvent?: (event: LeaseManagerEvent) => void;
+}
+
+/** What happened to this host's lease. */
+export type LeaseManagerEvent =
+  /** The first lease. */
+  | { readonly kind: "acquired"; readonly lease: AcquiredLease }
+  /** The lease was written again with a fresh TTL. */
+  | { readonly kind: "renewed"; readonly lease: AcquiredLease }
+  /** A renewal failed; it is tried again at `retryAt` (clock milliseconds). */
+  | { readonly kind: "renew-failed"; readonly error: RegistryError; readonly retryAt: number }
+  /** The lease disappeared: its TTL ran out, or someone deleted (or replaced) it. */
+  | { readonly kind: "lost"; readonly key: string; readonly reason: "deleted" | "replaced" }
+  /** A lease again after a loss, the same subnet when it was still free. */
+  | { readonly kind: "reacquired"; readonly lease: AcquiredLease; readonly previousKey: string; readonly sameSubnet: boolean }
+  /** Acquiring again after a loss failed; it is tried again at `retryAt`. */
+  | { readonly kind: "reacquire-failed"; readonly error: AcquireLeaseError; readonly retryAt: number };
+
+/**
+ * Holds this host's lease: acquires it ({@link acquireLease}), renews it
+ * `renewMarginSeconds` before it expires (every `retryIntervalSeconds` after a
+ * failure), and when it is gone (expired, deleted by an operator) acquires
+ * again, the same subnet while it is free, and says so with an event.
+ * flanneld exits in that case instead. Reservations are not renewed: they
+ * have no TTL.
+ *
+ * @example
+ * ```ts
+ * import { LeaseManager } from "./lease-manager.ts";
+ * import { MemoryRegistry } from "../etcd/memory-registry.ts";
+ * import { parseIp4 } from "../subnet/ip.ts";
+ *
+ * const registry = new MemoryRegistry();
+ * await registry.putConfig('{"Network":"10.5.0.0/16"}');
+ * const manager = new LeaseManager({
+ *   registry,
+ *   attrs: { publicIp: parseIp4("192.0.2.1")._unsafeUnwrap() },
+ *   onEvent: (e) => console.log(e.kind),
+ * });
+ * const lease = await manager.start();
+ * lease.map((l) => l.lease.key); // ok("/coreos.com/network/subnets/10.5.x.0-24")
+ * await manager.stop();
+ * ```
+ */
+export class LeaseManager {
+  readonly #o: LeaseManagerOptions;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #ttl: number;
+  readonly #margin: number;
+  readonly #retry: number;
+  readonly #abort = new AbortController();
+  readonly #peerWatches = new Set<PeerLeaseWatch>();
+  #current: AcquiredLease | undefined;
+  #timer: Timer | undefined;
+  #watch: LeaseWatch | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  /**
+   * @param options registry, host attributes, TTL and margins, clock, random, event callback
+   * @throws RangeError when the margin is not between 0 and the TTL
+   */
+  constructor(options: LeaseManagerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? cryptoRandom();
+    this.#ttl = options.ttlSeconds ?? DEFAULT_LEASE_TTL_SECONDS;
+    this.#margin = options.renewMarginSeconds ?? DEFAULT_RENEW_MARGIN_SECONDS;
+    this.#retry = options.retryIntervalSeconds ?? DEFAULT_RETRY_INTERVAL_SECONDS;
+    if (!(this.#ttl > 0)) throw new RangeError(`LeaseManager: ttlSeconds ${this.#ttl} is not positive`);
+    if (!(this.#margin > 0 && this.#margin < this.#ttl)) {
+      throw new RangeError(`LeaseManager: renewMarginSeconds ${this.#margin} must be above 0 and below ttlSeconds ${this.#ttl}`);
+    }
+    if (!(this.#retry > 0)) throw new RangeError(`LeaseManager: retryIntervalSeconds ${this.#retry} is not positive`);
+  }
+
+  /** The lease held now; undefined before {@link LeaseManager.start} succeeds and while re-acquiring. */
+  get lease(): AcquiredLease | undefined {
+    return this.#current;
+  }
+
+  /**
+   * Acquires the lease and starts keeping it.
+   *
+   * @returns the lease, or why none could be acquired (the manager then does nothing more)
+   */
+  start(): ResultAsync<AcquiredLease, AcquireLeaseError> {
+    if (this.#current !== undefined || this.#stopped) throw new Error("LeaseManager.start: already started or stopped");
+    return this.#acquire(this.#o.previousSubnet).map((lease) => {
+      this.#hold(lease);
+      this.#emit({ kind: "acquired", lease });
+      return lease;
+    });
+  }
+
+  /**
+   * Watches the other hosts' leases, this host's own left out (by key and by
+   * PublicIP, also after it acquired another subnet). Closed by {@link LeaseManager.stop}.
+   *
+   * @param onEvent called with a snapshot, then each change
+   * @param onError called when the store cannot be reached; default dropped
+   * @returns the watch
+   */
+  watchPeers(onEvent: (event: PeerLeaseEvent) => void, onError?: (error: RegistryError) => void): PeerLeaseWatch {
+    const watch = watchPeerLeases({
+      registry: this.#o.registry,
+      own: this.#own(),
+      onEvent,
+      ...(onError === undefined ? {} : { onError }),
+    });
+    const tracked: PeerLeaseWatch = {
+      get peers() {
+        return watch.peers;
+      },
+      setOwn: (own) => watch.setOwn(own),
+      close: () => {
+        this.#peerWatches.delete(tracked);
+        return watch.close();
+      },
+    };
+    this.#peerWatches.add(tracked);
+    return tracked;
+  }
+
+  /** Stops renewing and watching. The lease stays in the store until its TTL runs out, as flanneld leaves it. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abort.abort();
+    this.#timer?.cancel();
+    await Promise.all([this.#watch?.close(), ...[...this.#peerWatches].map((w) => w.close())]);
+    await this.#queue;
+  }
+
+  #own(): OwnLease {
+    return { ...(this.#current === undefined ? {} : { key: this.#current.lease.key }), publicIp: this.#o.attrs.publicIp };
+  }
+
+  #acquire(previousSubnet: SubnetKey | undefined): ResultAsync<AcquiredLease, AcquireLeaseError> {
+    const o = this.#o;
+    return acquireLease({
+      registry: o.registry,
+      attrs: o.attrs,
+      ...(previousSubnet === undefined ? {} : { previousSubnet }),
+      ttlSeconds: this.#ttl,
+      ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
+      ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
+      clock: this.#clock,
+      random: this.#random,
+      signal: this.#abort.signal,
+    });
+  }
+
+  // Takes a lease as the current one: watch it from the revision after its
+  // write, and schedule its renewal.
+  #hold(lease: AcquiredLease): void {
+    this.#current = lease;
+    for (const w of this.#peerWatches) w.setOwn(this.#own());
+    if (this.#watch === undefined) {
+      this.#watch = this.#o.registry.watchLeases({
+        fromRevision: lease.lease.modRevision + 1,
+        onEvent: (e) => this.#serial(() => this.#onWatch(e)),
+      });
+    }
+    this.#schedule(lease.expiresAt === null ? undefined : lease.expiresAt - this.#margin * 1000);
+  }
+
+  #schedule(at: number | undefined): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    if (at === undefined || this.#stopped) return;
+    this.#timer = this.#clock.setTimer(at - this.#clock.now(), () => this.#serial(() => this.#renew()));
+  }
+
+  // Renewals, losses and re-acquisitions run one at a time, in order.
+  #serial(task: () => Promise<void>): void {
+    this.#queue = this.#queue.then(() => (this.#stopped ? undefined : task()));
+  }
+
+  async #renew(): Promise<void> {
+    const current = this.#current;
+    if (current === undefined) return;
+    const written = await this.#o.registry.updateLease(current.lease.subnet, withUnknownFields(this.#o.attrs, current), {
+      ttlSeconds: this.#ttl,
+      ifCreateRevision: current.lease.createRevision,
+    });
+    if (this.#stopped || this.#current !== current) return;
+    if (written.isOk()) {
+      const lease: AcquiredLease = { ...current, lease: written.value, expiresAt: written.value.ttlSeconds === null ? null : this.#clock.now() + written.value.ttlSeconds * 1000 };
+      this.#current = lease;
+      this.#schedule(lease.expiresAt === null ? undefined : lease.expiresAt - this.#margin * 1000);
+      this.#emit({ kind: "renewed", lease });
+      return;
+    }
+    if (written.error.kind === "lease-changed") {
+      await this.#lost(current, "deleted");
+      return;
+    }
+    const retryAt = this.#clock.now() + this.#retry * 1000;
+    this.#schedule(retryAt);
+    this.#emit({ kind: "renew-failed", error: written.error, retryAt });
+  }
+
+  async #onWatch(event: LeaseWatchEvent): Promise<void> {
+    const current = this.#current;
+    if (current === undefined) return;
+    const { key, createRevision } = current.lease;
+    const gone = ((): "deleted" | "replaced" | undefined => {
+      switch (event.kind) {
+        case "delete":
+          return event.key === key && event.revision > createRevision ? "deleted" : undefined;
+        case "put":
+          return event.lease.key === key && event.lease.createRevision !== createRevision && event.revision > createRevision ? "replaced" : undefined;
+        case "unreadable":
+          return event.entry.key === key && event.revision > createRevision ? "replaced" : undefined;
+        case "snapshot": {
+          const mine = event.listing.leases.find((l) => l.key === key);
+          if (mine === undefined) return event.listing.revision > createRevision ? "deleted" : undefined;
+          return mine.createRevision === createRevision ? undefined : "replaced";
+        }
+      }
+    })();
+    if (gone !== undefined) await this.#lost(current, gone);
+  }
+
+  async #lost(lost: AcquiredLease, reason: "deleted" | "replaced"): Promise<void> {
+    this.#current = undefined;
+    this.#timer?.cancel();
+    this.#emit({ kind: "lost", key: lost.lease.key, reason });
+    await this.#reacquire(lost);
+  }
+
+  async #reacquire(lost: AcquiredLease): Promise<void> {
+    const result: Result<AcquiredLease, AcquireLeaseError> = await this.#acquire(lost.lease.subnet);
+    if (this.#stopped) return;
+    if (result.isOk()) {
+      this.#hold(result.value);
+      this.#emit({ kind: "reacquired", lease: result.value, previousKey: lost.lease.key, sameSubnet: result.value.lease.key === lost.lease.key });
+      return;
+    }
+    const retryAt = this.#clock.now() + this.#retry * 1000;
+    this.#timer = this.#clock.setTimer(this.#retry * 1000, () => this.#serial(() => this.#reacquire(lost)));
+    this.#emit({ kind: "reacquire-failed", error: result.error, retryAt });
+  }
+
+  #emit(event: LeaseManagerEvent): void {
+    this.#o.onEvent?.(event);
+  }
+}
+
+function withUnknownFields(attrs: LeaseAttrs, current: AcquiredLease): LeaseAttrs {
+  const extra = current.lease.attrs.extraFields;
+  return attrs.extraFields !== undefined || extra === undefined ? attrs : { ...attrs, extraFields: extra };
+}

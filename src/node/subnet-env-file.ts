@@ -1,0 +1,64 @@
+/**
+ * subnet.env on disk: read it (a missing file is no error: the host has no
+ * previous lease) and write it as flanneld does, atomically.
+ *
+ * @module
+ */
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { formatSubnetEnv, parseSubnetEnv, type FormatSubnetEnvOptions, type SubnetEnv, type SubnetEnvError } from "../flannel/subnet-env.ts";
+import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
+import { readTextFile, type FileReadError } from "./read-text-file.ts";
+
+/** flanneld's default subnet.env path. */
+export const DEFAULT_SUBNET_FILE = "/run/flannel/subnet.env";
+
+/**
+ * Reads and parses subnet.env.
+ *
+ * @param path default `/run/flannel/subnet.env`
+ * @returns the values, `undefined` when there is no file, or why it cannot be read or parsed
+ * @example
+ * ```ts
+ * import { readSubnetEnvFile } from "./subnet-env-file.ts";
+ * const previous = await readSubnetEnvFile(); // ok({ subnet: 10.5.52.0/24, ... }) or ok(undefined)
+ * ```
+ */
+export function readSubnetEnvFile(path: string = DEFAULT_SUBNET_FILE): ResultAsync<SubnetEnv | undefined, FileReadError | (SubnetEnvError & { readonly path: string })> {
+  return readTextFile(path).andThen((text) => {
+    if (text === undefined) return okAsync(undefined);
+    const parsed = parseSubnetEnv(text);
+    return parsed.isOk() ? okAsync(parsed.value) : errAsync({ ...parsed.error, path, message: `${path}: ${parsed.error.message}` });
+  });
+}
+
+/** Options of {@link writeSubnetEnvFile}. */
+export interface WriteSubnetEnvFileOptions extends FormatSubnetEnvOptions {
+  /** The file operations, for fault tests. Default `node:fs/promises`. */
+  readonly fs?: AtomicWriteOptions["fs"];
+}
+
+/**
+ * Writes subnet.env as flanneld does: the directory is created (0755) when
+ * missing, a new file gets mode 0644, an existing one keeps its mode and
+ * owner (as flanneld's writer keeps the permissions), and the file is
+ * replaced atomically.
+ *
+ * @param path default `/run/flannel/subnet.env`
+ * @param env the values
+ * @param options whether to keep extra keys
+ * @returns what was written, or a {@link FileWriteError}
+ * @example
+ * ```ts
+ * import { parseCidr4 } from "../subnet/cidr.ts";
+ * import { writeSubnetEnvFile } from "./subnet-env-file.ts";
+ * await writeSubnetEnvFile("/run/flannel/subnet.env", {
+ *   network: parseCidr4("10.5.0.0/16")._unsafeUnwrap(),
+ *   subnet: parseCidr4("10.5.52.0/24")._unsafeUnwrap(),
+ *   mtu: 1472,
+ *   ipMasq: true,
+ * });
+ * ```
+ */
+export function writeSubnetEnvFile(path: string, env: SubnetEnv, options: WriteSubnetEnvFileOptions = {}): ResultAsync<AtomicWriteReport, FileWriteError> {
+  return atomicWriteFile(path, formatSubnetEnv(env, options), { mkdir: true, mode: 0o644, ...(options.fs !== undefined && { fs: options.fs }) });
+}
