@@ -25,7 +25,7 @@ mmdebstrap --quiet --variant=minbase --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
-  --customize-hook="$here/customize.sh" \
+  --customize-hook="bash $(printf %q "$here/customize.sh") \"\$1\"" \
   trixie "$work/rootfs.tar" "deb $mirror trixie main" >&2
 
 echo "step: docker import $tag ($(du -h "$work/rootfs.tar" | cut -f1) tarball)" >&2

@@ -17,3 +17,4 @@ export * from "./docker-opts.ts";
 export * from "./agent-ports.ts";
 export * from "./agent-events.ts";
 export * from "./agent.ts";
+export * from "./udp/index.ts";

@@ -134,12 +134,15 @@ export interface RandomValuesSource {
  * cryptoRandom().int(256) < 256; // true
  * ```
  */
-export function cryptoRandom(source: RandomValuesSource = globalThis.crypto): Random {
+export function cryptoRandom(source?: RandomValuesSource): Random {
+  // Read through a cast so that the module type-checks without DOM or runtime typings.
+  const crypto = source ?? (globalThis as { crypto?: RandomValuesSource }).crypto;
+  if (crypto === undefined) throw new Error("cryptoRandom: this runtime has no globalThis.crypto; pass a Web Crypto object");
   const buffer = new Uint32Array(256);
   let used = buffer.length;
   return randomFromUint32(() => {
     if (used === buffer.length) {
-      source.getRandomValues(buffer);
+      crypto.getRandomValues(buffer);
       used = 0;
     }
     return buffer[used++] ?? 0;

@@ -226,8 +226,14 @@ function hostOf(started: StartedTestContainer, name: string, options: StartDocke
   const logTail = async (): Promise<string> => (await dockerdLog()).split("\n").slice(-20).join("\n");
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      // Inner containers first: with cgroup v1 their cgroups live in the
+      // machine's hierarchy, and only their dockerd removes them.
+      await Promise.race([
+        exec(["sh", "-c", "docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1"]).catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 15_000).unref()),
+      ]);
       try {
-        await started.stop({ timeout: 5_000 });
+        await started.stop({ timeout: 0 }); // nothing else inside needs a clean shutdown: it is all removed
       } catch {
         await new Docker()
           .getContainer(started.getId())
@@ -255,7 +261,9 @@ function hostOf(started: StartedTestContainer, name: string, options: StartDocke
     async restartDockerd() {
       const r = await exec(restartCommand);
       if (r.exitCode !== 0) {
-        throw new Error(`docker host ${name}: ${restartCommand.join(" ")} failed (${r.exitCode}): ${r.stderr.trim()}\nend of dockerd's log:\n${await logTail()}`);
+        // dockerd-ctl already prints the end of dockerd's log; another command may not.
+        const detail = r.stderr.trim() !== "" ? r.stderr.trim() : `${r.stdout.trim()}\nend of dockerd's log:\n${await logTail()}`;
+        throw new Error(`docker host ${name}: ${restartCommand.join(" ")} failed (${r.exitCode}): ${detail}`);
       }
       await host.waitForDockerd();
     },
