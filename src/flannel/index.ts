@@ -18,3 +18,4 @@ export * from "./agent-ports.ts";
 export * from "./agent-events.ts";
 export * from "./agent.ts";
 export * from "./udp/index.ts";
+export * from "./agent-registry-leases.ts";
