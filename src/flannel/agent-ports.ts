@@ -132,6 +132,8 @@ export interface DataPath {
   deleteRoute(subnet: Cidr4): void;
   /** Stops the engine and removes the TUN device. */
   close(): Promise<void>;
+  /** Settles with a reason if the engine dies on its own (the agent then stops). Default: never. */
+  readonly failed?: Promise<string>;
 }
 
 /** Opens the data path: creates and configures the TUN device, binds the socket, starts the engine. */

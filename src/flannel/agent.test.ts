@@ -57,7 +57,8 @@ interface FakePath {
   closed: boolean;
 }
 
-function fakeDataPaths(fail?: string): { opened: FakePath[]; open: AgentOptions["openDataPath"] } {
+function fakeDataPaths(fail?: string): { opened: FakePath[]; open: AgentOptions["openDataPath"]; die: (reason: string) => void } {
+  let die: (reason: string) => void = () => undefined;
   const opened: FakePath[] = [];
   return {
     opened,
@@ -72,9 +73,13 @@ function fakeDataPaths(fail?: string): { opened: FakePath[]; open: AgentOptions[
           path.closed = true;
           return Promise.resolve();
         },
+        failed: new Promise<string>((resolve) => {
+          die = resolve;
+        }),
       };
       return okAsync(dataPath);
     },
+    die: (reason) => die(reason),
   };
 }
 
@@ -417,5 +422,14 @@ describe("startAgent", () => {
     expect(s.keeper.stops).toEqual([false]);
     expect(s.paths.opened.every((p) => p.closed)).toBe(true);
     expect(s.lines()).toContain("docker failed: dockerd did not come back");
+  });
+
+  it("stops on its own when the UDP engine dies", async () => {
+    const s = setup();
+    const agent = await started(s);
+    s.paths.die("the outbound forwarder exited: EBADF");
+    expect(await agent.done).toEqual({ kind: "failed", error: { kind: "agent", step: "data-path", message: "the UDP engine stopped: the outbound forwarder exited: EBADF" } });
+    expect(s.keeper.stops).toEqual([false]);
+    expect(s.firewall.rules.size).toBe(0);
   });
 });

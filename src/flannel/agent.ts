@@ -270,7 +270,10 @@ class Agent implements RunningAgent {
       .mapErr((e) => agentError("data-path", e.message))
       .map((dataPath) => {
         o.log({ kind: "data-path-up", tunName: spec.tunName, subnet: spec.subnet, mtu: spec.mtu, bindAddress: spec.bindAddress, port: spec.port });
-        for (const peer of this.#peers.values()) dataPath.setRoute(peer.subnet, peer.publicIp);
+        for (const peer of this.#routedPeers()) dataPath.setRoute(peer.subnet, peer.publicIp);
+        void dataPath.failed?.then((reason) => {
+          if (this.#dataPath === dataPath && this.#stopping === undefined) return this.#fail(agentError("data-path", `the UDP engine stopped: ${reason}`));
+        });
         return dataPath;
       });
   }
@@ -329,24 +332,51 @@ class Agent implements RunningAgent {
     this.#queue = this.#queue.then(task, task);
   }
 
+  #isOwn(subnet: Cidr4): boolean {
+    const own = this.#lease?.subnet;
+    return own !== undefined && cidrEquals(own, subnet);
+  }
+
+  /** The peers to route to: every lease reported except this host's own. */
+  #routedPeers(): AgentPeer[] {
+    return [...this.#peers.values()].filter((p) => !this.#isOwn(p.subnet));
+  }
+
+  // Every reported lease is remembered, this host's own too: when the host
+  // moves to another subnet, the lease now on its old subnet gets a route.
   #onPeerEvent(event: PeerEvent): void {
     if (this.#stopping !== undefined) return;
-    const own = this.#lease?.subnet;
-    if (own !== undefined && cidrEquals(own, event.subnet)) return;
     const key = peerKey(event.subnet);
     const known = this.#peers.get(key);
+    const own = this.#isOwn(event.subnet);
     if (event.kind === "removed") {
       if (known === undefined) return;
       this.#peers.delete(key);
+      if (own) return;
       this.#dataPath?.deleteRoute(event.subnet);
       this.#o.log({ kind: "peer-removed", subnet: event.subnet, publicIp: known.publicIp });
       return;
     }
     if (known !== undefined && ipEquals(known.publicIp, event.publicIp)) return;
     this.#peers.set(key, { subnet: event.subnet, publicIp: event.publicIp });
+    if (own) return;
     this.#dataPath?.setRoute(event.subnet, event.publicIp);
     if (known === undefined) this.#o.log({ kind: "peer-added", subnet: event.subnet, publicIp: event.publicIp });
     else this.#o.log({ kind: "peer-updated", subnet: event.subnet, publicIp: event.publicIp, previous: known.publicIp });
+  }
+
+  // Called right after #lease changed subnet.
+  #ownSubnetMoved(previous: Cidr4, next: Cidr4): void {
+    const onNew = this.#peers.get(peerKey(next));
+    if (onNew !== undefined) {
+      this.#dataPath?.deleteRoute(next);
+      this.#o.log({ kind: "peer-removed", subnet: next, publicIp: onNew.publicIp });
+    }
+    const onOld = this.#peers.get(peerKey(previous));
+    if (onOld !== undefined) {
+      this.#dataPath?.setRoute(onOld.subnet, onOld.publicIp);
+      this.#o.log({ kind: "peer-added", subnet: onOld.subnet, publicIp: onOld.publicIp });
+    }
   }
 
   #onLeaseEvent(event: LeaseKeeperEvent): void {
@@ -372,8 +402,9 @@ class Agent implements RunningAgent {
         const previous = this.#lease;
         this.#lease = event.lease;
         this.#leaseLost = false;
-        if (!this.#running || (previous !== undefined && cidrEquals(previous.subnet, event.lease.subnet))) return;
-        this.#enqueue(() => this.#reconfigure(event.lease));
+        if (previous === undefined || cidrEquals(previous.subnet, event.lease.subnet)) return;
+        this.#ownSubnetMoved(previous.subnet, event.lease.subnet);
+        if (this.#running) this.#enqueue(() => this.#reconfigure(event.lease));
         return;
       }
     }
@@ -382,11 +413,6 @@ class Agent implements RunningAgent {
   // A new subnet: everything that names the subnet follows it.
   async #reconfigure(lease: HeldLease): Promise<void> {
     if (this.#stopping !== undefined) return;
-    const stale = this.#peers.get(peerKey(lease.subnet));
-    if (stale !== undefined) {
-      this.#peers.delete(peerKey(lease.subnet));
-      this.#o.log({ kind: "peer-removed", subnet: lease.subnet, publicIp: stale.publicIp });
-    }
     const written = await this.#writeSubnetFile(lease);
     if (written.isErr()) return this.#fail(written.error);
     const old = this.#dataPath;
@@ -421,7 +447,7 @@ class Agent implements RunningAgent {
     const s = this.#requireSettings();
     const lease = this.#lease;
     if (lease === undefined) throw new Error("agent: status() before a lease was acquired");
-    const peers = [...this.#peers.values()].sort((a, b) => a.subnet.address - b.subnet.address);
+    const peers = this.#routedPeers().sort((a, b) => a.subnet.address - b.subnet.address);
     let health: AgentHealth = { healthy: true };
     if (this.#stopping !== undefined) health = { healthy: false, reason: "stopping" };
     else if (this.#leaseLost) health = { healthy: false, reason: `lease on ${formatCidr(lease.subnet)} lost; acquiring again` };

@@ -18,3 +18,4 @@ export * from "./agent.ts";
 export * from "./lease-peer-set.ts";
 export * from "./lease-peer-watch.ts";
 export * from "./lease-manager.ts";
+export * from "./agent-registry-leases.ts";
