@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { DatagramSocket, TunDevice } from "../flannel/udp/packet-ports.ts";
+import { PORT_GONE, PORT_IDLE, type DatagramSocket, type TunDevice } from "../flannel/udp/packet-ports.ts";
 import { RouteTable } from "../flannel/udp/route-table.ts";
 import { readUdpCounters, type UdpCounters } from "../flannel/udp/udp-counters.ts";
 import { UdpDatapath } from "../flannel/udp/udp-datapath.ts";
@@ -102,6 +102,14 @@ export class DemoHost {
     return container;
   }
 
+  /**
+   * Stops pumping: the TUN side reports itself gone and nothing more is
+   * scheduled (the socket is the caller's to close). Idempotent.
+   */
+  close(): void {
+    this.#tun.closed = true;
+  }
+
   /** The engine's counters: packets and bytes each way, drops by reason. */
   counters(): UdpCounters {
     return readUdpCounters([this.#datapath.counters]);
@@ -117,13 +125,13 @@ export class DemoHost {
   // round-trip times); a run that hit its bound continues after a timer
   // turn, so that sockets and timers get their turn meanwhile.
   #schedule(later = false): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#tun.closed) return;
     this.#scheduled = true;
     const run = (): void => {
       this.#scheduled = false;
       let steps = 0;
       let moved = true;
-      while (moved && steps < MAX_STEPS_PER_RUN) {
+      while (moved && steps < MAX_STEPS_PER_RUN && !this.#tun.closed) {
         moved = this.#outbound.step(0) === 1;
         if (this.#inbound.step(0) === 1) moved = true;
         steps++;
@@ -180,15 +188,19 @@ class ContainerSide implements TunDevice {
     this.#deliver = deliver;
   }
 
+  closed = false;
+
   read(buffer: Uint8Array, offset: number, capacity: number): number {
+    if (this.closed) return PORT_GONE;
     const packet = this.pending.shift();
-    if (packet === undefined) return 0;
+    if (packet === undefined) return PORT_IDLE;
     const length = Math.min(packet.length, capacity);
     buffer.set(packet.subarray(0, length), offset);
     return length;
   }
 
   write(buffer: Uint8Array, offset: number, length: number): boolean {
+    if (this.closed) return false;
     this.#deliver(buffer.slice(offset, offset + length));
     return true;
   }

@@ -9,7 +9,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { err, ok, ResultAsync } from "neverthrow";
-import type { DatagramSocket, DatagramSource } from "../flannel/udp/packet-ports.ts";
+import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource } from "../flannel/udp/packet-ports.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 
 /** Why a UDP socket could not be bound. */
@@ -106,11 +106,11 @@ export class DgramDatagramSocket implements DatagramSocket {
     return true;
   }
 
-  /** Hands out the oldest queued datagram; never waits. */
+  /** Hands out the oldest queued datagram; never waits ({@link PORT_IDLE} when none is queued). */
   receive(buffer: Uint8Array, offset: number, capacity: number, from: DatagramSource): number {
-    if (this.#closed) return -1;
+    if (this.#closed) return PORT_GONE;
     const datagram = this.#queue.shift();
-    if (datagram === undefined) return 0;
+    if (datagram === undefined) return PORT_IDLE;
     const length = Math.min(datagram.bytes.length, capacity);
     buffer.set(datagram.bytes.subarray(0, length), offset);
     from.address = datagram.address;

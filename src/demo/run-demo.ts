@@ -12,7 +12,8 @@
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
 import { formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
-import type { DataPath, DataPathSpec, DockerStep, PortError } from "../flannel/agent-ports.ts";
+import type { DataPath, DataPathSpec, PortError } from "../flannel/agent-ports.ts";
+import { registryLeases } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type RunningAgent } from "../flannel/agent.ts";
 import type { Clock } from "../flannel/clock.ts";
 import { formatSubnetEnv, type SubnetEnv } from "../flannel/subnet-env.ts";
@@ -22,9 +23,9 @@ import { cidrEquals, formatCidr } from "../subnet/cidr.ts";
 import { formatIp, ip4, ipEquals, parseIp4, type Ip4 } from "../subnet/ip.ts";
 import { describeNetworkConfig, parseNetworkConfig } from "../subnet/network-config.ts";
 import type { Random } from "../subnet/random.ts";
+import type { DemoDockerStep } from "./demo-docker-step.ts";
 import { DemoHost, type EventedDatagramSocket } from "./demo-host.ts";
 import { Pinger, type PingResult } from "./pinger.ts";
-import { registryLeaseKeeper, registryPeerSource } from "./registry-agent-ports.ts";
 
 /** The seed's network config. */
 export const DEMO_NETWORK_CONFIG = '{"Network":"172.20.0.0/16"}';
@@ -50,14 +51,6 @@ export interface DemoBindError {
   /** The system's code, e.g. "EADDRINUSE". */
   readonly code: string;
   readonly message: string;
-}
-
-/** Gives a host's agent its Docker step, and says what it did; the demo prints it after the agent started. */
-export interface DemoDockerStep {
-  /** The step the agent runs. */
-  readonly step: DockerStep;
-  /** Lines to print about what the step did (e.g. the merged daemon.json), once the agent runs. */
-  readonly describe: () => readonly string[];
 }
 
 /** Options for {@link runDemo}. */
@@ -324,10 +317,11 @@ class DemoRun {
     const ip = formatIp(node.publicIp);
     o.print(`== ${node.name}: flannel-ts agent --etcd-prefix ${o.registry.prefix} --public-ip ${ip}   (external interface lo at ${ip}, given MTU ${DEMO_UNDERLAY_MTU}; TUN simulated)`);
     const docker = o.docker?.(node.name);
+    const { leases, peers } = registryLeases({ registry: o.registry, clock: o.clock, random: o.random });
     const started = await startAgent({
       config: o.registry,
-      leases: registryLeaseKeeper({ registry: o.registry, clock: o.clock, random: o.random }),
-      peers: registryPeerSource(o.registry, node.publicIp),
+      leases,
+      peers,
       external: { name: "lo", mtu: DEMO_UNDERLAY_MTU, ifaceAddress: node.publicIp, publicIp: node.publicIp },
       openDataPath: (spec) => this.#openDataPath(state, spec, port),
       subnetFile: {
@@ -375,8 +369,11 @@ class DemoRun {
       deleteRoute: (subnet) => {
         host.routes.delete(subnet);
       },
-      // The socket stays open until the demo ends: the agent closes its data path on stop.
-      close: () => Promise.resolve(),
+      // The socket stays open until the demo ends (it was bound before the agent started).
+      close: () => {
+        host.close();
+        return Promise.resolve();
+      },
     };
     return okAsync(dataPath);
   }

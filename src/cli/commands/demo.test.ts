@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { CliIo } from "../io.ts";
 import { main } from "../main.ts";
@@ -71,5 +73,16 @@ describe("flannel-ts demo", () => {
     const code = await command.run(["--etcd-endpoints", "http://127.0.0.1:9", "--count", "1"], c.io);
     expect(code).toBe(1);
     expect(c.err()).toMatch(/^flannel-ts demo: .+\n$/);
+  }, 30_000);
+
+  it("ends its process on its own: nothing keeps the event loop alive", () => {
+    const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ["--import", "tsx", main, "demo", "--count", "1", "--interval", "0"], { encoding: "utf8", timeout: 20_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\[node2\] stopped cleanly\n$/);
+    expect(Date.now() - started).toBeLessThan(20_000);
   }, 30_000);
 });

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
+import { demoDockerStep } from "../../demo/demo-docker-step.ts";
 import { DgramDatagramSocket } from "../../demo/dgram-datagram-socket.ts";
 import { runDemo } from "../../demo/run-demo.ts";
+import { SEED_DAEMON_JSON } from "../../demo/seed-daemon-json.ts";
 import { Etcd3Registry } from "../../etcd/etcd3-registry.ts";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
 import type { Registry } from "../../etcd/registry.ts";
@@ -96,6 +98,7 @@ const command: CliCommand = {
         clock: systemClock,
         micros: () => performance.now() * 1000,
         bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
+        docker: () => demoDockerStep(SEED_DAEMON_JSON),
         print: (line) => io.out(`${line}\n`),
       });
       if (report.isErr()) return fail(io, report.error.message, 1);

@@ -1,0 +1,70 @@
+/**
+ * The demo's Docker step for the agent: the seed's daemon.json with the
+ * lease's `bip` and `mtu` merged in and checked with dockerd's rules, as the
+ * real step plans it, but kept in memory: no file is written and no dockerd
+ * restarted. Validation errors stop the agent as they would on a real host;
+ * security findings (a plain-TCP API, an insecure registry) are reported.
+ *
+ * @module
+ */
+import { errAsync, okAsync } from "neverthrow";
+import { dockerNetworkSettings } from "../dockerconf/network-settings.ts";
+import { planDaemonJson, type DaemonJsonPlan } from "../dockerconf/plan-daemon-json.ts";
+import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
+import type { DockerStep } from "../flannel/agent-ports.ts";
+
+/** A host's Docker step, and what it did; the demo prints it once the agent runs. */
+export interface DemoDockerStep {
+  /** The step the agent runs. */
+  readonly step: DockerStep;
+  /** Lines that show what the step made (the merged daemon.json, what changed); none before it ran. */
+  readonly describe: () => readonly string[];
+}
+
+/** Where the step says the file is. */
+export const DEMO_DAEMON_JSON_PATH = "/etc/docker/daemon.json";
+
+function describeIssue(issue: DaemonJsonIssue): string {
+  return `${issue.level}${issue.line === undefined ? "" : ` at line ${issue.line}`}: ${issue.message}`;
+}
+
+/**
+ * A Docker step that merges the lease into `seed` in memory.
+ *
+ * @param seed the daemon.json text the host starts from
+ * @returns the step for the agent, and the lines that show what it made
+ * @example
+ * ```ts
+ * import { demoDockerStep } from "./demo-docker-step.ts";
+ * import { SEED_DAEMON_JSON } from "./seed-daemon-json.ts";
+ * import { parseCidr4 } from "../subnet/cidr.ts";
+ * const docker = demoDockerStep(SEED_DAEMON_JSON);
+ * const report = await docker.step({ subnet: parseCidr4("172.20.62.0/24")._unsafeUnwrap(), mtu: 1472, ipMasq: false });
+ * report.map((r) => r.changed); // ok(true)
+ * docker.describe(); // the merged file, what changed, the findings
+ * ```
+ */
+export function demoDockerStep(seed: string): DemoDockerStep {
+  let plan: DaemonJsonPlan | undefined;
+  const step: DockerStep = (target) => {
+    const settings = dockerNetworkSettings({ subnet: target.subnet, mtu: target.mtu, ipMasq: target.ipMasq });
+    if (settings.isErr()) return errAsync({ kind: settings.error.kind, message: settings.error.message });
+    const planned = planDaemonJson({ path: DEMO_DAEMON_JSON_PATH, current: seed, settings: settings.value, allowFindings: true });
+    if (planned.isErr()) return errAsync({ kind: planned.error.kind, message: planned.error.message });
+    plan = planned.value;
+    if (plan.blocking.length > 0) {
+      return errAsync({ kind: "daemon-json-invalid", message: `the merged daemon.json would not start dockerd: ${plan.blocking.map(describeIssue).join("; ")}` });
+    }
+    return okAsync({ path: DEMO_DAEMON_JSON_PATH, changed: plan.changed, warnings: plan.issues.map(describeIssue) });
+  };
+  const describe = (): readonly string[] => {
+    if (plan === undefined) return [];
+    const changes = plan.changes.map((c) => `${c.key} ${c.before === undefined ? "added" : `changed from ${JSON.stringify(c.before)}`}: ${JSON.stringify(c.after)}`);
+    return [
+      `${DEMO_DAEMON_JSON_PATH} (the seed's, with the lease merged in; every other key kept):`,
+      ...plan.after.replace(/\n$/, "").split("\n").map((line) => `  ${line}`),
+      `  changed: ${changes.length === 0 ? "nothing" : changes.join(", ")}`,
+    ];
+  };
+  return { step, describe };
+}
