@@ -3,16 +3,16 @@ import { demoDockerStep } from "../../demo/demo-docker-step.ts";
 import { DgramDatagramSocket } from "../../demo/dgram-datagram-socket.ts";
 import { runDemo } from "../../demo/run-demo.ts";
 import { SEED_DAEMON_JSON } from "../../demo/seed-daemon-json.ts";
-import { Etcd3Registry } from "../../etcd/etcd3-registry.ts";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
 import type { Registry } from "../../etcd/registry.ts";
 import { systemClock } from "../../flannel/clock.ts";
 import { cryptoRandom, seededRandom } from "../../subnet/random.ts";
+import { ETCD_FLAG_OPTIONS, openEtcdRegistry, resolveEtcdSettings } from "../etcd-flags.ts";
 import type { CliCommand, CliIo } from "../io.ts";
 
 const DEMO_PREFIX = "/atomic.io/network";
 
-const usage = `Usage: flannel-ts demo [--count N] [--seed N] [--interval MS] [--etcd-endpoints URLS] [--etcd-prefix PREFIX]
+const usage = `Usage: flannel-ts demo [--count N] [--seed N] [--interval MS] [--etcd-endpoints URLS [--etcd-prefix PATH] ...]
 
 flannel's main job on one machine, without root: two simulated hosts run the
 agent on one store, lease subnets of 172.20.0.0/16, show the subnet.env and
@@ -27,9 +27,15 @@ Flags:
   --interval MS          milliseconds between two echo requests (default 200)
   --etcd-endpoints URLS  use etcd (comma-separated client URLs) instead of the
                          in-memory store
-  --etcd-prefix PREFIX   key prefix in etcd (default ${DEMO_PREFIX}); it must hold
+  --etcd-prefix PATH     key prefix in etcd (default ${DEMO_PREFIX}); it must hold
                          no config or the same network config
+  --etcd-cafile FILE, --etcd-certfile FILE, --etcd-keyfile FILE,
+  --etcd-username NAME, --etcd-password PASS
+                         TLS and authentication for etcd, as for flanneld
   -h, --help             show this help
+
+The demo reads only its flags, never FLANNELD_* variables: it must not join a
+real flannel network by accident.
 
 Exit status: 0 when every echo request got its reply, 1 otherwise, 2 for a usage error.
 `;
@@ -51,20 +57,10 @@ const command: CliCommand = {
   summary: "Two simulated hosts run the agent, lease subnets and ping across the overlay",
   usage,
   run: async (argv, io) => {
-    let values: { count?: string; seed?: string; interval?: string; "etcd-endpoints"?: string; "etcd-prefix"?: string };
+    const options = { count: { type: "string" }, seed: { type: "string" }, interval: { type: "string" }, ...ETCD_FLAG_OPTIONS } as const;
+    let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true }>>["values"];
     try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          count: { type: "string" },
-          seed: { type: "string" },
-          interval: { type: "string" },
-          "etcd-endpoints": { type: "string" },
-          "etcd-prefix": { type: "string" },
-        },
-        allowPositionals: false,
-        strict: true,
-      }));
+      ({ values } = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true }));
     } catch (cause) {
       return fail(io, `${cause instanceof Error ? cause.message : String(cause)}; see flannel-ts demo --help`, 2);
     }
@@ -73,18 +69,19 @@ const command: CliCommand = {
     const interval = integerFlag(values.interval, "interval", 0, 10_000) ?? 200;
     for (const v of [count, seed, interval]) if (typeof v === "string") return fail(io, v, 2);
 
-    const prefix = values["etcd-prefix"] ?? DEMO_PREFIX;
     let registry: Registry;
     let storeLabel: string;
     if (values["etcd-endpoints"] !== undefined) {
-      const endpoints = values["etcd-endpoints"].split(",").map((e) => e.trim()).filter((e) => e !== "");
-      if (endpoints.length === 0) return fail(io, "--etcd-endpoints is empty: give one or more client URLs, e.g. http://127.0.0.1:2379", 2);
-      registry = new Etcd3Registry({ endpoints, prefix });
-      storeLabel = `etcd (${endpoints.join(", ")})`;
-    } else if (values["etcd-prefix"] !== undefined) {
-      return fail(io, "--etcd-prefix needs --etcd-endpoints: the in-memory store always uses " + DEMO_PREFIX, 2);
+      const opened = resolveEtcdSettings({ ...values, "etcd-prefix": values["etcd-prefix"] ?? DEMO_PREFIX }, {}).andThen((settings) =>
+        openEtcdRegistry(settings).map((r) => [r, settings.endpoints] as const),
+      );
+      if (opened.isErr()) return fail(io, opened.error.message, 2);
+      [registry] = opened.value;
+      storeLabel = `etcd (${opened.value[1].join(", ")})`;
     } else {
-      registry = new MemoryRegistry({ prefix });
+      const stray = Object.keys(ETCD_FLAG_OPTIONS).find((flag) => values[flag as keyof typeof values] !== undefined);
+      if (stray !== undefined) return fail(io, `--${stray} needs --etcd-endpoints: without it the demo uses its in-memory store`, 2);
+      registry = new MemoryRegistry({ prefix: DEMO_PREFIX });
       storeLabel = "in-memory store";
     }
 
