@@ -6,14 +6,15 @@
  *
  * @module
  */
+import { internetChecksum } from "../flannel/udp/checksum.ts";
+import { checkIpv4Packet, formatIpv4Header, IPPROTO_ICMP } from "../flannel/udp/ipv4-header.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 
-const IPPROTO_ICMP = 1;
 const ICMP_ECHO_REPLY = 0;
 const ICMP_UNREACHABLE = 3;
 const ICMP_ECHO_REQUEST = 8;
 const ICMP_TIME_EXCEEDED = 11;
-const DONT_FRAGMENT = 0x4000;
+const DONT_FRAGMENT = 0b010;
 
 /** What an echo request carries besides its payload. */
 export interface EchoRequestFields {
@@ -120,11 +121,9 @@ export type IcmpMessage =
  * ```
  */
 export function readIcmp(packet: Uint8Array): IcmpMessage | undefined {
-  if (packet.length < 28 || packet[0]! >> 4 !== 4) return undefined;
+  if (checkIpv4Packet(packet, 0, packet.length) !== undefined || packet[9] !== IPPROTO_ICMP) return undefined;
   const headerLength = (packet[0]! & 0x0f) * 4;
-  if (headerLength < 20 || get16(packet, 2) !== packet.length || packet.length < headerLength + 8) return undefined;
-  if (packet[9] !== IPPROTO_ICMP || checksum(packet, 0, headerLength) !== 0) return undefined;
-  if (checksum(packet, headerLength, packet.length) !== 0) return undefined;
+  if (packet.length < headerLength + 8 || checksum(packet, headerLength, packet.length) !== 0) return undefined;
   const from = formatIp(ip4(get32(packet, 12)));
   const ttl = packet[8]!;
   const type = packet[headerLength]!;
@@ -151,27 +150,25 @@ interface Ipv4PacketFields {
 }
 
 function ipv4Packet(fields: Ipv4PacketFields): Uint8Array {
-  const packet = new Uint8Array(20 + fields.body.length);
-  packet[0] = 0x45;
-  put16(packet, 2, packet.length);
-  put16(packet, 4, fields.identification & 0xffff);
-  put16(packet, 6, DONT_FRAGMENT);
-  packet[8] = fields.ttl;
-  packet[9] = IPPROTO_ICMP;
-  put32(packet, 12, fields.source);
-  put32(packet, 16, fields.destination);
-  put16(packet, 10, checksum(packet, 0, 20));
-  packet.set(fields.body, 20);
+  const header = formatIpv4Header({
+    tos: 0,
+    totalLength: 20 + fields.body.length,
+    identification: fields.identification & 0xffff,
+    flags: DONT_FRAGMENT,
+    fragmentOffset: 0,
+    ttl: fields.ttl,
+    protocol: IPPROTO_ICMP,
+    source: fields.source,
+    destination: fields.destination,
+    options: new Uint8Array(0),
+  });
+  const packet = new Uint8Array(header.length + fields.body.length);
+  packet.set(header);
+  packet.set(fields.body, header.length);
   return packet;
 }
 
-// The Internet checksum (RFC 1071) of bytes[start..end).
-function checksum(bytes: Uint8Array, start: number, end: number): number {
-  let sum = 0;
-  for (let i = start; i < end; i += 2) sum += (bytes[i]! << 8) | (i + 1 < end ? bytes[i + 1]! : 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
+const checksum = (bytes: Uint8Array, start: number, end: number): number => internetChecksum(bytes, start, end);
 
 function get16(bytes: Uint8Array, at: number): number {
   return (bytes[at]! << 8) | bytes[at + 1]!;
@@ -184,9 +181,4 @@ function get32(bytes: Uint8Array, at: number): number {
 function put16(bytes: Uint8Array, at: number, value: number): void {
   bytes[at] = (value >>> 8) & 0xff;
   bytes[at + 1] = value & 0xff;
-}
-
-function put32(bytes: Uint8Array, at: number, value: number): void {
-  put16(bytes, at, value >>> 16);
-  put16(bytes, at + 2, value & 0xffff);
 }
