@@ -217,12 +217,14 @@ class DemoRun {
       const target = containers[to]!;
       const count = o.count ?? 3;
       const destination = formatIp(ip4(target.address));
-      o.print(`== ${this.#states[from]!.node.name}, in container ${formatIp(ip4(source.address))}: ping -c ${count} ${destination}   (a container on ${this.#states[to]!.node.name})`);
+      const interval = o.intervalMs ?? 200;
+      const flags = `-c ${count}${interval === 1000 ? "" : ` -i ${interval / 1000}`}`;
+      o.print(`== ${this.#states[from]!.node.name}, in container ${formatIp(ip4(source.address))}: ping ${flags} ${destination}   (a container on ${this.#states[to]!.node.name})`);
       const pinger = new Pinger({
         source: source.address,
         destination: target.address,
         count,
-        intervalMs: o.intervalMs ?? 200,
+        intervalMs: interval,
         timeoutMs: this.#timeoutMs,
         id: from + 1,
         send: (packet) => source.send(packet),
