@@ -5,20 +5,25 @@ import { systemClock } from "../flannel/clock.ts";
 import { cidrContains, parseCidr4 } from "../subnet/cidr.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
-import { runDemo, type DemoSocket, type RunDemoOptions } from "./run-demo.ts";
+import { loopbackSite, type LoopbackSiteOptions, type LoopbackSocket } from "./loopback-site.ts";
+import { runDemo, type RunDemoOptions } from "./run-demo.ts";
 
 const network = parseCidr4("172.20.0.0/16")._unsafeUnwrap();
 
-function options(registry: MemoryRegistry, lines: string[], extra: Partial<RunDemoOptions> = {}): RunDemoOptions {
+function options(registry: MemoryRegistry, lines: string[], extra: Partial<RunDemoOptions> = {}, site: Partial<LoopbackSiteOptions> = {}): RunDemoOptions {
   return {
     registry,
     storeLabel: "in-memory store",
+    site: loopbackSite({
+      bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
+      clock: systemClock,
+      micros: () => performance.now() * 1000,
+      ...site,
+    }),
     count: 2,
     intervalMs: 20,
     random: seededRandom(1),
     clock: systemClock,
-    micros: () => performance.now() * 1000,
-    bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
     print: (line) => lines.push(line),
     ...extra,
   };
@@ -45,10 +50,10 @@ describe("runDemo", () => {
       expect(host.subnetEnv).toBe(`FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=${gateway}\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n`);
       expect(host.container).toBe(host.subnet.replace(/\.0\/24$/, ".2"));
       // Each outbound request and reply counted once on each engine; nothing dropped.
-      expect(host.counters.outbound).toMatchObject({ received: 4, packets: 4, bytes: 4 * 84 });
-      expect(host.counters.inbound).toMatchObject({ received: 4, packets: 4, bytes: 4 * 84 });
-      expect(Object.values(host.counters.outbound.drops).every((n) => n === 0)).toBe(true);
-      expect(Object.values(host.counters.inbound.drops).every((n) => n === 0)).toBe(true);
+      expect(host.counters!.outbound).toMatchObject({ received: 4, packets: 4, bytes: 4 * 84 });
+      expect(host.counters!.inbound).toMatchObject({ received: 4, packets: 4, bytes: 4 * 84 });
+      expect(Object.values(host.counters!.outbound.drops).every((n) => n === 0)).toBe(true);
+      expect(Object.values(host.counters!.inbound.drops).every((n) => n === 0)).toBe(true);
     }
     expect(node1.routes).toEqual([`${node2.subnet} -> 127.0.0.2:${node2.port}`]);
     expect(node2.routes).toEqual([`${node1.subnet} -> 127.0.0.1:${node1.port}`]);
@@ -103,7 +108,7 @@ describe("runDemo", () => {
     expect(report.hosts[0].port).not.toBe(8285);
     expect(report.hosts[1].port).toBe(report.hosts[0].port);
     expect(lines).toContain(
-      `$ flannel-ts config set '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${report.hosts[0].port}}}'   (port 8285 is taken on loopback here, so the demo's network uses ${report.hosts[0].port})`,
+      `$ flannel-ts config set '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${report.hosts[0].port}}}'   (port 8285 is taken here, so the demo's network uses ${report.hosts[0].port})`,
     );
     expect(report.pings.map((p) => p.received)).toEqual([1, 1]);
     await registry.close();
@@ -131,7 +136,7 @@ describe("runDemo", () => {
   it("reports a socket it cannot bind, and closes the one it could", async () => {
     const registry = new MemoryRegistry({ prefix: "/atomic.io/network" });
     const closed: string[] = [];
-    const fake = (address: string, port: number): DemoSocket => ({
+    const fake = (address: string, port: number): LoopbackSocket => ({
       local: { address, port: port === 0 ? 40000 : port },
       maxSegments: 1,
       onReadable: undefined,
@@ -143,19 +148,19 @@ describe("runDemo", () => {
       },
     });
     const result = await runDemo(
-      options(registry, [], {
-        bindSocket: (address, port) =>
-          address === "127.0.0.2"
-            ? errAsync({ kind: "udp-bind", address: `${address}:${port}`, code: "EADDRNOTAVAIL", message: `cannot bind a UDP socket to ${address}:${port}: EADDRNOTAVAIL` })
-            : okAsync(fake(address, port)),
-      }),
+      options(
+        registry,
+        [],
+        {},
+        {
+          bindSocket: (address, port) =>
+            address === "127.0.0.2"
+              ? errAsync({ kind: "udp-bind", address: `${address}:${port}`, code: "EADDRNOTAVAIL", message: `cannot bind a UDP socket to ${address}:${port}: EADDRNOTAVAIL` })
+              : okAsync(fake(address, port)),
+        },
+      ),
     );
-    expect(result._unsafeUnwrapErr()).toEqual({
-      kind: "udp-bind",
-      address: "127.0.0.2:8285",
-      code: "EADDRNOTAVAIL",
-      message: "cannot bind a UDP socket to 127.0.0.2:8285: EADDRNOTAVAIL",
-    });
+    expect(result._unsafeUnwrapErr()).toEqual({ kind: "demo-site", message: "cannot bind a UDP socket to 127.0.0.2:8285: EADDRNOTAVAIL" });
     expect(closed).toEqual(["127.0.0.1"]);
     await registry.close();
   });

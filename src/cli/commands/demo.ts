@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { demoDockerStep } from "../../demo/demo-docker-step.ts";
 import { DgramDatagramSocket } from "../../demo/dgram-datagram-socket.ts";
+import { loopbackSite } from "../../demo/loopback-site.ts";
 import { runDemo } from "../../demo/run-demo.ts";
 import { SEED_DAEMON_JSON } from "../../demo/seed-daemon-json.ts";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
@@ -93,9 +94,12 @@ const command: CliCommand = {
         intervalMs: interval as number,
         random: typeof seed === "number" ? seededRandom(seed) : cryptoRandom(),
         clock: systemClock,
-        micros: () => performance.now() * 1000,
-        bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
-        docker: () => demoDockerStep(SEED_DAEMON_JSON),
+        site: loopbackSite({
+          bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
+          docker: () => demoDockerStep({ seed: SEED_DAEMON_JSON }),
+          clock: systemClock,
+          micros: () => performance.now() * 1000,
+        }),
         print: (line) => io.out(`${line}\n`),
       });
       if (report.isErr()) return fail(io, report.error.message, 1);
