@@ -187,6 +187,8 @@ export function runDemo(options: RunDemoOptions): ResultAsync<DemoReport, DemoEr
 interface HostState {
   readonly site: DemoSiteHost;
   agent?: RunningAgent;
+  /** The lease the agent reported, so that one left by an agent that failed to start is released too. */
+  leased?: Cidr4;
   subnet?: Cidr4 | undefined;
   subnetEnv?: string;
 }
@@ -324,7 +326,10 @@ class DemoRun {
         },
       },
       clock: o.clock,
-      log: (event) => this.#log(host, event),
+      log: (event) => {
+        if (event.kind === "lease-acquired" || event.kind === "lease-reacquired") state.leased = event.lease.subnet;
+        this.#log(host, event);
+      },
       ...(host.docker === undefined ? {} : { docker: host.docker.step }),
     });
     if (started.isErr()) return err(started.error);
@@ -368,6 +373,10 @@ class DemoRun {
     const agents = this.#states.flatMap((s) => (s.agent === undefined ? [] : [s.agent]));
     if (agents.length > 0) this.#o.print("== stopping: each agent releases its lease (flannel-ts agent --release), then the demo ends");
     for (const agent of agents) await agent.stop({ release: true, reason: "the demo is over" });
+    // An agent that failed half way keeps its lease, as flanneld does; the demo gives it back.
+    for (const s of this.#states) {
+      if (s.agent === undefined && s.leased !== undefined) await this.#o.registry.deleteLease({ ipv4: s.leased }).match(() => undefined, () => undefined);
+    }
     await this.#site?.close();
   }
 }

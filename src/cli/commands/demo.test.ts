@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CliIo } from "../io.ts";
 import { main } from "../main.ts";
 import command from "./demo.ts";
@@ -88,4 +88,17 @@ describe("flannel-ts demo", () => {
     expect(run.stdout).toMatch(/\[node2\] stopped cleanly\n$/);
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 30_000);
+
+  it("refuses --netns without root, with exit 2", async () => {
+    const getuid = vi.spyOn(process, "getuid").mockReturnValue(1000);
+    try {
+      const c = capture();
+      expect(await command.run(["--netns"], c.io)).toBe(2);
+      expect(c.err()).toBe(
+        "flannel-ts demo: --netns needs root: it creates network namespaces, veth pairs and TUN devices; run it with sudo, or leave --netns out for the demo without root\n",
+      );
+    } finally {
+      getuid.mockRestore();
+    }
+  });
 });
