@@ -14,6 +14,4 @@ export * from "./lease-acquire.ts";
 export * from "./lease-peer-set.ts";
 export * from "./lease-peer-watch.ts";
 export * from "./lease-manager.ts";
-export * from "./subnet-env-dotenv.ts";
-export * from "./subnet-env.ts";
-export * from "./docker-opts.ts";
+export * from "./udp/index.ts";
