@@ -1,11 +1,147 @@
-import type { CliCommand } from "../io.ts";
+import { readFileSync } from "node:fs";
+import { err, ok, type Result } from "neverthrow";
+import { Etcd3Registry, type Etcd3Tls } from "../../etcd/etcd3-registry.ts";
+import type { Registry } from "../../etcd/registry.ts";
+import type { DockerStep } from "../../flannel/agent-ports.ts";
+import type { AgentExit } from "../../flannel/agent.ts";
+import { agentLogWriter } from "../../node/agent-log.ts";
+import { startNodeAgent, type NodeAgentOptions } from "../../node/agent-node.ts";
+import { agentUsage, parseAgentFlags, type AgentFlags } from "../agent-flags.ts";
+import type { CliCommand, CliIo } from "../io.ts";
+
+/** Where the process's SIGINT and SIGTERM come from; tests pass an emitter. */
+export interface SignalSource {
+  on(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
+  off(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
+}
+
+/** What `flannel-ts agent` is built from; tests replace parts. */
+export interface AgentCommandDeps {
+  /** Opens the registry the flags name. Default: etcd v3 with the flags' TLS files and credentials. */
+  readonly openRegistry: (flags: AgentFlags) => Result<Registry, string>;
+  /** Builds the Docker step for `--docker-config`. Default: none (the flag is refused). */
+  readonly dockerStep?: (flags: AgentFlags & { readonly dockerConfig: string }) => DockerStep;
+  /** Extra options of the Node agent (interfaces, data path, firewall, clock). Default none. */
+  readonly agentOptions?: Partial<NodeAgentOptions>;
+  /** SIGINT/SIGTERM. Default: the process. */
+  readonly signals: SignalSource;
+}
+
+function openEtcd3(flags: AgentFlags): Result<Registry, string> {
+  const tls: { -readonly [K in keyof Etcd3Tls]?: Uint8Array } = {};
+  const files: ReadonlyArray<readonly [keyof Etcd3Tls, string | undefined, string]> = [
+    ["ca", flags.etcdCafile, "--etcd-cafile"],
+    ["cert", flags.etcdCertfile, "--etcd-certfile"],
+    ["key", flags.etcdKeyfile, "--etcd-keyfile"],
+  ];
+  for (const [field, path, flag] of files) {
+    if (path === undefined) continue;
+    try {
+      tls[field] = readFileSync(path);
+    } catch (cause) {
+      return err(`cannot read ${flag} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) return err("--etcd-certfile and --etcd-keyfile go together: give both or neither");
+  return ok(
+    new Etcd3Registry({
+      endpoints: flags.etcdEndpoints,
+      prefix: flags.etcdPrefix,
+      ...(Object.keys(tls).length === 0 ? {} : { tls }),
+      ...(flags.etcdUsername === undefined ? {} : { username: flags.etcdUsername, password: flags.etcdPassword ?? "" }),
+    }),
+  );
+}
+
+/** The defaults of {@link runAgentCommand}: etcd v3, the process's signals, no Docker step yet. */
+export const defaultAgentCommandDeps: AgentCommandDeps = { openRegistry: openEtcd3, signals: process };
+
+/**
+ * Runs `flannel-ts agent` until SIGINT/SIGTERM (exit 0 after a clean stop)
+ * or a failure (exit 1); bad flags exit 2.
+ *
+ * @param argv the arguments after `agent`
+ * @param io output streams and environment
+ * @param deps what it is built from; see {@link AgentCommandDeps}
+ * @returns the exit code
+ */
+export async function runAgentCommand(argv: readonly string[], io: CliIo, deps: AgentCommandDeps = defaultAgentCommandDeps): Promise<number> {
+  const parsed = parseAgentFlags(argv, io.env);
+  if (parsed.isErr()) {
+    io.err(`flannel-ts agent: ${parsed.error.message}\n`);
+    return 2;
+  }
+  const flags = parsed.value;
+  const dockerConfig = flags.dockerConfig;
+  if (dockerConfig !== undefined && deps.dockerStep === undefined) {
+    io.err("flannel-ts agent: --docker-config is not available in this build\n");
+    return 2;
+  }
+  const opened = deps.openRegistry(flags);
+  if (opened.isErr()) {
+    io.err(`flannel-ts agent: ${opened.error}\n`);
+    return 2;
+  }
+  const registry = opened.value;
+  const controller = new AbortController();
+  let stopSignal: string | undefined;
+  let onStop: (signal: string) => void = (signal) => {
+    stopSignal = signal;
+    controller.abort();
+  };
+  const onInt = (): void => onStop("SIGINT");
+  const onTerm = (): void => onStop("SIGTERM");
+  deps.signals.on("SIGINT", onInt);
+  deps.signals.on("SIGTERM", onTerm);
+  try {
+    const started = await startNodeAgent({
+      registry,
+      log: agentLogWriter(io.err),
+      iface: flags.iface,
+      ifaceRegex: flags.ifaceRegex,
+      ...(flags.publicIp === undefined ? {} : { publicIp: flags.publicIp }),
+      subnetFile: flags.subnetFile,
+      renewMarginMinutes: flags.subnetLeaseRenewMarginMinutes,
+      ipMasq: flags.ipMasq,
+      forwardRules: flags.iptablesForwardRules,
+      iptablesResyncSeconds: flags.iptablesResyncSeconds,
+      healthz: { ip: flags.healthzIp, port: flags.healthzPort },
+      tunName: flags.tunName,
+      sourceFilter: flags.sourceFilter,
+      ...(dockerConfig === undefined || deps.dockerStep === undefined ? {} : { docker: deps.dockerStep({ ...flags, dockerConfig }) }),
+      signal: controller.signal,
+      ...deps.agentOptions,
+    });
+    if (started.isErr()) {
+      if (started.error.kind === "agent" && started.error.step === "aborted") return 0;
+      io.err(`flannel-ts agent: ${started.error.message}\n`);
+      return 1;
+    }
+    const node = started.value;
+    if (stopSignal !== undefined) {
+      await node.stop({ release: flags.release, reason: stopSignal });
+    } else {
+      onStop = (signal) => {
+        onStop = () => undefined;
+        void node.stop({ release: flags.release, reason: signal });
+      };
+    }
+    const exit: AgentExit = await node.done;
+    if (exit.kind === "failed") {
+      io.err(`flannel-ts agent: ${exit.error.message}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    deps.signals.off("SIGINT", onInt);
+    deps.signals.off("SIGTERM", onTerm);
+    await registry.close();
+  }
+}
 
 const command: CliCommand = {
   summary: "Run the flannel agent: lease, subnet.env, UDP overlay, renewals",
-  usage: "Usage: flannel-ts agent\n\nRun the flannel agent: lease, subnet.env, UDP overlay, renewals.\n",
-  run: (_argv, io) => {
-    io.err("flannel-ts agent: not implemented yet\n");
-    return Promise.resolve(2);
-  },
+  usage: agentUsage(),
+  run: (argv, io) => runAgentCommand(argv, io),
 };
 export default command;
