@@ -4,3 +4,13 @@
  *
  * @module
  */
+export * from "./json-document.ts";
+export * from "./json-edit.ts";
+export * from "./daemon-json.ts";
+export * from "./dockerd-flags.ts";
+export * from "./dockerd-args.ts";
+export * from "./systemd-unit.ts";
+export * from "./network-settings.ts";
+export * from "./validate-daemon-json.ts";
+export * from "./plan-daemon-json.ts";
+export * from "./engine-verify.ts";
