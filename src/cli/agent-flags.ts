@@ -51,6 +51,8 @@ export interface AgentFlags {
   readonly dockerRestartCommand: string;
   /** `--dockerd-args`: dockerd's command-line flags, to find conflicts with daemon.json; absent: found on the host. */
   readonly dockerdArgs?: string;
+  /** `--docker-allow-findings`: write daemon.json despite error-level security findings (reported as warnings). */
+  readonly dockerAllowFindings: boolean;
   /** `--tun-name`: the TUN device of the UDP engine. */
   readonly tunName: string;
   /** The opposite of `--no-source-filter`: accept datagrams only from the PublicIPs of current leases. */
@@ -109,6 +111,7 @@ export const AGENT_FLAG_SPECS: readonly FlagSpec[] = Object.freeze([
   { name: "docker-config", kind: "optional-string", default: DEFAULT_DAEMON_JSON, help: "merge bip and mtu into this daemon.json, restart dockerd and verify it", flanneld: false },
   { name: "docker-restart-command", kind: "string", default: DEFAULT_DOCKER_RESTART_COMMAND, help: "command that restarts dockerd after daemon.json changed (split on spaces)", flanneld: false },
   { name: "dockerd-args", kind: "string", default: "", help: "dockerd's command-line flags, checked against daemon.json (default: read from the running dockerd or its systemd unit)", flanneld: false },
+  { name: "docker-allow-findings", kind: "bool", default: "false", help: "write daemon.json despite security findings such as a tcp:// host without TLS (they are logged)", flanneld: false },
   { name: "tun-name", kind: "string", default: "flannel0", help: "name of the UDP engine's TUN device", flanneld: false },
   { name: "no-source-filter", kind: "bool", default: "false", help: "accept encapsulated packets from any address, not only from the PublicIPs of current leases (as flanneld does)", flanneld: false },
 ] satisfies FlagSpec[]);
@@ -340,6 +343,7 @@ function check(c: Collected): Result<AgentFlags, AgentFlagsError> {
     ...opt("dockerConfig", optional("docker-config")),
     dockerRestartCommand: str("docker-restart-command"),
     ...opt("dockerdArgs", optional("dockerd-args")),
+    dockerAllowFindings: bool("docker-allow-findings"),
     tunName,
     sourceFilter: !bool("no-source-filter"),
   };

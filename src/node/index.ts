@@ -20,3 +20,5 @@ export * from "./agent-subnet-file.ts";
 export * from "./agent-log.ts";
 export * from "./agent-data-path.ts";
 export * from "./agent-node.ts";
+export * from "./agent-dockerd-command-line.ts";
+export * from "./agent-docker-step.ts";

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ok, okAsync } from "neverthrow";
+import { errAsync, ok, okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
 import type { DataPathSpec } from "../../flannel/agent-ports.ts";
@@ -80,10 +80,29 @@ describe("flannel-ts agent", () => {
     expect(io.stderr()).toBe('flannel-ts agent: --ip-masq: "maybe" is not a boolean (use true or false)\n');
   });
 
-  it("exits 2 when --docker-config is asked for in a build without the Docker step", async () => {
+  it("exits 2 on an unusable restart command", async () => {
     const io = capture();
     const f = fixture();
-    expect(await runAgentCommand(["--docker-config"], io, f.deps)).toBe(2);
+    expect(await runAgentCommand(["--docker-config", "--docker-restart-command", " "], io, f.deps)).toBe(2);
+    expect(io.stderr()).toBe('flannel-ts agent: --docker-restart-command is empty: give the command that restarts dockerd, e.g. "systemctl restart docker"\n');
+  });
+
+  it("runs the Docker step with the lease and exits 1 when it refuses", async () => {
+    const io = capture();
+    const f = fixture('{"Network":"172.20.0.0/16"}');
+    const asked: string[] = [];
+    const deps: AgentCommandDeps = {
+      ...f.deps,
+      dockerStep: (flags) => {
+        asked.push(`${flags.dockerConfig} ${flags.dockerRestartCommand}`);
+        return ok(() => errAsync({ kind: "docker-config-refused", message: "/etc/docker/daemon.json not changed: hosts is set both as a flag and in the file" }));
+      },
+    };
+    expect(await runAgentCommand(["--docker-config", "--subnet-file", join(f.dir, "subnet.env")], io, deps)).toBe(1);
+    expect(asked).toEqual(["/etc/docker/daemon.json systemctl restart docker"]);
+    expect(io.stderr().split("\n").slice(-2)).toEqual(["flannel-ts agent: /etc/docker/daemon.json not changed: hosts is set both as a flag and in the file", ""]);
+    // What was set up is undone: the rules were removed again.
+    expect(f.firewall).toEqual(["ensure 3", "remove 3"]);
   });
 
   it("runs until SIGTERM, writes subnet.env, stops cleanly and exits 0", async () => {

@@ -4,6 +4,8 @@ import { Etcd3Registry, type Etcd3Tls } from "../../etcd/etcd3-registry.ts";
 import type { Registry } from "../../etcd/registry.ts";
 import type { DockerStep } from "../../flannel/agent-ports.ts";
 import type { AgentExit } from "../../flannel/agent.ts";
+import { splitUnitWords } from "../../dockerconf/systemd-unit.ts";
+import { dockerStep } from "../../node/agent-docker-step.ts";
 import { agentLogWriter } from "../../node/agent-log.ts";
 import { startNodeAgent, type NodeAgentOptions } from "../../node/agent-node.ts";
 import { agentUsage, parseAgentFlags, type AgentFlags } from "../agent-flags.ts";
@@ -19,8 +21,8 @@ export interface SignalSource {
 export interface AgentCommandDeps {
   /** Opens the registry the flags name. Default: etcd v3 with the flags' TLS files and credentials. */
   readonly openRegistry: (flags: AgentFlags) => Result<Registry, string>;
-  /** Builds the Docker step for `--docker-config`. Default: none (the flag is refused). */
-  readonly dockerStep?: (flags: AgentFlags & { readonly dockerConfig: string }) => DockerStep;
+  /** Builds the Docker step for `--docker-config`. Default: {@link dockerStep} with the flags' restart command and dockerd arguments. */
+  readonly dockerStep?: (flags: AgentFlags & { readonly dockerConfig: string }) => Result<DockerStep, string>;
   /** Extra options of the Node agent (interfaces, data path, firewall, clock). Default none. */
   readonly agentOptions?: Partial<NodeAgentOptions>;
   /** SIGINT/SIGTERM. Default: the process. */
@@ -53,8 +55,22 @@ function openEtcd3(flags: AgentFlags): Result<Registry, string> {
   );
 }
 
-/** The defaults of {@link runAgentCommand}: etcd v3, the process's signals, no Docker step yet. */
-export const defaultAgentCommandDeps: AgentCommandDeps = { openRegistry: openEtcd3, signals: process };
+function nodeDockerStep(flags: AgentFlags & { readonly dockerConfig: string }): Result<DockerStep, string> {
+  const words = splitUnitWords(flags.dockerRestartCommand);
+  if (words.isErr()) return err(`--docker-restart-command: ${words.error}`);
+  if (words.value.length === 0) return err("--docker-restart-command is empty: give the command that restarts dockerd, e.g. \"systemctl restart docker\"");
+  return ok(
+    dockerStep({
+      path: flags.dockerConfig,
+      restartCommand: words.value,
+      allowFindings: flags.dockerAllowFindings,
+      ...(flags.dockerdArgs === undefined ? {} : { dockerd: { args: flags.dockerdArgs } }),
+    }),
+  );
+}
+
+/** The defaults of {@link runAgentCommand}: etcd v3, the Node Docker step, the process's signals. */
+export const defaultAgentCommandDeps: AgentCommandDeps = { openRegistry: openEtcd3, dockerStep: nodeDockerStep, signals: process };
 
 /**
  * Runs `flannel-ts agent` until SIGINT/SIGTERM (exit 0 after a clean stop)
@@ -73,9 +89,14 @@ export async function runAgentCommand(argv: readonly string[], io: CliIo, deps: 
   }
   const flags = parsed.value;
   const dockerConfig = flags.dockerConfig;
-  if (dockerConfig !== undefined && deps.dockerStep === undefined) {
-    io.err("flannel-ts agent: --docker-config is not available in this build\n");
-    return 2;
+  let docker: DockerStep | undefined;
+  if (dockerConfig !== undefined) {
+    const built = (deps.dockerStep ?? nodeDockerStep)({ ...flags, dockerConfig });
+    if (built.isErr()) {
+      io.err(`flannel-ts agent: ${built.error}\n`);
+      return 2;
+    }
+    docker = built.value;
   }
   const opened = deps.openRegistry(flags);
   if (opened.isErr()) {
@@ -108,7 +129,7 @@ export async function runAgentCommand(argv: readonly string[], io: CliIo, deps: 
       healthz: { ip: flags.healthzIp, port: flags.healthzPort },
       tunName: flags.tunName,
       sourceFilter: flags.sourceFilter,
-      ...(dockerConfig === undefined || deps.dockerStep === undefined ? {} : { docker: deps.dockerStep({ ...flags, dockerConfig }) }),
+      ...(docker === undefined ? {} : { docker }),
       signal: controller.signal,
       ...deps.agentOptions,
     });
