@@ -5,7 +5,7 @@ import { okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EngineNetworkApi } from "../dockerconf/engine-verify.ts";
 import { parseCidr4 } from "../subnet/cidr.ts";
-import { runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
+import { findDockerdCommandLine, runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
 import { dockerStep, type DockerStepOptions } from "./agent-docker-step.ts";
 import type { CommandRunner } from "./run-command.ts";
 
@@ -144,18 +144,23 @@ describe("dockerStep", () => {
   });
 });
 
+function fakeProc(): string {
+  const proc = tempDir();
+  for (const [pid, comm, cmdline] of [
+    ["1", "sh", "/bin/sh\0/usr/local/bin/dind-entry\0"],
+    ["42", "dockerd", "dockerd\0-H\0unix:///var/run/docker.sock\0--mtu=1400\0"],
+    ["self", "x", "x\0"],
+  ] as const) {
+    mkdirSync(join(proc, pid));
+    writeFileSync(join(proc, pid, "comm"), `${comm}\n`);
+    writeFileSync(join(proc, pid, "cmdline"), cmdline);
+  }
+  return proc;
+}
+
 describe("runningDockerdCommandLine", () => {
   it("reads dockerd's arguments from /proc", async () => {
-    const proc = tempDir();
-    for (const [pid, comm, cmdline] of [
-      ["1", "sh", "/bin/sh\0/usr/local/bin/dind-entry\0"],
-      ["42", "dockerd", "dockerd\0-H\0unix:///var/run/docker.sock\0--mtu=1400\0"],
-      ["self", "x", "x\0"],
-    ] as const) {
-      mkdirSync(join(proc, pid));
-      writeFileSync(join(proc, pid, "comm"), `${comm}\n`);
-      writeFileSync(join(proc, pid, "cmdline"), cmdline);
-    }
+    const proc = fakeProc();
     const found = (await runningDockerdCommandLine("26", proc))._unsafeUnwrap();
     expect(found?.program).toBe("dockerd");
     expect(found?.args.items.map((i) => i.words)).toEqual([["-H", "unix:///var/run/docker.sock"], ["--mtu=1400"]]);
@@ -163,5 +168,24 @@ describe("runningDockerdCommandLine", () => {
 
   it("finds nothing when no dockerd runs", async () => {
     expect((await runningDockerdCommandLine("26", tempDir()))._unsafeUnwrap()).toBeUndefined();
+  });
+});
+
+describe("findDockerdCommandLine", () => {
+  it("on a host without systemd, reads the running dockerd even when a packaged unit exists", async () => {
+    const root = tempDir();
+    mkdirSync(join(root, "lib/systemd/system"), { recursive: true });
+    writeFileSync(join(root, "lib/systemd/system/docker.service"), "[Service]\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n");
+    const found = (await findDockerdCommandLine({ systemd: false, root, proc: fakeProc() }))._unsafeUnwrap();
+    expect(found?.args.items.map((i) => i.words)).toEqual([["-H", "unix:///var/run/docker.sock"], ["--mtu=1400"]]);
+  });
+
+  it("on a host run by systemd, reads the unit", async () => {
+    const root = tempDir();
+    mkdirSync(join(root, "lib/systemd/system"), { recursive: true });
+    writeFileSync(join(root, "lib/systemd/system/docker.service"), "[Service]\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n");
+    const found = (await findDockerdCommandLine({ systemd: true, root, proc: fakeProc() }))._unsafeUnwrap();
+    expect(found?.program).toBe("/usr/sbin/dockerd");
+    expect(found?.args.items.map((i) => i.words)).toEqual([["-H", "fd://"], ["--containerd=/run/containerd/containerd.sock"]]);
   });
 });

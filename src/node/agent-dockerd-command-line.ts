@@ -1,10 +1,13 @@
 /**
  * dockerd's command line as the agent checks daemon.json against it: given
- * as text, else from the systemd unit, else read from the running dockerd's
- * /proc/<pid>/cmdline (hosts without systemd, such as Docker-in-Docker).
+ * as text, else from the systemd unit when systemd runs the host, else read
+ * from the running dockerd's /proc/<pid>/cmdline (hosts without systemd,
+ * such as Docker-in-Docker, where a packaged docker.service exists but is
+ * not what starts dockerd).
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { parseDockerdArgs } from "../dockerconf/dockerd-args.ts";
@@ -31,6 +34,8 @@ export interface FindDockerdCommandLineOptions {
   readonly proc?: string;
   /** Where systemd's unit directories are rooted. Default "/". */
   readonly root?: string;
+  /** Whether systemd runs this host (and so starts dockerd from its unit). Default: /run/systemd/system exists, systemd's own test. */
+  readonly systemd?: boolean;
 }
 
 const fail = (message: string): DockerdCommandLineError => ({ kind: "dockerd-command-line", message });
@@ -70,9 +75,9 @@ export function runningDockerdCommandLine(version: DockerdVersion = "26", proc =
 }
 
 /**
- * Finds dockerd's command line: `args` when given; else the systemd unit
- * (its ExecStart with drop-ins), when the host has it; else the running
- * dockerd's; else undefined (nothing to check against).
+ * Finds dockerd's command line: `args` when given; else, on a host run by
+ * systemd, the unit (its ExecStart with drop-ins) when it exists; else the
+ * running dockerd's; else undefined (nothing to check against).
  *
  * @param options the text, the flags' version, the unit; all optional
  * @returns the command line, or undefined when none could be found
@@ -90,6 +95,7 @@ export function findDockerdCommandLine(options: FindDockerdCommandLineOptions = 
     if (words.isErr()) return errAsync(fail(`--dockerd-args: ${words.error}`));
     return fromWords(words.value, version, "--dockerd-args");
   }
+  if (!(options.systemd ?? existsSync("/run/systemd/system"))) return runningDockerdCommandLine(version, options.proc);
   return dockerdCommandLineFromSystemd(options.unit ?? "docker.service", { version, ...(options.root === undefined ? {} : { root: options.root }) })
     .map((c): DockerdCommandLine | undefined => c)
     .orElse((e) =>
