@@ -6,7 +6,7 @@
 // Needs root, a running dockerd and `npm run build` (the hosts run dist/).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSubnetKey } from "../../src/subnet/index.ts";
-import { inspectContainerNetwork, innerBusyboxImage, runAgentHosts, type AgentHosts, type DockerHost } from "../../src/testing/index.ts";
+import { inspectContainerNetwork, inspectHostNetwork, innerBusyboxImage, runAgentHosts, type AgentHosts, type DockerHost } from "../../src/testing/index.ts";
 
 // The seed's daemon.json, with its mirror hosts renamed under .invalid so
 // that nothing ever tries to reach them.
@@ -157,5 +157,46 @@ describe("the seed, end to end", () => {
     expect((await host.exec(["iptables", "-S", "FLANNEL-FWD"])).exitCode).not.toBe(0);
     const key = parseSubnetKey(subnets[0]!.replace("/", "-"))._unsafeUnwrap();
     expect((await flannel.registry.getLease(key))._unsafeUnwrap()?.subnet.ipv4).toBeDefined();
+  });
+});
+
+// Docker's local network modes, as the seed looks at them, on host 2 once
+// its agent has given dockerd the lease.
+describe("Docker's network modes on a seed host", () => {
+  it("bridge: an address on docker0's subnet, which is the lease, with the lease's MTU and docker0 as gateway", async () => {
+    const host = flannel.hosts[1]!;
+    const bridged = await inspectContainerNetwork(host, "seed");
+    expect(bridged.networkMode).toMatch(/^(bridge|default)$/);
+    const eth0 = bridged.interfaces.find((i) => i.name === "eth0");
+    expect(eth0?.mtu).toBe(1472);
+    expect(eth0?.addresses.map((a) => a.cidr)).toEqual([expect.stringMatching(new RegExp(`^${escape(subnets[1]!.replace(/0\/24$/, ""))}\\d+/24$`))]);
+    expect(bridged.routes).toContainEqual(expect.objectContaining({ destination: "default", via: gateway(subnets[1]!) }));
+  });
+
+  it("host: the host's own interfaces, flannel0 and docker0 among them", async () => {
+    const host = flannel.hosts[1]!;
+    await run(host, ["docker", "run", "-d", "--name", "host-mode", "--network", "host", innerBusyboxImage, "sleep", "3600"]);
+    const view = await inspectContainerNetwork(host, "host-mode");
+    expect(view.networkMode).toBe("host");
+    const names = view.interfaces.map((i) => i.name);
+    expect(names).toEqual((await inspectHostNetwork(host)).interfaces.map((i) => i.name));
+    expect(names).toEqual(expect.arrayContaining(["lo", "docker0", "flannel0"]));
+  });
+
+  it("none: only lo", async () => {
+    const host = flannel.hosts[1]!;
+    await run(host, ["docker", "run", "-d", "--name", "none-mode", "--network", "none", innerBusyboxImage, "sleep", "3600"]);
+    const view = await inspectContainerNetwork(host, "none-mode");
+    expect(view.networkMode).toBe("none");
+    expect(view.interfaces.map((i) => i.name)).toEqual(["lo"]);
+  });
+
+  it("container:<id>: the other container's namespace, same interfaces and addresses", async () => {
+    const host = flannel.hosts[1]!;
+    const seed = await inspectContainerNetwork(host, "seed");
+    await run(host, ["docker", "run", "-d", "--name", "joined", "--network", `container:${seed.id}`, innerBusyboxImage, "sleep", "3600"]);
+    const joined = await inspectContainerNetwork(host, "joined");
+    expect(joined.networkMode).toBe(`container:${seed.id}`);
+    expect(joined.interfaces).toEqual(seed.interfaces);
   });
 });
