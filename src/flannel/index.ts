@@ -4,6 +4,9 @@
  *
  * @module
  */
+export * from "./subnet-env-dotenv.ts";
+export * from "./subnet-env.ts";
+export * from "./docker-opts.ts";
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
 export * from "./clock.ts";

@@ -28,14 +28,22 @@ describe("systemd unit files", () => {
       ["hosts", "fd://"],
       ["containerd", "/run/containerd/containerd.sock"],
     ]);
-    expect(cmd.unit).toEqual({ name: "docker.service", fromVariables: [] });
+    expect(cmd.unit).toEqual({
+      name: "docker.service",
+      words: [
+        { raw: "-H", variable: false, count: 1 },
+        { raw: "fd://", variable: false, count: 1 },
+        { raw: "--containerd=/run/containerd/containerd.sock", variable: false, count: 1 },
+        { raw: "$DOCKER_OPTS", variable: true, count: 0 },
+      ],
+    });
   });
 
   it("reads $DOCKER_OPTS from the environment file (flannel's classic setup)", async () => {
     put("/etc/default/docker", 'DOCKER_OPTS="--bip=10.5.52.1/24 --mtu=1472"\n');
     const cmd = (await dockerdCommandLineFromSystemd("docker.service", { root }))._unsafeUnwrap();
     expect(cmd.args.items.map((i) => i.flag.key)).toEqual(["hosts", "containerd", "bip", "mtu"]);
-    expect(cmd.unit?.fromVariables).toEqual(["$DOCKER_OPTS"]);
+    expect(cmd.unit?.words?.[3]).toEqual({ raw: "$DOCKER_OPTS", variable: true, count: 2 });
   });
 
   it("applies drop-ins in name order, /etc hiding /lib's of the same name, ExecStart= resetting", async () => {

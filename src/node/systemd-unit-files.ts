@@ -124,7 +124,6 @@ export function dockerdCommandLineFromSystemd(unit = "docker.service", options: 
       options.version ?? "26",
     );
     if (args.isErr()) return errAsync({ ...args.error, message: `${setting.path}:${setting.line}: ExecStart= of ${service.name}: ${args.error.message}` });
-    const fromVariables = [...new Set(command.value.args.flatMap((a) => (a.fromVariable === undefined ? [] : [a.fromVariable])))];
-    return okAsync({ program: command.value.path, args: args.value, unit: { name: service.name, fromVariables } });
+    return okAsync({ program: command.value.path, args: args.value, unit: { name: service.name, words: command.value.sources } });
   });
 }

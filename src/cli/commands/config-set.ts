@@ -1,11 +1,66 @@
+import { parseArgs } from "node:util";
+import { parseNetworkConfig } from "../../subnet/network-config.ts";
+import { readTextArg } from "../args.ts";
+import { ETCD_FLAG_OPTIONS, ETCD_FLAGS_HELP, openEtcdRegistry, withRegistry, type OpenRegistry } from "../etcd-flags.ts";
 import type { CliCommand } from "../io.ts";
 
-const command: CliCommand = {
-  summary: "Write the network config to etcd (validated first)",
-  usage: "Usage: flannel-ts config set\n\nWrite the network config to etcd (validated first).\n",
-  run: (_argv, io) => {
-    io.err("flannel-ts config set: not implemented yet\n");
-    return Promise.resolve(2);
-  },
-};
-export default command;
+const usage = `Usage: flannel-ts config set <json | @file> [--force] [etcd flags]
+
+Writes the network config to <prefix>/config (flanneld reads it from there),
+exactly as given, after checking it the way flanneld does. An existing config
+is left alone unless --force is given. The seed's
+  etcdctl mk /atomic.io/network/config '{"Network":"172.20.0.0/16"}'
+is
+  flannel-ts config set --etcd-prefix /atomic.io/network '{"Network":"172.20.0.0/16"}'
+
+Arguments:
+  <json | @file>   the config as inline JSON, or @path to read it from a file
+
+Flags:
+  --force          replace an existing config
+  -h, --help       show this help
+
+${ETCD_FLAGS_HELP}`;
+
+/**
+ * The `config set` command over a registry opener (tests pass an in-memory registry).
+ *
+ * @param open opens the registry from the etcd flags; default etcd
+ * @returns the command
+ */
+export function configSetCommand(open: OpenRegistry = openEtcdRegistry): CliCommand {
+  return {
+    summary: "Write the network config to etcd (validated first; --force to replace one)",
+    usage,
+    run: async (argv, io) => {
+      const fail = (message: string, code: number): number => {
+        io.err(`flannel-ts config set: ${message}\n`);
+        return code;
+      };
+      let parsed;
+      try {
+        parsed = parseArgs({ args: [...argv], options: { ...ETCD_FLAG_OPTIONS, force: { type: "boolean" } }, allowPositionals: true, strict: true });
+      } catch (cause) {
+        return fail(`${cause instanceof Error ? cause.message : String(cause)}; run with --help for usage`, 2);
+      }
+      const [source, ...extra] = parsed.positionals;
+      if (source === undefined) return fail("missing the config: give inline JSON or @file; run with --help for usage", 2);
+      if (extra.length > 0) return fail(`unexpected argument "${extra[0]}": give one config (quote inline JSON)`, 2);
+      const text = readTextArg(source);
+      if (text.isErr()) return fail(text.error.message, 1);
+      const config = parseNetworkConfig(text.value);
+      if (config.isErr()) {
+        for (const problem of config.error) io.err(`flannel-ts config set: ${problem.message}\n`);
+        return fail("nothing written", 1);
+      }
+      return withRegistry("config set", io, parsed.values, open, async (registry) => {
+        const written = await registry.putConfig(text.value, { overwrite: parsed.values.force === true });
+        if (written.isErr()) return fail(written.error.message, 1);
+        io.out(`wrote ${registry.prefix}/config\n`);
+        return 0;
+      });
+    },
+  };
+}
+
+export default configSetCommand();

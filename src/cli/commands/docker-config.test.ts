@@ -100,10 +100,10 @@ describe("flannel-ts docker-config", () => {
     expect(await command.run(args, io)).toBe(1);
     expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
     expect(io.stderr()).toContain(
-      "flannel-ts docker-config: error: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [unix:///var/run/docker.sock tcp://0.0.0.0:2375]); dockerd refuses to start. Fix: remove these flags from dockerd's command line with a drop-in that resets ExecStart, /etc/systemd/system/docker.service.d/zz-flannel-ts.conf:\n[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n",
+      "flannel-ts docker-config: error: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [unix:///var/run/docker.sock tcp://0.0.0.0:2375]); dockerd refuses to start. Fix: remove these flags from dockerd's command line with a drop-in that resets ExecStart, /etc/systemd/system/docker.service.d/zz-flannel-ts.conf:\n[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
     );
     mkdirSync(join(root, "etc/systemd/system/docker.service.d"), { recursive: true });
-    writeFileSync(join(root, "etc/systemd/system/docker.service.d/zz-flannel-ts.conf"), "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n");
+    writeFileSync(join(root, "etc/systemd/system/docker.service.d/zz-flannel-ts.conf"), "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n");
     expect(await command.run(args, capture())).toBe(0);
     expect(readFileSync(daemonJson, "utf8")).toBe(MERGED);
   });
@@ -113,6 +113,9 @@ describe("flannel-ts docker-config", () => {
     const io = capture();
     expect(await command.run([...base(), "--dockerd-args", "/usr/bin/dockerd --mtu=1450"], io)).toBe(1);
     expect(io.stderr()).toContain("mtu: (from flag: 1450, from file: 1472)");
+    const dashed = capture();
+    expect(await command.run([...base(), "--dockerd-args", "--mtu 1450"], dashed)).toBe(1);
+    expect(dashed.stderr()).toContain("mtu: (from flag: 1450, from file: 1472)");
     expect(readFileSync(daemonJson, "utf8")).toBe("{}\n");
   });
 

@@ -92,8 +92,11 @@ const command: CliCommand = {
   run: async (argv, io) => {
     let values;
     try {
+      // A dockerd command line starts with a dash, which parseArgs takes
+      // for a missing value unless it is attached with "=".
+      const args = argv.flatMap((a, i) => (a === "--dockerd-args" && i + 1 < argv.length ? [] : argv[i - 1] === "--dockerd-args" ? [`--dockerd-args=${a}`] : [a]));
       ({ values } = parseArgs({
-        args: [...argv],
+        args,
         options: {
           "subnet-file": { type: "string", default: DEFAULT_SUBNET_FILE },
           "daemon-json": { type: "string", default: DEFAULT_DAEMON_JSON },
