@@ -1,5 +1,5 @@
 import { ERRNO, LINUX, readU64, SOCKADDR_IN_LENGTH, writeSockaddrIn, writeU64, type Libc } from "./libc.ts";
-import type { DatagramSocket, DatagramSource, TunDevice } from "./packet-ports.ts";
+import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
 
 function offHeap(length: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(length));
@@ -85,7 +85,7 @@ export class LibcTun implements TunDevice {
       if (n >= 0) return n;
       errno = this.libc.errno();
     }
-    return isGone(errno) ? -1 : 0;
+    return isGone(errno) ? PORT_GONE : PORT_IDLE;
   }
 
   write(buffer: Uint8Array, offset: number, length: number): boolean {
@@ -199,7 +199,7 @@ export class LibcUdpSocket implements DatagramSocket {
         n = this.tryReceive();
         if (n < 0) errno = this.libc.errno();
       }
-      if (n < 0) return isGone(errno) ? -1 : 0;
+      if (n < 0) return isGone(errno) ? PORT_GONE : PORT_IDLE;
     }
     const name = this.recvName;
     from.port = (name[2]! << 8) | name[3]!;

@@ -1,4 +1,4 @@
-import type { DatagramSocket, DatagramSource, TunDevice } from "./packet-ports.ts";
+import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
 
 /** Options of {@link MemoryTun}. */
 export interface MemoryTunOptions {
@@ -18,7 +18,7 @@ export interface MemoryTunOptions {
  * tun.inject(Uint8Array.of(0x45, 0));
  * const buffer = new Uint8Array(100);
  * tun.read(buffer, 0, 100, 0); // 2
- * tun.read(buffer, 0, 100, 0); // 0: nothing more
+ * tun.read(buffer, 0, 100, 0); // -1 (PORT_IDLE): nothing more
  * ```
  */
 export class MemoryTun implements TunDevice {
@@ -42,10 +42,11 @@ export class MemoryTun implements TunDevice {
     this.pending.push(packet.slice());
   }
 
-  read(buffer: Uint8Array, offset: number, capacity: number): number {
-    if (this.closed) return -1;
+  /** Reads the next injected packet; never waits (`_timeoutMs` is ignored). */
+  read(buffer: Uint8Array, offset: number, capacity: number, _timeoutMs = 0): number {
+    if (this.closed) return PORT_GONE;
     const packet = this.pending.shift();
-    if (packet === undefined) return 0;
+    if (packet === undefined) return PORT_IDLE;
     // A read into a too-small buffer truncates, as read(2) on a TUN does.
     const length = Math.min(packet.length, capacity);
     buffer.set(packet.subarray(0, length), offset);
@@ -134,10 +135,11 @@ export class MemorySocket implements DatagramSocket {
     });
   }
 
-  receive(buffer: Uint8Array, offset: number, capacity: number, from: DatagramSource): number {
-    if (this.closed) return -1;
+  /** Receives the next injected datagram; never waits (`_timeoutMs` is ignored). */
+  receive(buffer: Uint8Array, offset: number, capacity: number, from: DatagramSource, _timeoutMs = 0): number {
+    if (this.closed) return PORT_GONE;
     const datagram = this.pending.shift();
-    if (datagram === undefined) return 0;
+    if (datagram === undefined) return PORT_IDLE;
     const length = Math.min(datagram.bytes.length, capacity);
     buffer.set(datagram.bytes.subarray(0, length), offset);
     from.address = datagram.address;

@@ -12,6 +12,11 @@
  * @module
  */
 
+/** What a read or receive returns when nothing arrived in time. */
+export const PORT_IDLE = -1;
+/** What a read or receive returns when the device or socket is gone: the loop must stop. */
+export const PORT_GONE = -2;
+
 /** A TUN device (IFF_TUN, no packet information): IPv4 packets in and out. */
 export interface TunDevice {
   /**
@@ -25,8 +30,8 @@ export interface TunDevice {
    * Reads one packet into `buffer` at `offset`, waiting up to `timeoutMs`
    * for one to arrive.
    *
-   * @returns its length; 0 when none arrived in time; -1 when the device is
-   * gone and the loop must stop
+   * @returns its length; {@link PORT_IDLE} when none arrived in time;
+   * {@link PORT_GONE} when the device is gone
    */
   read(buffer: Uint8Array, offset: number, capacity: number, timeoutMs: number): number;
   /**
@@ -70,8 +75,9 @@ export interface DatagramSocket {
    * sender, back to back) into `buffer` at `offset`, waiting up to
    * `timeoutMs`.
    *
-   * @returns the bytes received; 0 when nothing arrived in time; -1 when
-   * the socket is gone and the loop must stop
+   * @returns the bytes received (0 for an empty datagram);
+   * {@link PORT_IDLE} when nothing arrived in time; {@link PORT_GONE} when
+   * the socket is gone
    */
   receive(buffer: Uint8Array, offset: number, capacity: number, from: DatagramSource, timeoutMs: number): number;
 }

@@ -1,5 +1,5 @@
 import { IPV4_MIN_HEADER_LENGTH } from "./ipv4-header.ts";
-import type { DatagramSocket, DatagramSource, TunDevice } from "./packet-ports.ts";
+import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
 import { TcpCoalescer } from "./tcp-coalescer.ts";
 import { segmentTcp4 } from "./tcp-segmenter.ts";
 import { IN_DROP, OUT_DROP, SLOT } from "./udp-counters.ts";
@@ -60,7 +60,8 @@ export class OutboundPump {
   step(timeoutMs: number): PumpResult {
     const input = this.input;
     const n = this.tun.read(input, 0, input.length, timeoutMs);
-    if (n <= 0) return n < 0 ? -1 : 0;
+    if (n === PORT_IDLE) return 0;
+    if (n === PORT_GONE) return -1;
     const c = this.datapath.counters;
     let p = 0;
     let length = n;
@@ -189,7 +190,13 @@ export class InboundPump {
     // is one more than the largest packet, so a larger datagram shows up
     // as such (and fails the length checks) instead of being cut to fit.
     const n = this.socket.receive(buffer, VNET_HEADER_LENGTH, MAX_PACKET + 1, from, timeoutMs);
-    if (n <= 0) return n < 0 ? -1 : 0;
+    if (n === PORT_IDLE) return 0;
+    if (n === PORT_GONE) return -1;
+    if (n === 0) {
+      // An empty datagram: counted, and dropped as truncated (or as from a stranger).
+      this.datapath.inbound(buffer, VNET_HEADER_LENGTH, 0, from.address);
+      return 1;
+    }
     const size = from.segmentSize > 0 && from.segmentSize < n ? from.segmentSize : n;
     const end = VNET_HEADER_LENGTH + n;
     if (this.tun.vnetHeader) this.coalesce(end, size, from.address);
