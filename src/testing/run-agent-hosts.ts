@@ -4,7 +4,7 @@
 import Docker from "dockerode";
 import type { StartedNetwork } from "testcontainers";
 import { Etcd3Registry } from "../etcd/etcd3-registry.ts";
-import { ensureDockerHostImage, innerBusyboxImage, innerBusyboxTar } from "./ensure-docker-host-image.ts";
+import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
 import { flannelTsMounts, runAgent, type HostAgent } from "./run-agent.ts";
 import type { DockerHost } from "./start-docker-host.ts";
 import { startDockerHosts, type DockerHosts } from "./start-docker-hosts.ts";
@@ -91,24 +91,6 @@ async function createNetwork(subnet: string): Promise<StartedNetwork & { remove(
   return standIn as unknown as StartedNetwork & { remove(): Promise<void> };
 }
 
-// `docker version` fails until the daemon answers (unlike `docker info
-// --format`, which prints an empty line and exits 0).
-async function waitForEngine(host: DockerHost, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await host.exec(["docker", "version", "--format", "{{.Server.Version}}"]);
-    if (r.exitCode === 0 && r.stdout.trim() !== "") return;
-    if (Date.now() > deadline) throw new Error(`runAgentHosts: dockerd in ${host.name} did not answer within ${timeoutMs} ms (${r.stderr.trim()})\nend of its log:\n${(await host.dockerdLog()).split("\n").slice(-20).join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
-
-async function importBusybox(host: DockerHost): Promise<void> {
-  if ((await host.exec(["test", "-f", innerBusyboxTar])).exitCode !== 0) return;
-  const r = await host.exec(["docker", "import", innerBusyboxTar, innerBusyboxImage]);
-  if (r.exitCode !== 0) throw new Error(`runAgentHosts: docker import in ${host.name} failed: ${r.stderr.trim()}`);
-}
-
 /**
  * Starts etcd and `count` Docker-in-Docker hosts on a new Docker network,
  * writes the network config through the library, and runs `flannel-ts
@@ -158,15 +140,11 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
       network,
       host: (index) => {
         const daemonJson = typeof options.daemonJson === "function" ? options.daemonJson(index) : options.daemonJson;
-        return { image, mounts, waitForDockerd: false, ...(daemonJson === undefined ? {} : { daemonJson }) };
+        return { image, mounts, startupTimeoutMs: timeoutMs, ...(daemonJson === undefined ? {} : { daemonJson }) };
       },
     });
     const etcd = env.etcd;
     if (etcd === undefined) throw new Error("runAgentHosts: startDockerHosts started no etcd");
-    await env.each(async (host) => {
-      await waitForEngine(host, timeoutMs);
-      await importBusybox(host);
-    });
     registry = new Etcd3Registry({ endpoints: [etcd.endpoint], prefix });
     const put = await registry.putConfig(options.config ?? '{"Network":"172.20.0.0/16"}', { overwrite: true });
     if (put.isErr()) throw new Error(`runAgentHosts: cannot write the network config: ${put.error.message}`);

@@ -8,7 +8,7 @@ import { MemoryRegistry } from "../../etcd/memory-registry.ts";
 import type { DataPathSpec } from "../../flannel/agent-ports.ts";
 import { parseIp4 } from "../../subnet/ip.ts";
 import type { CliIo } from "../io.ts";
-import command, { runAgentCommand, type AgentCommandDeps } from "./agent.ts";
+import command, { defaultAgentCommandDeps, runAgentCommand, type AgentCommandDeps } from "./agent.ts";
 
 function capture(env: Record<string, string> = {}): CliIo & { readonly stdout: () => string; readonly stderr: () => string } {
   let out = "";
@@ -78,6 +78,12 @@ describe("flannel-ts agent", () => {
     const f = fixture();
     expect(await runAgentCommand(["--ip-masq=maybe"], io, f.deps)).toBe(2);
     expect(io.stderr()).toBe('flannel-ts agent: --ip-masq: "maybe" is not a boolean (use true or false)\n');
+  });
+
+  it("exits 2 on an etcd endpoint that is not a URL (the shared etcd flags' check)", async () => {
+    const io = capture();
+    expect(await runAgentCommand(["--etcd-endpoints", "etcd:2379"], io, defaultAgentCommandDeps)).toBe(2);
+    expect(io.stderr()).toMatch(/^flannel-ts agent: --etcd-endpoints "etcd:2379": .*give comma-separated URLs such as http:\/\/127\.0\.0\.1:2379\n$/);
   });
 
   it("exits 2 on an unusable restart command", async () => {

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { err, ok, type Result } from "neverthrow";
-import { Etcd3Registry, type Etcd3Tls } from "../../etcd/etcd3-registry.ts";
 import type { Registry } from "../../etcd/registry.ts";
 import type { DockerStep } from "../../flannel/agent-ports.ts";
 import type { AgentExit } from "../../flannel/agent.ts";
@@ -9,6 +7,7 @@ import { dockerStep } from "../../node/agent-docker-step.ts";
 import { agentLogWriter } from "../../node/agent-log.ts";
 import { startNodeAgent, type NodeAgentOptions } from "../../node/agent-node.ts";
 import { agentUsage, parseAgentFlags, type AgentFlags } from "../agent-flags.ts";
+import { openEtcdRegistry, resolveEtcdSettings } from "../etcd-flags.ts";
 import type { CliCommand, CliIo } from "../io.ts";
 
 /** Where the process's SIGINT and SIGTERM come from; tests pass an emitter. */
@@ -29,30 +28,23 @@ export interface AgentCommandDeps {
   readonly signals: SignalSource;
 }
 
+// The etcd flags go through the shared etcd-flags (endpoint checks, TLS
+// files, credentials); the FLANNELD_* variables were applied already.
 function openEtcd3(flags: AgentFlags): Result<Registry, string> {
-  const tls: { -readonly [K in keyof Etcd3Tls]?: Uint8Array } = {};
-  const files: ReadonlyArray<readonly [keyof Etcd3Tls, string | undefined, string]> = [
-    ["ca", flags.etcdCafile, "--etcd-cafile"],
-    ["cert", flags.etcdCertfile, "--etcd-certfile"],
-    ["key", flags.etcdKeyfile, "--etcd-keyfile"],
-  ];
-  for (const [field, path, flag] of files) {
-    if (path === undefined) continue;
-    try {
-      tls[field] = readFileSync(path);
-    } catch (cause) {
-      return err(`cannot read ${flag} ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    }
-  }
-  if ((tls.cert === undefined) !== (tls.key === undefined)) return err("--etcd-certfile and --etcd-keyfile go together: give both or neither");
-  return ok(
-    new Etcd3Registry({
-      endpoints: flags.etcdEndpoints,
-      prefix: flags.etcdPrefix,
-      ...(Object.keys(tls).length === 0 ? {} : { tls }),
-      ...(flags.etcdUsername === undefined ? {} : { username: flags.etcdUsername, password: flags.etcdPassword ?? "" }),
-    }),
-  );
+  return resolveEtcdSettings(
+    {
+      "etcd-endpoints": flags.etcdEndpoints.join(","),
+      "etcd-prefix": flags.etcdPrefix,
+      "etcd-cafile": flags.etcdCafile,
+      "etcd-certfile": flags.etcdCertfile,
+      "etcd-keyfile": flags.etcdKeyfile,
+      "etcd-username": flags.etcdUsername,
+      "etcd-password": flags.etcdPassword,
+    },
+    {},
+  )
+    .andThen(openEtcdRegistry)
+    .mapErr((e) => e.message);
 }
 
 function nodeDockerStep(flags: AgentFlags & { readonly dockerConfig: string }): Result<DockerStep, string> {
