@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errAsync, ok, okAsync } from "neverthrow";
@@ -60,6 +61,17 @@ function fixture(config?: string) {
     },
   };
   return { dir, registry, signals, opened, firewall, deps };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const waitFor = async (check: () => boolean): Promise<void> => {
@@ -160,6 +172,23 @@ describe("flannel-ts agent", () => {
     f.signals.emit("SIGTERM");
     expect(await exit).toBe(0);
     expect(f.opened).toEqual([]);
+  });
+
+  it("serves /healthz like flanneld: 503 while waiting for the config, 200 once running", async () => {
+    const io = capture();
+    const f = fixture();
+    const port = await freePort();
+    const exit = runAgentCommand(["--healthz-ip", "127.0.0.1", "--healthz-port", String(port), "--subnet-file", join(f.dir, "subnet.env")], io, f.deps);
+    await waitFor(() => io.stderr().includes("couldn't fetch network config"));
+    const waiting = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect([waiting.status, await waiting.text()]).toEqual([503, "not healthy: starting: waiting for the network config and the lease"]);
+    (await f.registry.putConfig('{"Network":"172.20.0.0/16"}'))._unsafeUnwrap();
+    await waitFor(() => io.stderr().includes("running: subnet"));
+    const running = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect([running.status, await running.text()]).toEqual([200, "flanneld is running"]);
+    f.signals.emit("SIGTERM");
+    expect(await exit).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
   it("exits 1 when the interface asked for does not exist", async () => {
