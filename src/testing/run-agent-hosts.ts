@@ -33,8 +33,10 @@ export interface RunAgentHostsOptions {
    * Docker's own pools (172.17-31.0.0/16) can.
    */
   readonly underlaySubnet?: string;
-  /** The host image. Default: the kit's local image (see `startDockerHost`). */
+  /** The host image. Default: FLANNEL_TS_DIND_IMAGE, else the kit's local image (see `startDockerHost`). */
   readonly image?: string;
+  /** The etcd image. Default: the kit's (see `startEtcd`). */
+  readonly etcdImage?: string;
   /** Called with each agent's log line, e.g. to echo it while debugging. Default none. */
   readonly onLine?: (host: string, line: string) => void;
   /** How long each host's dockerd may take to answer. Default 120 s (dockerd 26 waits 15 s before serving a tcp:// host without TLS). */
@@ -120,7 +122,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
   const prefix = options.prefix ?? "/coreos.com/network";
   const timeoutMs = options.dockerdTimeoutMs ?? 120_000;
   const mounts = flannelTsMounts();
-  const image = options.image ?? (await ensureDockerHostImage());
+  const image = options.image ?? process.env["FLANNEL_TS_DIND_IMAGE"] ?? (await ensureDockerHostImage());
   const network = await createNetwork(options.underlaySubnet ?? "198.51.100.0/24");
   let env: DockerHosts | undefined;
   let registry: Etcd3Registry | undefined;
@@ -136,7 +138,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
   try {
     env = await startDockerHosts({
       count,
-      etcd: true,
+      etcd: options.etcdImage === undefined ? true : { image: options.etcdImage },
       network,
       host: (index) => {
         const daemonJson = typeof options.daemonJson === "function" ? options.daemonJson(index) : options.daemonJson;
