@@ -122,7 +122,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
   const prefix = options.prefix ?? "/coreos.com/network";
   const timeoutMs = options.dockerdTimeoutMs ?? 120_000;
   const mounts = flannelTsMounts();
-  const image = options.image ?? process.env["FLANNEL_TS_DIND_IMAGE"] ?? (await ensureDockerHostImage());
+  const image = options.image ?? (await ensureDockerHostImage());
   const network = await createNetwork(options.underlaySubnet ?? "198.51.100.0/24");
   let env: DockerHosts | undefined;
   let registry: Etcd3Registry | undefined;
