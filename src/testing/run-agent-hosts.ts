@@ -28,9 +28,10 @@ export interface RunAgentHostsOptions {
    */
   readonly agentArgs?: readonly string[] | ((index: number, host: DockerHost) => readonly string[]);
   /**
-   * The Docker network's subnet, the hosts' underlay. Default 198.51.100.0/24
-   * (TEST-NET-2), so that it never overlaps a flannel network the way
-   * Docker's own pools (172.17-31.0.0/16) can.
+   * The Docker network's subnet, the hosts' underlay. Default: the first of
+   * 198.51.100.0/24, 203.0.113.0/24 and 192.0.2.0/24 (TEST-NET) that no
+   * other Docker network uses, so that it never overlaps a flannel network
+   * the way Docker's own pools (172.17-31.0.0/16) can.
    */
   readonly underlaySubnet?: string;
   /** The host image. Default: FLANNEL_TS_DIND_IMAGE, else the kit's local image (see `startDockerHost`). */
@@ -93,6 +94,20 @@ async function createNetwork(subnet: string): Promise<StartedNetwork & { remove(
   return standIn as unknown as StartedNetwork & { remove(): Promise<void> };
 }
 
+async function createNetworkOn(subnets: readonly string[]): Promise<StartedNetwork & { remove(): Promise<void> }> {
+  let last: unknown;
+  for (const subnet of subnets) {
+    try {
+      return await createNetwork(subnet);
+    } catch (e) {
+      // Another network (another test run) has the subnet: try the next.
+      if (!(e instanceof Error && /overlap/i.test(e.message))) throw e;
+      last = e;
+    }
+  }
+  throw new Error(`runAgentHosts: every underlay subnet is in use (${subnets.join(", ")})`, { cause: last });
+}
+
 /**
  * Starts etcd and `count` Docker-in-Docker hosts on a new Docker network,
  * writes the network config through the library, and runs `flannel-ts
@@ -123,7 +138,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
   const timeoutMs = options.dockerdTimeoutMs ?? 120_000;
   const mounts = flannelTsMounts();
   const image = options.image ?? (await ensureDockerHostImage());
-  const network = await createNetwork(options.underlaySubnet ?? "198.51.100.0/24");
+  const network = await createNetworkOn(options.underlaySubnet === undefined ? ["198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24"] : [options.underlaySubnet]);
   let env: DockerHosts | undefined;
   let registry: Etcd3Registry | undefined;
   const agents: HostAgent[] = [];
