@@ -37,7 +37,9 @@ for (const [name, spec] of Object.entries(deno.imports ?? {})) {
   if (name === pkg.name || name.startsWith(`${pkg.name}/`)) {
     // Lets the Markdown examples (`import ... from "flannel-ts/subnet"`) be type-checked by Deno.
     const sub = name === pkg.name ? "." : `./${name.slice(pkg.name.length + 1)}`;
-    if (jsr.exports[sub] !== spec) problems.push(`deno.json imports ${name} as ${spec}, jsr.json exports ${sub} as ${jsr.exports[sub]}`);
+    const npmSource = pkg.exports[sub]?.default.replace(/^\.\/dist\//, "./src/").replace(/\.js$/, ".ts");
+    const expected = jsr.exports[sub] ?? npmSource;
+    if (expected !== spec) problems.push(`deno.json imports ${name} as ${spec}, but the package exports ${sub} from ${expected}`);
     continue;
   }
   const range = pkg.dependencies?.[name];

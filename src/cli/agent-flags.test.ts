@@ -16,6 +16,7 @@ const defaults: AgentFlags = {
   iptablesResyncSeconds: 5,
   release: false,
   dockerRestartCommand: "systemctl restart docker",
+  dockerAllowFindings: false,
   tunName: "flannel0",
   sourceFilter: true,
 };
@@ -25,9 +26,9 @@ describe("parseAgentFlags", () => {
     ["defaults", [], {}, {}],
     [
       "the seed's command line",
-      ["--etcd-endpoints", "http://etcd:2379", "--etcd-prefix", "/atomic.io/network", "--docker-config", "/etc/docker/daemon.json", "--docker-restart-command", "/usr/local/bin/dockerd-ctl restart"],
+      ["--etcd-endpoints", "http://etcd:2379", "--etcd-prefix", "/atomic.io/network", "--docker-config", "/etc/docker/daemon.json", "--docker-restart-command", "/usr/local/bin/dockerd-ctl restart", "--docker-allow-findings"],
       {},
-      { etcdEndpoints: ["http://etcd:2379"], etcdPrefix: "/atomic.io/network", dockerConfig: "/etc/docker/daemon.json", dockerRestartCommand: "/usr/local/bin/dockerd-ctl restart" },
+      { etcdEndpoints: ["http://etcd:2379"], etcdPrefix: "/atomic.io/network", dockerConfig: "/etc/docker/daemon.json", dockerRestartCommand: "/usr/local/bin/dockerd-ctl restart", dockerAllowFindings: true },
     ],
     ["several endpoints", ["--etcd-endpoints=http://a:2379, http://b:2379,"], {}, { etcdEndpoints: ["http://a:2379", "http://b:2379"] }],
     ["--iface collects in order", ["--iface", "eth1", "--iface=10.0.0.2", "--iface-regex", "^en"], {}, { iface: ["eth1", "10.0.0.2"], ifaceRegex: ["^en"] }],

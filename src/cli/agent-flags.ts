@@ -51,6 +51,8 @@ export interface AgentFlags {
   readonly dockerRestartCommand: string;
   /** `--dockerd-args`: dockerd's command-line flags, to find conflicts with daemon.json; absent: found on the host. */
   readonly dockerdArgs?: string;
+  /** `--docker-allow-findings`: write daemon.json despite error-level security findings (reported as warnings). */
+  readonly dockerAllowFindings: boolean;
   /** `--tun-name`: the TUN device of the UDP engine. */
   readonly tunName: string;
   /** The opposite of `--no-source-filter`: accept datagrams only from the PublicIPs of current leases. */
@@ -77,6 +79,8 @@ interface FlagSpec {
   /** Default as shown in the help and used when the flag is absent; for optional-string, the value when given bare. */
   readonly default: string;
   readonly help: string;
+  /** What `--help` shows as the default when that is not the value itself. */
+  readonly defaultText?: string;
   /** Where flanneld has this flag; ours otherwise. */
   readonly flanneld: boolean;
 }
@@ -107,8 +111,9 @@ export const AGENT_FLAG_SPECS: readonly FlagSpec[] = Object.freeze([
   { name: "iptables-resync", kind: "int", default: "5", help: "resync period for iptables rules, in seconds", flanneld: true },
   { name: "release", kind: "bool", default: "false", help: "give the lease back on SIGINT/SIGTERM (flanneld keeps it)", flanneld: false },
   { name: "docker-config", kind: "optional-string", default: DEFAULT_DAEMON_JSON, help: "merge bip and mtu into this daemon.json, restart dockerd and verify it", flanneld: false },
-  { name: "docker-restart-command", kind: "string", default: DEFAULT_DOCKER_RESTART_COMMAND, help: "command that restarts dockerd after daemon.json changed (split on spaces)", flanneld: false },
-  { name: "dockerd-args", kind: "string", default: "", help: "dockerd's command-line flags, checked against daemon.json (default: read from the running dockerd or its systemd unit)", flanneld: false },
+  { name: "docker-restart-command", kind: "string", default: DEFAULT_DOCKER_RESTART_COMMAND, help: "command that restarts dockerd after daemon.json changed (split into words as systemd does)", flanneld: false },
+  { name: "dockerd-args", kind: "string", default: "", help: "dockerd's command-line flags, checked against daemon.json", defaultText: "read from the systemd unit on a host run by systemd, else from the running dockerd", flanneld: false },
+  { name: "docker-allow-findings", kind: "bool", default: "false", help: "write daemon.json despite security findings such as a tcp:// host without TLS (they are logged)", flanneld: false },
   { name: "tun-name", kind: "string", default: "flannel0", help: "name of the UDP engine's TUN device", flanneld: false },
   { name: "no-source-filter", kind: "bool", default: "false", help: "accept encapsulated packets from any address, not only from the PublicIPs of current leases (as flanneld does)", flanneld: false },
 ] satisfies FlagSpec[]);
@@ -340,6 +345,7 @@ function check(c: Collected): Result<AgentFlags, AgentFlagsError> {
     ...opt("dockerConfig", optional("docker-config")),
     dockerRestartCommand: str("docker-restart-command"),
     ...opt("dockerdArgs", optional("dockerd-args")),
+    dockerAllowFindings: bool("docker-allow-findings"),
     tunName,
     sourceFilter: !bool("no-source-filter"),
   };
@@ -373,7 +379,8 @@ export function agentUsage(): string {
   for (const spec of AGENT_FLAG_SPECS) {
     const arg = spec.kind === "bool" ? "" : spec.kind === "int" ? " int" : spec.kind === "optional-string" ? " [path]" : " string";
     const def =
-      spec.kind === "list"
+      spec.defaultText ??
+      (spec.kind === "list"
         ? "none; repeatable"
         : spec.kind === "optional-string"
           ? `off; ${spec.default} when given without a path`
@@ -381,7 +388,7 @@ export function agentUsage(): string {
             ? "none"
             : spec.kind === "string"
               ? JSON.stringify(spec.default)
-              : spec.default;
+              : spec.default);
     lines.push(`  --${spec.name}${arg}`);
     lines.push(`        ${spec.help} (default ${def}; ${envVariableOf(spec.name)})`);
   }

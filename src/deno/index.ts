@@ -1,6 +1,8 @@
 /**
- * Deno adapters for the core's interfaces: TUN devices through Deno.dlopen,
- * UDP through Deno.listenDatagram.
+ * Deno adapters for the core's interfaces: the UDP engine's TUN device and
+ * UDP socket through Deno.dlopen (libc), its forwarding threads as Workers.
  *
  * @module
  */
+export * from "./udp-libc.ts";
+export * from "./udp-engine-deno.ts";

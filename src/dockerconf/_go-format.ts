@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JsonValue } from "./json-document.ts";
+import type { PlainJson } from "./json-document.ts";
 
 /**
  * A float64 as Go's %v prints it: the shortest digits that read back, in
@@ -40,7 +40,7 @@ export function goFloat(n: number): string {
  * @param value the value
  * @returns its text
  */
-export function goValue(value: JsonValue): string {
+export function goValue(value: PlainJson): string {
   if (value === null) return "<nil>";
   if (typeof value === "number") return goFloat(value);
   if (typeof value === "string") return value;

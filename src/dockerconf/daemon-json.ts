@@ -7,7 +7,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { flatDaemonJsonKeys, type DockerdVersion } from "./dockerd-flags.ts";
-import { jsonNodeValue, parseJsonDocument, positionOf, type JsonDocument, type JsonMember, type JsonObjectNode, type JsonSyntaxError, type JsonValue } from "./json-document.ts";
+import { jsonNodeValue, parseJsonDocument, positionOf, type JsonDocument, type JsonMember, type JsonObjectNode, type JsonSyntaxError, type PlainJson } from "./json-document.ts";
 
 /** A parsed daemon.json. `root` is undefined for an empty (or only blank) file, which dockerd 23 and later accept as `{}`. */
 export interface DaemonJson {
@@ -66,7 +66,7 @@ export function daemonJsonMember(doc: DaemonJson, key: string): JsonMember | und
 /** One setting as dockerd sees it, with the top-level member it was read from. */
 export interface DaemonJsonSetting {
   readonly key: string;
-  readonly value: JsonValue;
+  readonly value: PlainJson;
   readonly member: JsonMember;
   /** True when it is a member of an object value (such as `"proxies": {"http-proxy": ...}`). */
   readonly nested: boolean;

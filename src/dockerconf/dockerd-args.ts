@@ -16,6 +16,8 @@ export interface DockerdArgItem {
   readonly value: string;
   /** The command-line words of this flag (a flag from a group such as `-Dl` is written alone). */
   readonly words: readonly string[];
+  /** The indices in `argv` of the words it came from (shared by the flags of a group). */
+  readonly indices: readonly number[];
 }
 
 /** A parsed dockerd command line. */
@@ -95,6 +97,7 @@ export function parseDockerdArgs(argv: readonly string[], version: DockerdVersio
       if (flag === undefined) return fail(i, `unknown flag: --${name}`);
       let value: string;
       let words = [word];
+      const indices = [i];
       if (eq >= 0) value = word.slice(eq + 1);
       else if (flag.kind === "bool") value = "true";
       else {
@@ -103,14 +106,16 @@ export function parseDockerdArgs(argv: readonly string[], version: DockerdVersio
         value = next;
         words = [word, next];
         i++;
+        indices.push(i);
       }
       const problem = checkValue(flag, value, `--${name}`);
       if (problem !== undefined) return fail(i, problem);
-      items.push({ flag, value, words });
+      items.push({ flag, value, words, indices });
       continue;
     }
     if (word.startsWith("-") && word.length > 1) {
       const group = word.slice(1);
+      const at = i;
       const single = group.length === 1 || (group.length > 1 && byShort.get(group[0] ?? "")?.kind !== "bool") || group[1] === "=";
       for (let k = 0; k < group.length; k++) {
         const letter = group[k] ?? "";
@@ -119,6 +124,7 @@ export function parseDockerdArgs(argv: readonly string[], version: DockerdVersio
         const rest = group.slice(k + 1);
         let value: string;
         let words: string[];
+        const indices = [at];
         if (rest.startsWith("=")) {
           value = rest.slice(1);
           words = single ? [word] : [`-${letter}=${value}`];
@@ -136,10 +142,11 @@ export function parseDockerdArgs(argv: readonly string[], version: DockerdVersio
           value = next;
           words = single ? [word, next] : [`-${letter}`, next];
           i++;
+          indices.push(i);
         }
         const problem = checkValue(flag, value, `-${letter}, --${flag.name}`);
         if (problem !== undefined) return fail(i, problem);
-        items.push({ flag, value, words });
+        items.push({ flag, value, words, indices });
       }
       continue;
     }

@@ -373,7 +373,7 @@ export function parseJsonDocument(text: string): Result<JsonDocument, JsonSyntax
 }
 
 /** A plain JSON value (what `JSON.parse` gives). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type PlainJson = null | boolean | number | string | PlainJson[] | { [key: string]: PlainJson };
 
 /**
  * The plain value of a node; of repeated keys the last wins, as in Go.
@@ -381,10 +381,10 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * @param node a parsed node
  * @returns its value
  */
-export function jsonNodeValue(node: JsonNode): JsonValue {
+export function jsonNodeValue(node: JsonNode): PlainJson {
   switch (node.type) {
     case "object": {
-      const out: { [key: string]: JsonValue } = {};
+      const out: { [key: string]: PlainJson } = {};
       // defineProperty: a key named "__proto__" is data, not a prototype.
       for (const m of node.members) Object.defineProperty(out, m.key, { value: jsonNodeValue(m.value), enumerable: true, writable: true, configurable: true });
       return out;

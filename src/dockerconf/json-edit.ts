@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { JsonDocument, JsonObjectNode, JsonValue } from "./json-document.ts";
+import type { JsonDocument, JsonObjectNode, PlainJson } from "./json-document.ts";
 
 /** How a JSON text is laid out, as far as an edit needs to know. */
 export interface JsonStyle {
@@ -31,8 +31,8 @@ const onOwnLine = (text: string, offset: number): boolean => /^[ \t]*$/.test(tex
 
 /**
  * Reads the layout of a document from its objects' members: the first
- * member on its own line gives the indentation unit, the last member the
- * key separator.
+ * member on its own line gives the indentation unit, the first top-level
+ * member the key separator (a nested one when the top level has none).
  *
  * @param doc a parsed document
  * @returns its style; missing parts fall back to {@link DEFAULT_JSON_STYLE}
@@ -42,8 +42,9 @@ export function detectJsonStyle(doc: JsonDocument): JsonStyle {
   const newline = text.includes("\r\n") ? "\r\n" : "\n";
   let indent: string | undefined;
   let keySeparator: string | undefined;
+  let nestedKeySeparator: string | undefined;
   let itemSeparator: string | undefined;
-  const visit = (object: JsonObjectNode): void => {
+  const visit = (object: JsonObjectNode, top: boolean): void => {
     const base = lineIndent(text, object.start);
     object.members.forEach((m, i) => {
       if (indent === undefined && onOwnLine(text, m.keyStart)) {
@@ -51,20 +52,23 @@ export function detectJsonStyle(doc: JsonDocument): JsonStyle {
         if (own.startsWith(base) && own.length > base.length) indent = own.slice(base.length);
       }
       const sep = text.slice(m.keyEnd, m.value.start);
-      if (/^[ \t]*:[ \t]*$/.test(sep)) keySeparator = sep;
+      if (/^[ \t]*:[ \t]*$/.test(sep)) {
+        if (top) keySeparator ??= sep;
+        else nestedKeySeparator ??= sep;
+      }
       const prev = object.members[i - 1];
       if (itemSeparator === undefined && prev !== undefined) {
         const between = text.slice(prev.value.end, m.keyStart);
         if (/^[ \t]*,[ \t]*$/.test(between)) itemSeparator = between;
       }
-      if (m.value.type === "object") visit(m.value);
+      if (m.value.type === "object") visit(m.value, false);
     });
   };
-  if (doc.root?.type === "object") visit(doc.root);
+  if (doc.root?.type === "object") visit(doc.root, true);
   return {
     indent: indent ?? DEFAULT_JSON_STYLE.indent,
     newline,
-    keySeparator: keySeparator ?? DEFAULT_JSON_STYLE.keySeparator,
+    keySeparator: keySeparator ?? nestedKeySeparator ?? DEFAULT_JSON_STYLE.keySeparator,
     itemSeparator: itemSeparator ?? DEFAULT_JSON_STYLE.itemSeparator,
   };
 }
@@ -81,7 +85,7 @@ export function detectJsonStyle(doc: JsonDocument): JsonStyle {
  * @param baseIndent the indentation of the line the value starts on
  * @returns the text
  */
-export function formatJsonValue(value: JsonValue, style: JsonStyle, multiline: boolean, baseIndent = ""): string {
+export function formatJsonValue(value: PlainJson, style: JsonStyle, multiline: boolean, baseIndent = ""): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   const inner = baseIndent + style.indent;
   if (Array.isArray(value)) {
@@ -92,7 +96,7 @@ export function formatJsonValue(value: JsonValue, style: JsonStyle, multiline: b
   }
   const entries = Object.entries(value);
   if (entries.length === 0) return "{}";
-  const member = ([k, v]: [string, JsonValue], indent: string, ml: boolean): string => `${JSON.stringify(k)}${style.keySeparator}${formatJsonValue(v, style, ml, indent)}`;
+  const member = ([k, v]: [string, PlainJson], indent: string, ml: boolean): string => `${JSON.stringify(k)}${style.keySeparator}${formatJsonValue(v, style, ml, indent)}`;
   if (!multiline) return `{${entries.map((e) => member(e, "", false)).join(style.itemSeparator)}}`;
   return `{${style.newline}${entries.map((e) => inner + member(e, inner, true)).join(`,${style.newline}`)}${style.newline}${baseIndent}}`;
 }
@@ -117,7 +121,7 @@ export function formatJsonValue(value: JsonValue, style: JsonStyle, multiline: b
  * // '{\n    "debug": true,\n    "mtu": 1472\n}\n'
  * ```
  */
-export function setJsonMember(doc: JsonDocument, object: JsonObjectNode, key: string, value: JsonValue): string {
+export function setJsonMember(doc: JsonDocument, object: JsonObjectNode, key: string, value: PlainJson): string {
   const text = doc.text;
   const style = detectJsonStyle(doc);
   const existing = [...object.members].reverse().find((m) => m.key === key);

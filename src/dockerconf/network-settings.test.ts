@@ -105,7 +105,7 @@ describe("mergeNetworkSettings", () => {
         const settings: DockerNetworkSettings = { bip: cidr4(((10 << 24) | (a << 8) | 1) >>> 0, 24), mtu };
         const result = merge(text, settings);
         const after = parseDaemonJson(result.text)._unsafeUnwrap();
-        expect(jsonNodeValue(after.root!)).toEqual({ ...seed, bip: `10.${a >> 8}.${a & 255}.1/24`, mtu });
+        expect(jsonNodeValue(after.root!)).toEqual({ ...(JSON.parse(text) as object), bip: `10.${a >> 8}.${a & 255}.1/24`, mtu });
         const before = parseDaemonJson(text)._unsafeUnwrap();
         for (const m0 of before.root?.members ?? []) {
           const m1 = daemonJsonMember(after, m0.key)!;

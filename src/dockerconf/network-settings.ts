@@ -8,7 +8,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { cidr4, cidrNetwork, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { daemonJsonMember, parseDaemonJson, type DaemonJson } from "./daemon-json.ts";
-import { jsonNodeValue, type JsonValue } from "./json-document.ts";
+import { jsonNodeValue, type PlainJson } from "./json-document.ts";
 import { DEFAULT_JSON_STYLE, formatJsonValue, setJsonMember } from "./json-edit.ts";
 
 /** One of dockerd's `default-address-pools`: networks of length `size` are cut from `base`. */
@@ -92,8 +92,8 @@ export function dockerNetworkSettings(lease: LeaseNetwork, options: DockerNetwor
  * @param settings the settings
  * @returns `[key, value]` pairs
  */
-export function networkSettingsValues(settings: DockerNetworkSettings): [string, JsonValue][] {
-  const values: [string, JsonValue][] = [
+export function networkSettingsValues(settings: DockerNetworkSettings): [string, PlainJson][] {
+  const values: [string, PlainJson][] = [
     ["bip", formatCidr(settings.bip)],
     ["mtu", settings.mtu],
   ];
@@ -109,8 +109,8 @@ export function networkSettingsValues(settings: DockerNetworkSettings): [string,
 export interface DaemonJsonChange {
   readonly key: string;
   /** The value before (absent when the key was not there). */
-  readonly before?: JsonValue;
-  readonly after: JsonValue;
+  readonly before?: PlainJson;
+  readonly after: PlainJson;
 }
 
 /** The result of a merge. */
@@ -121,7 +121,7 @@ export interface DaemonJsonMerge {
   readonly changes: readonly DaemonJsonChange[];
 }
 
-const canonical = (v: JsonValue): string =>
+const canonical = (v: PlainJson): string =>
   v === null || typeof v !== "object"
     ? JSON.stringify(v)
     : Array.isArray(v)

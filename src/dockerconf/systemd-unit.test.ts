@@ -68,6 +68,13 @@ describe("execCommand", () => {
       { word: "--label=a b", fromVariable: "${LABEL}" },
       { word: "$HOME" },
     ]);
+    expect(cmd.sources).toEqual([
+      { raw: "-H", variable: false, count: 1 },
+      { raw: "fd://", variable: false, count: 1 },
+      { raw: "$DOCKER_OPTS", variable: true, count: 2 },
+      { raw: "--label=${LABEL}", variable: true, count: 1 },
+      { raw: "$HOME", variable: false, count: 1 },
+    ]);
   });
   it("an unset variable gives no words", () => {
     expect(execCommand(setting("/usr/sbin/dockerd $DOCKER_OPTS"), {}).map((c) => c.args)).toEqual(ok([]));

@@ -51,11 +51,22 @@ export interface ExecWord {
   readonly fromVariable?: string;
 }
 
+/** One word of an `ExecStart=` line as written (after unquoting), and how many arguments it gave. */
+export interface ExecSource {
+  readonly raw: string;
+  /** True when it refers to a variable (`$NAME` or `${NAME}`), which was expanded. */
+  readonly variable: boolean;
+  /** The number of arguments it became (`$NAME` of an empty variable: 0). */
+  readonly count: number;
+}
+
 /** A service's command line: the program and its arguments. */
 export interface ExecCommand {
   readonly path: string;
   readonly argv0: string;
   readonly args: readonly ExecWord[];
+  /** The line's words after the program, aligned with `args` (for rewriting the line). */
+  readonly sources: readonly ExecSource[];
   /** The `ExecStart=` it came from. */
   readonly setting: UnitSetting;
 }
@@ -261,15 +272,19 @@ export function execCommand(setting: UnitSetting, environment: Readonly<Record<s
   const [path, ...rest] = words.value;
   if (path === undefined) return fail("no command");
   const args: ExecWord[] = [];
+  const sources: ExecSource[] = [];
   for (const word of rest) {
     if (!expand) {
       args.push({ word });
+      sources.push({ raw: word, variable: false, count: 1 });
       continue;
     }
     const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
     if (whole !== null) {
       const name = whole[1] ?? "";
-      for (const part of (environment[name] ?? "").split(/[ \t\n]+/).filter((p) => p !== "")) args.push({ word: part, fromVariable: `$${name}` });
+      const parts = (environment[name] ?? "").split(/[ \t\n]+/).filter((p) => p !== "");
+      for (const part of parts) args.push({ word: part, fromVariable: `$${name}` });
+      sources.push({ raw: word, variable: true, count: parts.length });
       continue;
     }
     let from: string | undefined;
@@ -279,9 +294,13 @@ export function execCommand(setting: UnitSetting, environment: Readonly<Record<s
       return environment[name ?? ""] ?? "";
     });
     args.push(from === undefined ? { word: replaced } : { word: replaced, fromVariable: from });
+    sources.push({ raw: from === undefined ? replaced : word, variable: from !== undefined, count: 1 });
   }
-  const [argv0, ...afterArgv0] = at ? args : [{ word: path }, ...args];
-  return ok({ path, argv0: argv0?.word ?? path, args: at ? afterArgv0 : args, setting });
+  if (!at) return ok({ path, argv0: path, args, sources, setting });
+  const [argv0, ...afterArgv0] = args;
+  const first = sources[0];
+  const rest0 = first === undefined ? [] : first.count > 1 ? [{ ...first, count: first.count - 1 }, ...sources.slice(1)] : sources.slice(1);
+  return ok({ path, argv0: argv0?.word ?? path, args: afterArgv0, sources: rest0, setting });
 }
 
 /**

@@ -13,8 +13,8 @@ import { goValue } from "./_go-format.ts";
 import { daemonJsonSettings, type DaemonJson, type DaemonJsonSetting } from "./daemon-json.ts";
 import { dockerdArgsWithout, dockerdFlagString, type DockerdArgItem, type DockerdArgs } from "./dockerd-args.ts";
 import { dockerdFlags, goFieldPath, knownDaemonJsonKeys, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
-import type { JsonValue } from "./json-document.ts";
-import { formatExecLine } from "./systemd-unit.ts";
+import type { PlainJson } from "./json-document.ts";
+import { formatExecLine, type ExecSource } from "./systemd-unit.ts";
 
 /** What an issue is about. */
 export type DaemonJsonIssueKind =
@@ -57,7 +57,7 @@ export interface DaemonJsonIssue {
   readonly line?: number;
   readonly column?: number;
   /** The offending value. */
-  readonly value?: JsonValue;
+  readonly value?: PlainJson;
   readonly message: string;
 }
 
@@ -66,8 +66,12 @@ export interface DockerdCommandLine {
   /** The program as written, e.g. `/usr/sbin/dockerd`. */
   readonly program: string;
   readonly args: DockerdArgs;
-  /** When it came from a systemd unit: its name, and whether words came from variables (e.g. `$DOCKER_OPTS`). */
-  readonly unit?: { readonly name: string; readonly fromVariables: readonly string[] };
+  /**
+   * When it came from a systemd unit: its name and the words of its
+   * ExecStart after the program, aligned with `args.argv` (so that a fixed
+   * line keeps `$DOCKER_OPTS` when none of the removed flags came from it).
+   */
+  readonly unit?: { readonly name: string; readonly words?: readonly ExecSource[] };
 }
 
 /** Options of {@link validateDaemonJson}. */
@@ -82,7 +86,7 @@ export interface ValidateDaemonJsonOptions {
 export const DROP_IN_NAME = "zz-flannel-ts.conf";
 
 const at = (setting: DaemonJsonSetting): { line: number; column: number } => ({ line: setting.member.line, column: setting.member.column });
-const jsonType = (v: JsonValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+const jsonType = (v: PlainJson): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
 
 function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: DockerdVersion, raw: string | undefined): string | undefined {
   const value = setting.value;
@@ -115,17 +119,47 @@ function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: Doc
   }
 }
 
+// The ExecStart words without the flags of `keys`: a word of the unit
+// stays as written unless it gave a removed flag; a variable word that gave
+// one is replaced by its remaining words. When a removed flag shares a word
+// with a kept one (a group like -DH), the whole line is written expanded.
+function fixedExecLine(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): { line: string; expanded: string[] } {
+  const items = dockerd.args.items;
+  const removed = new Set(items.filter((i) => keys.has(i.flag.key)).flatMap((i) => i.indices));
+  const shared = items.some((i) => !keys.has(i.flag.key) && i.indices.some((x) => removed.has(x)));
+  const words = dockerd.unit?.words;
+  const total = words?.reduce((n, w) => n + w.count, 0);
+  if (words === undefined || shared || total !== dockerd.args.argv.length) {
+    const expanded = words?.filter((w) => w.variable).map((w) => w.raw) ?? [];
+    return { line: formatExecLine([dockerd.program, ...dockerdArgsWithout(dockerd.args, keys)]), expanded };
+  }
+  const parts = [formatExecLine([dockerd.program])];
+  const expanded: string[] = [];
+  let at = 0;
+  for (const w of words) {
+    const indices = Array.from({ length: w.count }, (_, k) => at + k);
+    at += w.count;
+    if (!indices.some((i) => removed.has(i))) {
+      parts.push(w.variable ? w.raw : formatExecLine([w.raw]));
+      continue;
+    }
+    if (w.variable) expanded.push(w.raw);
+    const kept = indices.filter((i) => !removed.has(i)).map((i) => dockerd.args.argv[i] ?? "");
+    if (kept.length > 0) parts.push(formatExecLine(kept));
+  }
+  return { line: parts.join(" "), expanded };
+}
+
 function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): string {
-  const words = [dockerd.program, ...dockerdArgsWithout(dockerd.args, keys)];
-  const line = formatExecLine(words);
+  const { line, expanded } = fixedExecLine(dockerd, keys);
   if (dockerd.unit === undefined) {
     return `remove these flags from dockerd's command line (with systemd, a drop-in that resets ExecStart: "[Service]\\nExecStart=\\nExecStart=${line}")`;
   }
-  const expanded = dockerd.unit.fromVariables.length > 0 ? ` (this line has ${dockerd.unit.fromVariables.join(", ")} expanded)` : "";
+  const note = expanded.length > 0 ? `(${expanded.join(", ")} ${expanded.length === 1 ? "is" : "are"} expanded in this line, as ${expanded.length === 1 ? "it" : "they"} held flags to remove); ` : "";
   return (
     `remove these flags from dockerd's command line with a drop-in that resets ExecStart, ` +
     `/etc/systemd/system/${dockerd.unit.name}.d/${DROP_IN_NAME}:\n[Service]\nExecStart=\nExecStart=${line}\n` +
-    `${expanded === "" ? "" : `${expanded.trim()}; `}then run: systemctl daemon-reload && systemctl restart ${dockerd.unit.name.replace(/\.service$/, "")}`
+    `${note}then run: systemctl daemon-reload && systemctl restart ${dockerd.unit.name.replace(/\.service$/, "")}`
   );
 }
 
@@ -178,7 +212,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const add = (issue: DaemonJsonIssue): void => {
     issues.push(issue);
   };
-  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: JsonValue } => ({ key: s.key, ...at(s), value: s.value });
+  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: PlainJson } => ({ key: s.key, ...at(s), value: s.value });
 
   for (const d of doc.document.duplicates) {
     const where = d.parent === "" ? `"${d.key}"` : `"${d.key}" in "${d.parent}"`;
@@ -389,7 +423,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       value: host,
       message: tls
         ? `hosts: ${host} serves the Docker API with TLS but without checking client certificates: anyone who can reach port ${port} can run containers as root on this host; set "tlsverify": true with "tlscacert", or remove it`
-        : `hosts: ${host} serves the Docker API without TLS: anyone who can reach port ${port} can run containers as root on this host; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"`,
+        : `hosts: ${host} serves the Docker API without TLS: anyone who can reach port ${port} can run containers as root on this host${version === "26" ? " (dockerd 26 delays its start by 15 s over it and warns that later releases will refuse it)" : ""}; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"`,
     });
   }
   const insecure = typed("insecure-registries");

@@ -18,6 +18,8 @@ export type AgentEvent =
   | { readonly kind: "config-unavailable"; readonly message: string }
   | { readonly kind: "config-found"; readonly backend: string; readonly network: Cidr4; readonly port: number }
   | { readonly kind: "external-interface"; readonly name: string; readonly address: Ip4; readonly publicIp: Ip4; readonly mtu: number }
+  | { readonly kind: "previous-subnet"; readonly path: string; readonly subnet: Cidr4 }
+  | { readonly kind: "previous-subnet-unreadable"; readonly path: string; readonly message: string }
   | { readonly kind: "lease-acquired"; readonly lease: HeldLease }
   | { readonly kind: "lease-renewed"; readonly lease: HeldLease }
   | { readonly kind: "lease-renew-failed"; readonly lease: HeldLease; readonly message: string; readonly retryInMs: number }
@@ -36,7 +38,7 @@ export type AgentEvent =
   | { readonly kind: "iptables-ensured"; readonly chains: readonly string[]; readonly rules: number }
   | { readonly kind: "iptables-failed"; readonly message: string }
   | { readonly kind: "iptables-removed"; readonly rules: number }
-  | { readonly kind: "docker-configured"; readonly path: string; readonly changed: boolean; readonly subnet: Cidr4; readonly mtu: number }
+  | { readonly kind: "docker-configured"; readonly path: string; readonly changed: boolean; readonly restarted: boolean; readonly subnet: Cidr4; readonly mtu: number }
   | { readonly kind: "docker-warning"; readonly path: string; readonly message: string }
   | { readonly kind: "running"; readonly subnet: Cidr4 }
   | { readonly kind: "stopping"; readonly reason: string }
@@ -64,6 +66,7 @@ export function agentEventLevel(event: AgentEvent): AgentEventLevel {
     case "lease-lost":
     case "lease-reacquire-failed":
     case "peer-watch-failed":
+    case "previous-subnet-unreadable":
     case "iptables-failed":
     case "docker-warning":
       return "warning";
@@ -98,6 +101,10 @@ export function formatAgentEvent(event: AgentEvent): string {
       return `found network config: Backend type ${event.backend}, Network ${cidr(event.network)}, UDP port ${event.port}`;
     case "external-interface":
       return `using interface ${event.name} (${ip(event.address)}, MTU ${event.mtu}) as external interface; PublicIP ${ip(event.publicIp)}`;
+    case "previous-subnet":
+      return `${event.path} names subnet ${cidr(event.subnet)}: asking for it again`;
+    case "previous-subnet-unreadable":
+      return `cannot read the previous subnet from ${event.path}: ${event.message}; leasing without it`;
     case "lease-acquired":
       return `lease acquired: subnet ${cidr(event.lease.subnet)} for PublicIP ${ip(event.lease.publicIp)}, ${expiry(event.lease)}`;
     case "lease-renewed":
@@ -137,9 +144,7 @@ export function formatAgentEvent(event: AgentEvent): string {
     case "iptables-removed":
       return `iptables rules removed: ${event.rules} rules`;
     case "docker-configured":
-      return event.changed
-        ? `docker configured: ${event.path} has bip ${bip(event.subnet)} and mtu ${event.mtu}; dockerd restarted and verified`
-        : `docker configured: ${event.path} already had bip ${bip(event.subnet)} and mtu ${event.mtu}; dockerd verified`;
+      return `docker configured: ${event.path} ${event.changed ? "now has" : "already had"} bip ${bip(event.subnet)} and mtu ${event.mtu}; dockerd ${event.restarted ? "restarted and " : ""}verified`;
     case "docker-warning":
       return `docker: ${event.path}: ${event.message}`;
     case "running":

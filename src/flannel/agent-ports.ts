@@ -167,8 +167,10 @@ export interface DockerTarget {
 export interface DockerReport {
   /** The daemon.json it worked on. */
   readonly path: string;
-  /** Whether daemon.json changed (and dockerd was restarted). */
+  /** Whether daemon.json changed. */
   readonly changed: boolean;
+  /** Whether dockerd was restarted (after a change, or because it still ran with other settings). */
+  readonly restarted: boolean;
   /** Findings that did not stop the write (e.g. a tcp:// host without TLS), one line each. */
   readonly warnings: readonly string[];
 }

@@ -313,7 +313,7 @@ describe("startAgent", () => {
       ipMasq: true,
       docker: (target) => {
         docker.push(target);
-        return okAsync({ path: "/etc/docker/daemon.json", changed: true, warnings: [] });
+        return okAsync({ path: "/etc/docker/daemon.json", changed: true, restarted: true, warnings: [] });
       },
     });
     const agent = await started(s);
@@ -340,7 +340,7 @@ describe("startAgent", () => {
       "UDP engine stopped: flannel0 removed",
       "UDP engine up: flannel0 for subnet 172.20.7.0/24, MTU 1472, listening on 192.0.2.1:8285",
       "iptables rules in place: 10 rules in filter/FORWARD, filter/FLANNEL-FWD, nat/POSTROUTING, nat/FLANNEL-POSTRTG",
-      "docker configured: /etc/docker/daemon.json has bip 172.20.7.1/24 and mtu 1472; dockerd restarted and verified",
+      "docker configured: /etc/docker/daemon.json now has bip 172.20.7.1/24 and mtu 1472; dockerd restarted and verified",
     ]);
     await agent.stop();
   });
@@ -413,7 +413,7 @@ describe("startAgent", () => {
   it("stops on its own when reconfiguring fails", async () => {
     let calls = 0;
     const s = setup({
-      docker: () => (++calls === 1 ? okAsync({ path: "/etc/docker/daemon.json", changed: false, warnings: ["hosts: tcp://0.0.0.0:2375 without TLS"] }) : errAsync(portError("dockerd did not come back"))),
+      docker: () => (++calls === 1 ? okAsync({ path: "/etc/docker/daemon.json", changed: false, restarted: false, warnings: ["hosts: tcp://0.0.0.0:2375 without TLS"] }) : errAsync(portError("dockerd did not come back"))),
     });
     const agent = await started(s);
     expect(s.lines()).toContain("docker: /etc/docker/daemon.json: hosts: tcp://0.0.0.0:2375 without TLS");

@@ -319,7 +319,7 @@ class Agent implements RunningAgent {
       .mapErr((e) => agentError("docker", e.message))
       .map((report) => {
         for (const message of report.warnings) o.log({ kind: "docker-warning", path: report.path, message });
-        o.log({ kind: "docker-configured", path: report.path, changed: report.changed, subnet: lease.subnet, mtu: s.mtu });
+        o.log({ kind: "docker-configured", path: report.path, changed: report.changed, restarted: report.restarted, subnet: lease.subnet, mtu: s.mtu });
       });
   }
 

@@ -4,12 +4,19 @@
  *
  * @module
  */
-export * from "./run-command.ts";
-export * from "./iptables.ts";
+export * from "./atomic-write.ts";
+export * from "./read-text-file.ts";
+export * from "./subnet-env-file.ts";
+export * from "./daemon-json-file.ts";
+export * from "./systemd-unit-files.ts";
 export * from "./run-command.ts";
 export * from "./iptables.ts";
 export * from "./host-interfaces.ts";
 export * from "./healthz.ts";
-export * from "./atomic-write.ts";
-export * from "./read-text-file.ts";
-export * from "./subnet-env-file.ts";
+export * from "./agent-firewall.ts";
+export * from "./agent-subnet-file.ts";
+export * from "./agent-log.ts";
+export * from "./agent-data-path.ts";
+export * from "./agent-node.ts";
+export * from "./agent-dockerd-command-line.ts";
+export * from "./agent-docker-step.ts";

@@ -1,5 +1,6 @@
+import { writeFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
-import type { ResultAsync } from "neverthrow";
+import { ResultAsync } from "neverthrow";
 import type { ForwarderExit, ForwarderInit } from "../flannel/udp/udp-forwarder.ts";
 import { startUdpEngineOn, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../flannel/udp/udp-engine.ts";
 import { runCommand } from "./run-command.ts";
@@ -78,5 +79,7 @@ export function startNodeForwarder(init: ForwarderInit): ForwarderThread {
  * ```
  */
 export function startUdpEngine(options: UdpEngineOptions): ResultAsync<UdpEngine, UdpEngineError> {
-  return startUdpEngineOn({ libc: koffiLibc(), runCommand, startForwarder: startNodeForwarder }, options);
+  const writeTextFile = (path: string, text: string): ResultAsync<void, { message: string }> =>
+    ResultAsync.fromPromise(writeFile(path, text), (cause) => ({ message: cause instanceof Error ? cause.message : String(cause) }));
+  return startUdpEngineOn({ libc: koffiLibc(), runCommand, writeTextFile, startForwarder: startNodeForwarder }, options);
 }

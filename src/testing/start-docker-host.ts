@@ -270,8 +270,10 @@ function hostOf(started: StartedTestContainer, name: string, options: StartDocke
     async waitForDockerd(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const r = await exec(["docker", "info", "--format", "{{.ServerVersion}}"]);
-        if (r.exitCode === 0) return;
+        // `docker info --format` exits 0 on docker-cli 26 even when the daemon
+        // is unreachable; the server's version is only printed when it answers.
+        const r = await exec(["docker", "version", "--format", "{{.Server.Version}}"]);
+        if (r.exitCode === 0 && r.stdout.trim() !== "") return;
         if (Date.now() > deadline) throw new Error(`docker host ${name}: dockerd did not answer within ${timeoutMs} ms (${r.stderr.trim()})\nend of dockerd's log:\n${await logTail()}`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { err, ok, type Result } from "neverthrow";
 import type { CliCommand, CliIo } from "../io.ts";
-import { FLANNEL_UDP_PORT, type Route, type UdpEngineOptions } from "../../flannel/index.ts";
+import { FLANNEL_UDP_PORT, parseRouteSpec, type Route, type UdpEngineOptions } from "../../flannel/index.ts";
 import { cidrAddress, cidrContains, cidrNetwork, formatCidr, formatIp, parseCidr4, parseIp4, type Cidr4, type Ip4 } from "../../subnet/index.ts";
 
 /** IPv4 (20) + UDP (8): what the encapsulation adds to every packet. */
@@ -57,20 +57,6 @@ function parsePort(text: string, what: string): Result<number, string> {
   return ok(Number(text));
 }
 
-function parseRoute(text: string, network: Cidr4, defaultPort: number): Result<Route, string> {
-  const eq = text.indexOf("=");
-  if (eq < 0) return err(`--route "${text}" is not CIDR=IP (e.g. 10.5.2.0/24=192.0.2.2)`);
-  const subnet = parseCidr4(text.slice(0, eq));
-  if (subnet.isErr()) return err(`--route "${text}": ${subnet.error.message}`);
-  if (!cidrContains(network, subnet.value)) return err(`--route "${text}": ${formatCidr(subnet.value)} is not inside the network ${formatCidr(network)}`);
-  const [host, portText, extra] = text.slice(eq + 1).split(":");
-  if (extra !== undefined) return err(`--route "${text}": "${text.slice(eq + 1)}" is not IP or IP:PORT`);
-  const peer = parseIp4(host ?? "");
-  if (peer.isErr()) return err(`--route "${text}": ${peer.error.message}`);
-  const port = portText === undefined ? ok(defaultPort) : parsePort(portText, `--route "${text}": port`);
-  return port.map((p) => ({ subnet: cidrNetwork(subnet.value), peer: peer.value, port: p }));
-}
-
 function parseFlags(argv: readonly string[]): Result<UdpFlags, string> {
   let values;
   try {
@@ -107,8 +93,8 @@ function parseFlags(argv: readonly string[]): Result<UdpFlags, string> {
   if (port.isErr()) return err(port.error);
   const routes: Route[] = [];
   for (const text of values.route) {
-    const route = parseRoute(text, network.value, port.value);
-    if (route.isErr()) return err(route.error);
+    const route = parseRouteSpec(text, network.value, port.value);
+    if (route.isErr()) return err(`--${route.error.message}`);
     routes.push(route.value);
   }
   let mtu: number | undefined;

@@ -27,5 +27,6 @@ export * from "./errno-name.ts";
 export * from "./open-tun.ts";
 export * from "./open-udp-socket.ts";
 export * from "./tun-setup-commands.ts";
+export * from "./parse-route-spec.ts";
 export * from "./udp-forwarder.ts";
 export * from "./udp-engine.ts";

@@ -42,7 +42,8 @@ export class MemoryTun implements TunDevice {
     this.pending.push(packet.slice());
   }
 
-  read(buffer: Uint8Array, offset: number, capacity: number): number {
+  /** Reads the next injected packet; never waits (`_timeoutMs` is ignored). */
+  read(buffer: Uint8Array, offset: number, capacity: number, _timeoutMs = 0): number {
     if (this.closed) return PORT_GONE;
     const packet = this.pending.shift();
     if (packet === undefined) return PORT_IDLE;
@@ -134,7 +135,8 @@ export class MemorySocket implements DatagramSocket {
     });
   }
 
-  receive(buffer: Uint8Array, offset: number, capacity: number, from: DatagramSource): number {
+  /** Receives the next injected datagram; never waits (`_timeoutMs` is ignored). */
+  receive(buffer: Uint8Array, offset: number, capacity: number, from: DatagramSource, _timeoutMs = 0): number {
     if (this.closed) return PORT_GONE;
     const datagram = this.pending.shift();
     if (datagram === undefined) return PORT_IDLE;

@@ -15,6 +15,7 @@ export type InboundDropReason =
   | "bad-header-length"
   | "bad-total-length"
   | "bad-checksum"
+  | "local-source"
   | "ttl-expired"
   | "tun-write-failed";
 
@@ -28,6 +29,7 @@ export const INBOUND_DROP_REASONS: readonly InboundDropReason[] = [
   "bad-header-length",
   "bad-total-length",
   "bad-checksum",
+  "local-source",
   "ttl-expired",
   "tun-write-failed",
 ];

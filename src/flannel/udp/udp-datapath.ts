@@ -12,6 +12,13 @@ export interface UdpDatapathOptions {
   /** The TUN's address (uint32), the source of ICMP messages: the subnet's network address, as flanneld sets it. */
   readonly localAddress: number;
   /**
+   * The prefix length of this host's subnet (whose network address is
+   * `localAddress`). Packets from peers that claim a source inside it are
+   * dropped: they can only be forged, and the TUN accepts local sources
+   * (accept_local, so that the host's own pings get ICMP errors). Default 32.
+   */
+  readonly localPrefix?: number;
+  /**
    * Accept datagrams only from the public IP of a route's peer. Default
    * true. flanneld accepts every sender, which lets anyone who reaches the
    * port inject packets into the container network.
@@ -41,6 +48,7 @@ export interface UdpDatapathOptions {
 export class UdpDatapath {
   readonly routes: RouteTable;
   readonly localAddress: number;
+  readonly localPrefix: number;
   readonly sourceFilter: boolean;
   /** This datapath's counter block. */
   readonly counters: Float64Array;
@@ -52,11 +60,14 @@ export class UdpDatapath {
   readonly icmp = new Uint8Array(VNET_HEADER_LENGTH + NET_UNREACHABLE_MAX_LENGTH);
   /** Length of the message in {@link icmp}; 0 when the last outbound packet needs none. */
   icmpLength = 0;
+  private readonly localMask: number;
 
   /** @param options see {@link UdpDatapathOptions} */
   constructor(options: UdpDatapathOptions) {
     this.routes = options.routes;
     this.localAddress = options.localAddress;
+    this.localPrefix = options.localPrefix ?? 32;
+    this.localMask = this.localPrefix === 0 ? 0 : (0xffffffff << (32 - this.localPrefix)) >>> 0;
     this.sourceFilter = options.sourceFilter ?? true;
     this.counters = options.counters ?? new Float64Array(COUNTER_SLOTS);
   }
@@ -103,8 +114,9 @@ export class UdpDatapath {
   /**
    * Checks a datagram that arrived from `source`: the sender must be a
    * route's peer (unless the filter is off), and the payload exactly one
-   * IPv4 packet whose header checks (version, lengths, checksum); its TTL
-   * is then decremented, and a packet whose TTL runs out is dropped.
+   * IPv4 packet whose header checks (version, lengths, checksum), and whose
+   * source is not inside this host's subnet; its TTL is then decremented,
+   * and a packet whose TTL runs out is dropped.
    *
    * @param bytes the buffer
    * @param offset where the datagram's payload starts
@@ -122,6 +134,11 @@ export class UdpDatapath {
     const problem = checkIpv4Packet(bytes, offset, length);
     if (problem !== undefined) {
       c[IN_DROP[problem]]!++;
+      return false;
+    }
+    const innerSource = ((bytes[offset + 12]! << 24) | (bytes[offset + 13]! << 16) | (bytes[offset + 14]! << 8) | bytes[offset + 15]!) >>> 0;
+    if (((innerSource & this.localMask) >>> 0) === this.localAddress) {
+      c[IN_DROP["local-source"]]!++;
       return false;
     }
     if (!decrementTtl(bytes, offset)) {

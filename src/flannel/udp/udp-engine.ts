@@ -102,6 +102,8 @@ export interface ForwarderThread {
 export interface UdpEnginePlatform {
   /** The C library binding of this thread. */
   readonly libc: Libc;
+  /** Writes a file (here a sysctl under /proc/sys). */
+  readonly writeTextFile: (path: string, text: string) => ResultAsync<void, { readonly message: string }>;
   /** Runs a program (here `ip`) without a shell. */
   readonly runCommand: (command: string, args: readonly string[]) => ResultAsync<CommandResult, { readonly message: string }>;
   /** Starts a thread that runs `runLibcForwarder(init, itsLibc)`. */
@@ -159,6 +161,13 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
           ),
       );
     }
+    // The ICMP messages the engine writes come from the TUN's own address;
+    // without accept_local the kernel drops them as martians (flanneld's do
+    // get dropped), so a ping would just time out.
+    const acceptLocal = `/proc/sys/net/ipv4/conf/${tun.name}/accept_local`;
+    chain = chain.andThen(() =>
+      platform.writeTextFile(acceptLocal, "1\n").mapErr((e): TunConfigError => ({ kind: "tun-config", command: `echo 1 > ${acceptLocal}`, message: `cannot set ${acceptLocal}: ${e.message}` })),
+    );
     return chain.map(() => tun).orElse((e) => ResultAsync.fromSafePromise(removeDevice(tun)).andThen(() => errAsync(e)));
   };
 
@@ -179,6 +188,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
         direction,
         index,
         localAddress: cidrNetwork(options.subnet).address,
+        localPrefix: options.subnet.prefix,
         sourceFilter: options.sourceFilter ?? true,
         defaultPort: options.port ?? FLANNEL_UDP_PORT,
         pollMs: options.pollMs ?? 100,

@@ -23,6 +23,8 @@ export interface ForwarderInit {
   readonly index: number;
   /** The TUN's address (uint32), the source of ICMP messages. */
   readonly localAddress: number;
+  /** The prefix length of this host's subnet. */
+  readonly localPrefix: number;
   readonly sourceFilter: boolean;
   readonly defaultPort: number;
   /** How long a wait for a packet lasts before the stop flag is checked again. */
@@ -57,6 +59,7 @@ export function runForwarder(init: ForwarderInit, tun: TunDevice, socket: Datagr
   const datapath = new UdpDatapath({
     routes,
     localAddress: init.localAddress,
+    localPrefix: init.localPrefix,
     sourceFilter: init.sourceFilter,
     counters: new Float64Array(init.counters, init.index * COUNTER_SLOTS * 8, COUNTER_SLOTS),
   });

@@ -16,7 +16,7 @@ function setup(options: { vnet?: boolean; maxSegments?: number; sourceFilter?: b
   routes.set(parseCidr4("10.5.2.0/24")._unsafeUnwrap(), parseIp4("192.0.2.2")._unsafeUnwrap());
   const tun = new MemoryTun({ vnetHeader: options.vnet ?? false });
   const socket = new MemorySocket({ maxSegments: options.maxSegments ?? 1 });
-  const datapath = new UdpDatapath({ routes, localAddress: addr("10.5.1.0"), sourceFilter: options.sourceFilter ?? true });
+  const datapath = new UdpDatapath({ routes, localAddress: addr("10.5.1.0"), localPrefix: 24, sourceFilter: options.sourceFilter ?? true });
   const out = new OutboundPump(datapath, tun, socket);
   const into = new InboundPump(datapath, tun, socket);
   const counters = (): UdpCounters => readUdpCounters([datapath.counters]);
@@ -166,6 +166,7 @@ describe("inbound: peers to TUN", () => {
     ["bad-total-length", concat(good, Uint8Array.of(0))],
     ["bad-checksum", spoiled(15, 9)],
     ["ttl-expired", ipv4Packet({ source: "10.5.2.3", destination: "10.5.1.2", protocol: 1, ttl: 1, payload: new Uint8Array(8) })],
+    ["local-source", pingPacket("10.5.1.9", "10.5.1.2")],
   ] as const)("drops and counts %s", (reason, datagram) => {
     const { tun, socket, into, counters } = setup();
     socket.inject(datagram, PEER, 8285);

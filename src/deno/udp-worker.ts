@@ -1,0 +1,18 @@
+/**
+ * Entry of a forwarding worker (see udp-engine-deno.ts): receives its
+ * settings, opens libc through Deno.dlopen, reports that it runs, and
+ * loops until the engine's stop flag is set.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { runLibcForwarder, type ForwarderInit } from "../flannel/udp/udp-forwarder.ts";
+import { denoLibc } from "./udp-libc.ts";
+
+self.onmessage = (event: MessageEvent<ForwarderInit>) => {
+  const libc = denoLibc();
+  self.postMessage({ kind: "ready" });
+  const exit = runLibcForwarder(event.data, libc);
+  self.postMessage({ kind: "exit", exit });
+  self.close();
+};
