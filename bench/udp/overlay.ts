@@ -2,6 +2,7 @@
 // between two network namespaces (veth, TEST-NET underlay) through
 //   - this engine (`flannel-ts udp`, offloads on, the default),
 //   - this engine with --no-offload (one packet per system call),
+//   - this engine on Deno (src/deno/udp-main.ts),
 //   - the C per-packet forwarder tunudp.c (compiled here into a temp dir),
 //   - the kernel's VXLAN,
 //   - the bare veth (no overlay),
@@ -67,6 +68,21 @@ function engine(extra: string[]): Variant["up"] {
     return [a, b];
   };
 }
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The same engine on Deno (src/deno/udp-main.ts), the deno binary from node_modules. */
+const onDeno: Variant["up"] = async (net) => {
+  const args = (subnet: string, bind: string, route: string): string[] => [
+    "run", "--config", `${ROOT}deno.json`, "-A", `${ROOT}src/deno/udp-main.ts`,
+    "--tun", "fl0", "--subnet", subnet, "--network", "10.5.0.0/16", "--bind", bind, "--route", route,
+  ];
+  const deno = `${ROOT}node_modules/deno/deno`;
+  const a = net.start(net.a, deno, args("10.5.1.0/24", "192.0.2.1", "10.5.2.0/24=192.0.2.2"));
+  const b = net.start(net.b, deno, args("10.5.2.0/24", "192.0.2.2", "10.5.1.0/24=192.0.2.1"));
+  await Promise.all([a.waitFor(/udp-main: fl0 up/, 60_000), b.waitFor(/udp-main: fl0 up/, 60_000)]);
+  return [a, b];
+};
 
 function cForwarder(binary: string): Variant["up"] {
   return async (net) => {
@@ -151,6 +167,7 @@ async function main(): Promise<void> {
   const variants: Variant[] = [
     { name: "flannel-ts udp (offload)", up: engine([]) },
     { name: "flannel-ts udp --no-offload", up: engine(["--no-offload"]) },
+    { name: "same engine on Deno (offload)", up: onDeno },
     { name: "C forwarder (tunudp.c)", up: cForwarder(binary) },
     { name: "kernel VXLAN", up: vxlan },
     { name: "veth, no overlay", up: veth },

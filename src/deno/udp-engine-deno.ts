@@ -59,7 +59,8 @@ function runCommand(command: string, args: readonly string[]): ResultAsync<Comma
  * Starts flannel's UDP data path on Deno: creates and configures the TUN
  * device (ioctl through Deno.dlopen, iproute2's `ip`), binds the UDP port
  * and runs one Worker per direction calling libc directly. Needs root and
- * `--allow-ffi --allow-run=ip --allow-write=/proc/sys --allow-read`.
+ * `-A` (Deno wants all permissions to write the TUN's accept_local under
+ * /proc/sys, and FFI grants them anyway).
  *
  * @param options see {@link UdpEngineOptions}
  * @returns the running engine, or why it could not start

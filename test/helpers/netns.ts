@@ -120,6 +120,18 @@ export async function createUnderlay(prefix: string, tag = uniqueTag()): Promise
   const destroy = async (): Promise<void> => {
     for (const p of started) p.signal("SIGKILL");
     await Promise.all(started.map((p) => p.exited));
+    // Whatever else still runs in the namespaces (children of what we
+    // started) would outlive them: end it too.
+    for (const ns of [a, b]) {
+      const pids = await run("ip", ["netns", "pids", ns]);
+      for (const pid of pids.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+    }
     await run("ip", ["netns", "del", a]);
     await run("ip", ["netns", "del", b]);
   };

@@ -63,11 +63,14 @@ export function runForwarder(init: ForwarderInit, tun: TunDevice, socket: Datagr
     sourceFilter: init.sourceFilter,
     counters: new Float64Array(init.counters, init.index * COUNTER_SLOTS * 8, COUNTER_SLOTS),
   });
-  const pump = init.direction === "outbound" ? new OutboundPump(datapath, tun, socket) : new InboundPump(datapath, tun, socket);
   const reader = init.index;
-  const pollMs = init.pollMs;
-  while (Atomics.load(control, CONTROL_STOP) === 0) {
+  const sync = (): void => {
     log.drain(reader, routes);
+  };
+  const pump = init.direction === "outbound" ? new OutboundPump(datapath, tun, socket, { beforePacket: sync }) : new InboundPump(datapath, tun, socket, { beforePacket: sync });
+  const pollMs = init.pollMs;
+  sync();
+  while (Atomics.load(control, CONTROL_STOP) === 0) {
     if (pump.step(pollMs) < 0) return "port-gone";
   }
   return "stopped";

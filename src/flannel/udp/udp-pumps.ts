@@ -13,6 +13,19 @@ const MAX_PACKET = 0xffff;
 /** What one pump step did: moved something, found nothing in time, or found its port gone. */
 export type PumpResult = 1 | 0 | -1;
 
+/** Options of {@link OutboundPump} and {@link InboundPump}. */
+export interface PumpOptions {
+  /**
+   * Called after a packet arrived and before it is looked at: a forwarding
+   * thread brings its route replica up to date here, so that a packet that
+   * ends a long wait meets the routes of its arrival, not of the wait's
+   * start. Default: nothing.
+   */
+  readonly beforePacket?: () => void;
+}
+
+const nothing = (): void => undefined;
+
 function offHeap(length: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(length));
 }
@@ -38,18 +51,23 @@ function offHeap(length: number): Uint8Array {
  */
 export class OutboundPump {
   private readonly input = offHeap(VNET_HEADER_LENGTH + MAX_PACKET);
+  private readonly beforePacket: () => void;
   private output = offHeap(2 * MAX_PACKET);
 
   /**
    * @param datapath the decisions and counters
    * @param tun where packets come from (and ICMP messages go)
    * @param socket where packets go
+   * @param options see {@link PumpOptions}
    */
   constructor(
     readonly datapath: UdpDatapath,
     readonly tun: TunDevice,
     readonly socket: DatagramSocket,
-  ) {}
+    options: PumpOptions = {},
+  ) {
+    this.beforePacket = options.beforePacket ?? nothing;
+  }
 
   /**
    * Moves one packet (or TCP super-packet) from the TUN to its peer.
@@ -62,6 +80,7 @@ export class OutboundPump {
     const n = this.tun.read(input, 0, input.length, timeoutMs);
     if (n === PORT_IDLE) return 0;
     if (n === PORT_GONE) return -1;
+    this.beforePacket();
     const c = this.datapath.counters;
     let p = 0;
     let length = n;
@@ -164,17 +183,22 @@ export class InboundPump {
   private readonly buffer = offHeap(VNET_HEADER_LENGTH + MAX_PACKET + 1);
   private readonly from: DatagramSource = { address: 0, port: 0, segmentSize: 0 };
   private readonly coalescer = new TcpCoalescer();
+  private readonly beforePacket: () => void;
 
   /**
    * @param datapath the decisions and counters
    * @param tun where accepted packets go
    * @param socket where datagrams come from
+   * @param options see {@link PumpOptions}
    */
   constructor(
     readonly datapath: UdpDatapath,
     readonly tun: TunDevice,
     readonly socket: DatagramSocket,
-  ) {}
+    options: PumpOptions = {},
+  ) {
+    this.beforePacket = options.beforePacket ?? nothing;
+  }
 
   /**
    * Moves one datagram, or one GRO train, from the socket to the TUN.
@@ -192,6 +216,7 @@ export class InboundPump {
     const n = this.socket.receive(buffer, VNET_HEADER_LENGTH, MAX_PACKET + 1, from, timeoutMs);
     if (n === PORT_IDLE) return 0;
     if (n === PORT_GONE) return -1;
+    this.beforePacket();
     if (n === 0) {
       // An empty datagram: counted, and dropped as truncated (or as from a stranger).
       this.datapath.inbound(buffer, VNET_HEADER_LENGTH, 0, from.address);
