@@ -73,7 +73,7 @@ export function demoDockerStep(options: DemoDockerStepOptions): DemoDockerStep {
     if (plan.blocking.length > 0) {
       return errAsync({ kind: "daemon-json-invalid", message: `the merged daemon.json would not start dockerd: ${plan.blocking.map(describeIssue).join("; ")}` });
     }
-    const report = { path: DEMO_DAEMON_JSON_PATH, changed: plan.changed, warnings: plan.issues.map(describeIssue) };
+    const report = { path: DEMO_DAEMON_JSON_PATH, changed: plan.changed, restarted: false, warnings: plan.issues.map(describeIssue) };
     return options.apply === undefined ? okAsync(report) : options.apply(target).map(() => report);
   };
   const describe = (): readonly string[] => {
