@@ -54,7 +54,7 @@ describe("flannel-ts demo --etcd-endpoints", () => {
     const code = await command.run(["--etcd-endpoints", etcd!.endpoints.join(","), "--etcd-prefix", "/real/network"], c.io);
     expect(code).toBe(1);
     expect(c.err()).toBe(
-      'flannel-ts demo: /real/network/config holds another network config ({"Network":"10.5.0.0/16"}); the demo leases loopback addresses and must not join a real network: give it an empty prefix (--etcd-prefix)\n',
+      'flannel-ts demo: /real/network/config holds another network config ({"Network":"10.5.0.0/16"}); the demo leases loopback or TEST-NET addresses and must not join a real network: give it an empty prefix (--etcd-prefix)\n',
     );
     const keys = await etcd!.etcdctl(["get", "--prefix", "/real/network/", "--keys-only"]);
     expect(keys.stdout.trim()).toBe("/real/network/config");
