@@ -9,8 +9,8 @@
  */
 
 /**
- * The seed's /etc/docker/daemon.json, byte for byte as the demo and the
- * network-modes test use it (two-space indentation, a final newline).
+ * The seed's /etc/docker/daemon.json as the demo and the network-modes test
+ * use it, byte for byte the text of the seed's end-to-end test.
  *
  * @example
  * ```ts
@@ -20,16 +20,8 @@
  * ```
  */
 export const SEED_DAEMON_JSON = `{
-  "registry-mirrors": [
-    "https://docker.mirrors.invalid",
-    "https://hub-mirror.invalid"
-  ],
-  "insecure-registries": [
-    "registry.corp.invalid:5000"
-  ],
-  "hosts": [
-    "unix:///var/run/docker.sock",
-    "tcp://0.0.0.0:2375"
-  ]
+  "registry-mirrors": ["https://docker-mirror.example.invalid"],
+  "insecure-registries": ["docker-registry.example.invalid:5000"],
+  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"]
 }
 `;
