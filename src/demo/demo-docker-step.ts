@@ -41,8 +41,10 @@ export interface DemoDockerStepOptions {
 /** Where the step says the file is. */
 export const DEMO_DAEMON_JSON_PATH = "/etc/docker/daemon.json";
 
+// As the agent's own Docker step words them: an error-level security issue is a "finding".
 function describeIssue(issue: DaemonJsonIssue): string {
-  return `${issue.level}${issue.line === undefined ? "" : ` at line ${issue.line}`}: ${issue.message}`;
+  const level = issue.level === "error" && issue.category === "security" ? "finding" : issue.level;
+  return `${level}${issue.line === undefined ? "" : ` at line ${issue.line}`}: ${issue.message}`;
 }
 
 /**
