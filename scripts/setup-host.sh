@@ -23,7 +23,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-packages=(docker.io iproute2 iptables iperf3 mmdebstrap debian-archive-keyring busybox-static openssl ca-certificates)
+packages=(docker.io iproute2 iptables iperf3 iputils-ping mmdebstrap debian-archive-keyring busybox-static openssl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
