@@ -9,8 +9,8 @@
  */
 
 /**
- * The seed's /etc/docker/daemon.json as the demo and the network-modes test
- * use it, byte for byte the text of the seed's end-to-end test.
+ * The seed's /etc/docker/daemon.json as the demo uses it,
+ * byte for byte the text of the seed's end-to-end test.
  *
  * @example
  * ```ts

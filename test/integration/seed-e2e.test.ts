@@ -5,17 +5,13 @@
 //
 // Needs root, a running dockerd and `npm run build` (the hosts run dist/).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEED_DAEMON_JSON } from "../../src/demo/seed-daemon-json.ts";
 import { parseSubnetKey } from "../../src/subnet/index.ts";
 import { inspectContainerNetwork, inspectHostNetwork, innerBusyboxImage, runAgentHosts, type AgentHosts, type DockerHost } from "../../src/testing/index.ts";
 
-// The seed's daemon.json, with its mirror hosts renamed under .invalid so
-// that nothing ever tries to reach them.
-const seedDaemonJson = `{
-  "registry-mirrors": ["https://docker-mirror.example.invalid"],
-  "insecure-registries": ["docker-registry.example.invalid:5000"],
-  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"]
-}
-`;
+// The seed's daemon.json (its mirror hosts renamed under .invalid so that
+// nothing ever tries to reach them), the same text the demo starts from.
+const seedDaemonJson = SEED_DAEMON_JSON;
 
 const agentArgs = [
   "--docker-config",
