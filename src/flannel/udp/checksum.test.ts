@@ -35,6 +35,23 @@ describe("Internet checksum (RFC 1071)", () => {
       }),
     );
   });
+
+  it("gives the same sum at every alignment, on both sides of the four-byte path", () => {
+    const data = new Uint8Array(4096);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 0xff;
+    for (let start = 0; start < 8; start++) {
+      for (const length of [0, 1, 2, 3, 62, 63, 64, 65, 66, 67, 1500, 1501, 4000]) {
+        const slice = data.subarray(start, start + length);
+        expect(internetChecksum(data, start, start + length)).toBe(referenceChecksum(slice));
+        expect(internetChecksum(slice)).toBe(referenceChecksum(slice));
+      }
+    }
+  });
+
+  it("tells an all-zero range (sum 0) from one that sums to 0xffff", () => {
+    expect(foldChecksum(onesComplementSum(new Uint8Array(200), 0, 200))).toBe(0);
+    expect(foldChecksum(onesComplementSum(new Uint8Array(200).fill(0xff), 1, 199))).toBe(0xffff);
+  });
 });
 
 describe("incremental update (RFC 1624)", () => {

@@ -79,8 +79,15 @@ describe("TcpCoalescer", () => {
     ["another TTL", next({ ttl: 3 })],
     ["another TOS", next({ tos: 2 })],
     ["no payload", next({}, new Uint8Array(0))],
+    ["a segment whose TCP checksum fails", ((p) => ((p[60] = p[60]! ^ 1), p))(next())],
   ])("keeps apart %s", (_, b) => {
     expect(coalesceAll([a, b]).map((w) => [...w])).toEqual([[...new Uint8Array(10), ...a], [...new Uint8Array(10), ...b]]);
+  });
+
+  it("does not start a run with a segment whose TCP checksum fails", () => {
+    const bad = a.slice();
+    bad[70] = bad[70]! ^ 1;
+    expect(coalesceAll([bad, next()]).map((w) => [...w])).toEqual([[...new Uint8Array(10), ...bad], [...new Uint8Array(10), ...next()]]);
   });
 
   it("ends a run after a PSH or a short segment, and starts the next", () => {

@@ -2,6 +2,17 @@ import { foldChecksum, internetChecksum, onesComplementSum } from "./checksum.ts
 import { IPPROTO_TCP } from "./ipv4-header.ts";
 import { VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_HEADER_LENGTH } from "./virtio-net-header.ts";
 
+/**
+ * Whether the TCP checksum of the TCP/IPv4 packet (no IP options) verifies.
+ * A joined super-packet carries a fresh partial checksum that the kernel
+ * trusts, so each segment must be checked before it joins, as the kernel's
+ * own GRO does; a segment that fails is written alone and the kernel drops it.
+ */
+function tcpChecksumVerifies(bytes: Uint8Array, offset: number, length: number): boolean {
+  const pseudo = onesComplementSum(bytes, offset + 12, offset + 20, IPPROTO_TCP + length - 20);
+  return foldChecksum(onesComplementSum(bytes, offset + 20, offset + length, pseudo)) === 0xffff;
+}
+
 const TCP_ACK = 0x10;
 const TCP_PSH = 0x08;
 
@@ -12,8 +23,9 @@ const TCP_PSH = 0x08;
  * kernel then treats the super-packet as one, which saves most of the
  * per-packet work of the receiving TCP stack.
  *
- * A segment joins the run only when nothing would be lost: IPv4 without
- * options, Don't Fragment set and no fragment; the same addresses, TOS,
+ * A segment joins the run only when nothing would be lost: a TCP checksum
+ * that verifies; IPv4 without options, Don't Fragment set and no fragment;
+ * the same addresses, TOS,
  * TTL, ports, acknowledgment number, window and TCP options as the first;
  * flags ACK (PSH allowed on the last one only); the next sequence number;
  * all previous segments full-sized. Anything else ends the run.
@@ -65,6 +77,7 @@ export class TcpCoalescer {
     if (bytes[t + 13] !== TCP_ACK || bytes[t + 18] !== 0 || bytes[t + 19] !== 0) return;
     const tcpHeader = (bytes[t + 12]! >> 4) * 4;
     if (tcpHeader < 20 || 20 + tcpHeader >= length) return;
+    if (!tcpChecksumVerifies(bytes, offset, length)) return;
     this.headers = 20 + tcpHeader;
     this.mss = length - this.headers;
     this.nextSeq = (this.seqAt(bytes, t) + this.mss) >>> 0;
@@ -98,6 +111,7 @@ export class TcpCoalescer {
     if (bytes[t + 14] !== bytes[th + 14] || bytes[t + 15] !== bytes[th + 15]) return false;
     for (let i = 18; i < headers - 20; i++) if (bytes[t + i] !== bytes[th + i]) return false;
     if (this.seqAt(bytes, t) !== this.nextSeq) return false;
+    if (!tcpChecksumVerifies(bytes, offset, length)) return false;
 
     bytes.copyWithin(this.end, offset + headers, offset + length);
     this.end += payload;

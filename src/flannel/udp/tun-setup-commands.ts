@@ -31,13 +31,13 @@ export interface TunSetup {
  *   network: parseCidr4("10.5.0.0/16")._unsafeUnwrap(),
  *   mtu: 1472,
  * }).map((args) => args.join(" "));
- * // ["addr add 10.5.1.0/32 dev flannel0", "link set dev flannel0 mtu 1472 up", "route replace 10.5.0.0/16 dev flannel0"]
+ * // ["addr replace 10.5.1.0/32 dev flannel0", "link set dev flannel0 mtu 1472 up", "route replace 10.5.0.0/16 dev flannel0"]
  * ```
  */
 export function tunSetupCommands(setup: TunSetup): string[][] {
   const address = formatCidr(cidr4(cidrNetwork(setup.subnet).address, 32));
   return [
-    ["addr", "add", address, "dev", setup.name],
+    ["addr", "replace", address, "dev", setup.name],
     ["link", "set", "dev", setup.name, "mtu", String(setup.mtu), "up"],
     ["route", "replace", formatCidr(cidrNetwork(setup.network)), "dev", setup.name],
   ];
