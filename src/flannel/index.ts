@@ -15,3 +15,7 @@ export * from "./lease-peer-set.ts";
 export * from "./lease-peer-watch.ts";
 export * from "./lease-manager.ts";
 export * from "./udp/index.ts";
+export * from "./agent-ports.ts";
+export * from "./agent-events.ts";
+export * from "./agent.ts";
+export * from "./agent-registry-leases.ts";

@@ -1,0 +1,181 @@
+/**
+ * The agent on a Linux host under Node.js: the external interface from the
+ * host's interfaces and default route, the previous subnet from subnet.env,
+ * the lease manager on a registry, the UDP engine with a TUN device,
+ * iptables, and flanneld's /healthz endpoint.
+ *
+ * @module
+ */
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import type { Registry } from "../etcd/registry.ts";
+import type { AgentEvent } from "../flannel/agent-events.ts";
+import type { DockerStep, Firewall, OpenDataPath } from "../flannel/agent-ports.ts";
+import { registryLeases } from "../flannel/agent-registry-leases.ts";
+import { startAgent, type AgentError, type AgentExit, type AgentHealth, type RunningAgent } from "../flannel/agent.ts";
+import { systemClock, type Clock } from "../flannel/clock.ts";
+import { chooseExternalInterface, type ExternalInterfaceError, type HostInterface } from "../flannel/external-interface.ts";
+import type { Cidr4 } from "../subnet/cidr.ts";
+import type { Random } from "../subnet/random.ts";
+import { iptablesFirewall } from "./agent-firewall.ts";
+import { udpEngineDataPath } from "./agent-data-path.ts";
+import { subnetEnvFileWriter } from "./agent-subnet-file.ts";
+import { startHealthz, type HealthzError, type HealthzServer } from "./healthz.ts";
+import { defaultRouteInterface, listHostInterfaces } from "./host-interfaces.ts";
+import { DEFAULT_SUBNET_FILE, readSubnetEnvFile } from "./subnet-env-file.ts";
+
+/** What the Node agent is built from; everything but `registry` and `log` has flanneld's default. */
+export interface NodeAgentOptions {
+  /** Where the config and leases are (an `Etcd3Registry` for a real host). */
+  readonly registry: Registry;
+  /** Receives every event (see `agentLogWriter`). */
+  readonly log: (event: AgentEvent) => void;
+  /** `--iface` values in order. Default none: the default route's interface. */
+  readonly iface?: readonly string[];
+  /** `--iface-regex` values. Default none. */
+  readonly ifaceRegex?: readonly string[];
+  /** `--public-ip`. Default: the interface's address. */
+  readonly publicIp?: string;
+  /** subnet.env's path. Default /run/flannel/subnet.env. */
+  readonly subnetFile?: string;
+  /** Minutes before expiry that the lease is renewed. Default 60. */
+  readonly renewMarginMinutes?: number;
+  /** flanneld's `--ip-masq`. Default false. */
+  readonly ipMasq?: boolean;
+  /** flanneld's `--iptables-forward-rules`. Default true. */
+  readonly forwardRules?: boolean;
+  /** Seconds between iptables checks. Default 5. */
+  readonly iptablesResyncSeconds?: number;
+  /** Address and port of /healthz; port 0 or absent: no endpoint. */
+  readonly healthz?: { readonly ip: string; readonly port: number };
+  /** TUN device name. Default flannel0. */
+  readonly tunName?: string;
+  /** Accept datagrams only from current leases' PublicIPs. Default true. */
+  readonly sourceFilter?: boolean;
+  /** The Docker step. Default none. */
+  readonly docker?: DockerStep;
+  /** Ends the wait for the network config. */
+  readonly signal?: AbortSignal;
+  /** The host's interfaces. Default: read from the system. */
+  readonly interfaces?: readonly HostInterface[];
+  /** The default route's interface. Default: read from /proc/net/route. */
+  readonly defaultRouteInterface?: string;
+  /** The data path. Default: the UDP engine ({@link udpEngineDataPath}). */
+  readonly openDataPath?: OpenDataPath;
+  /** The firewall. Default: iptables ({@link iptablesFirewall}). */
+  readonly firewall?: Firewall;
+  /** Time. Default: the system clock. */
+  readonly clock?: Clock;
+  /** The allocator's random source. Default: Web Crypto. */
+  readonly random?: Random;
+}
+
+/** Why the Node agent did not start. */
+export type NodeAgentError = AgentError | ExternalInterfaceError | HealthzError;
+
+/** The agent running on this host. */
+export interface NodeAgent {
+  /** The agent itself (status, lease, peers). */
+  readonly agent: RunningAgent;
+  /** The health endpoint, when one was asked for. */
+  readonly healthz: HealthzServer | undefined;
+  /** Stops the agent (see `RunningAgent.stop`) and the health endpoint. */
+  stop(options?: { readonly release?: boolean; readonly reason?: string }): Promise<void>;
+  /** Settles when the agent has ended (stopped, or failed on its own); the health endpoint is closed by then. */
+  readonly done: Promise<AgentExit>;
+}
+
+/**
+ * Starts the agent on this host, as `flannel-ts agent` runs it: chooses the
+ * external interface, asks for the subnet of the previous subnet.env, and
+ * serves /healthz (when a port is given) from before the config is read
+ * (unhealthy until the agent runs). Needs root for the TUN device and iptables.
+ *
+ * @param options the registry, the log and flanneld's settings; see {@link NodeAgentOptions}
+ * @returns the running agent, or why it could not start
+ * @example
+ * ```ts
+ * import { Etcd3Registry } from "../etcd/index.ts";
+ * import { agentLogWriter, startNodeAgent } from "./index.ts";
+ * const registry = new Etcd3Registry({ endpoints: ["http://127.0.0.1:2379"], prefix: "/atomic.io/network" });
+ * const started = await startNodeAgent({ registry, log: agentLogWriter((l) => process.stderr.write(l)) });
+ * if (started.isOk()) await started.value.stop();
+ * await registry.close();
+ * ```
+ */
+export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent, NodeAgentError> {
+  const interfaces = options.interfaces ?? listHostInterfaces();
+  const defaultIface = options.defaultRouteInterface ?? defaultRouteInterface();
+  const external = chooseExternalInterface(interfaces, {
+    ...(options.iface === undefined ? {} : { iface: options.iface }),
+    ...(options.ifaceRegex === undefined ? {} : { ifaceRegex: options.ifaceRegex }),
+    ...(options.publicIp === undefined ? {} : { publicIp: options.publicIp }),
+    ...(defaultIface === undefined ? {} : { defaultRouteInterface: defaultIface }),
+  });
+  if (external.isErr()) return errAsync(external.error);
+  const subnetFile = options.subnetFile ?? DEFAULT_SUBNET_FILE;
+  let running: RunningAgent | undefined;
+  const health = (): AgentHealth => running?.status().health ?? { healthy: false, reason: "starting: waiting for the network config and the lease" };
+  const healthz: ResultAsync<HealthzServer | undefined, HealthzError> =
+    options.healthz === undefined || options.healthz.port === 0 ? okAsync(undefined) : startHealthz(options.healthz.ip, options.healthz.port, health);
+  return healthz.andThen((server) =>
+    previousSubnet(subnetFile, options.log)
+      .andThen((previous) => {
+        const { leases, peers } = registryLeases({
+          registry: options.registry,
+          renewMarginSeconds: (options.renewMarginMinutes ?? 60) * 60,
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+          ...(options.random === undefined ? {} : { random: options.random }),
+        });
+        return startAgent({
+          config: options.registry,
+          leases,
+          peers,
+          external: external.value,
+          openDataPath: options.openDataPath ?? udpEngineDataPath(),
+          subnetFile: subnetEnvFileWriter(subnetFile),
+          clock: options.clock ?? systemClock,
+          log: options.log,
+          firewall: options.firewall ?? iptablesFirewall(),
+          ...(options.docker === undefined ? {} : { docker: options.docker }),
+          ...(previous === undefined ? {} : { previousSubnet: previous }),
+          ipMasq: options.ipMasq ?? false,
+          forwardRules: options.forwardRules ?? true,
+          iptablesResyncMs: (options.iptablesResyncSeconds ?? 5) * 1000,
+          tunName: options.tunName ?? "flannel0",
+          sourceFilter: options.sourceFilter ?? true,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+      })
+      .map((agent): NodeAgent => {
+        running = agent;
+        const done = agent.done.then(async (exit) => {
+          await server?.close();
+          return exit;
+        });
+        return {
+          agent,
+          healthz: server,
+          stop: async (stopOptions) => {
+            await agent.stop(stopOptions);
+            await done;
+          },
+          done,
+        };
+      })
+      .orElse((error) => ResultAsync.fromSafePromise(server?.close() ?? Promise.resolve()).andThen(() => errAsync(error))),
+  );
+}
+
+// flanneld reads the previous subnet from subnet.env and ignores a file it
+// cannot read; so does this, with a warning in the log.
+function previousSubnet(path: string, log: (event: AgentEvent) => void): ResultAsync<Cidr4 | undefined, never> {
+  return readSubnetEnvFile(path)
+    .map((env) => {
+      if (env?.subnet !== undefined) log({ kind: "previous-subnet", path, subnet: env.subnet });
+      return env?.subnet;
+    })
+    .orElse((e) => {
+      log({ kind: "previous-subnet-unreadable", path, message: e.message });
+      return okAsync(undefined);
+    });
+}
