@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { readTextArg } from "../args.ts";
+import { readNetworkConfigArg } from "../args.ts";
 import type { CliCommand } from "../io.ts";
-import { describeNetworkConfig, findDockerConflicts, formatNetworkConfig, parseNetworkConfig } from "../../subnet/index.ts";
+import { describeNetworkConfig, findDockerConflicts, formatNetworkConfig } from "../../subnet/index.ts";
 
 const usage = `Usage: flannel-ts config check <json | @file> [--json]
 
@@ -35,19 +35,15 @@ const command: CliCommand = {
     } catch (cause) {
       return fail(`${cause instanceof Error ? cause.message : String(cause)}; run with --help for usage`, 2);
     }
-    const [source, ...extra] = parsed.positionals;
-    if (source === undefined) return fail("missing the config: give inline JSON or @file; run with --help for usage", 2);
-    if (extra.length > 0) return fail(`unexpected argument "${extra[0]}": give one config (quote inline JSON)`, 2);
-    const text = readTextArg(source);
-    if (text.isErr()) return fail(text.error.message, 1);
-    const config = parseNetworkConfig(text.value);
-    if (config.isErr()) {
-      for (const problem of config.error) io.err(`flannel-ts config check: ${problem.message}\n`);
-      return Promise.resolve(1);
+    const arg = readNetworkConfigArg(parsed.positionals);
+    if (arg.isErr()) {
+      for (const message of arg.error.messages) io.err(`flannel-ts config check: ${message}\n`);
+      return Promise.resolve(arg.error.exitCode);
     }
-    io.out(parsed.values.json === true ? `${formatNetworkConfig(config.value, { indent: 2 })}\n` : describeNetworkConfig(config.value));
+    const { config } = arg.value;
+    io.out(parsed.values.json === true ? `${formatNetworkConfig(config, { indent: 2 })}\n` : describeNetworkConfig(config));
     // Not errors (flanneld accepts these networks), but worth knowing on a Docker host.
-    for (const network of [config.value.ipv4?.network, config.value.ipv6?.network]) {
+    for (const network of [config.ipv4?.network, config.ipv6?.network]) {
       if (network === undefined) continue;
       for (const conflict of findDockerConflicts(network)) io.err(`flannel-ts config check: warning: ${conflict.message}\n`);
     }

@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { parseNetworkConfig } from "../../subnet/network-config.ts";
-import { readTextArg } from "../args.ts";
+import { readNetworkConfigArg } from "../args.ts";
 import { ETCD_FLAG_OPTIONS, ETCD_FLAGS_HELP, openEtcdRegistry, withRegistry, type OpenRegistry } from "../etcd-flags.ts";
 import type { CliCommand } from "../io.ts";
 
@@ -43,18 +42,14 @@ export function configSetCommand(open: OpenRegistry = openEtcdRegistry): CliComm
       } catch (cause) {
         return fail(`${cause instanceof Error ? cause.message : String(cause)}; run with --help for usage`, 2);
       }
-      const [source, ...extra] = parsed.positionals;
-      if (source === undefined) return fail("missing the config: give inline JSON or @file; run with --help for usage", 2);
-      if (extra.length > 0) return fail(`unexpected argument "${extra[0]}": give one config (quote inline JSON)`, 2);
-      const text = readTextArg(source);
-      if (text.isErr()) return fail(text.error.message, 1);
-      const config = parseNetworkConfig(text.value);
-      if (config.isErr()) {
-        for (const problem of config.error) io.err(`flannel-ts config set: ${problem.message}\n`);
-        return fail("nothing written", 1);
+      const arg = readNetworkConfigArg(parsed.positionals);
+      if (arg.isErr()) {
+        for (const message of arg.error.messages) io.err(`flannel-ts config set: ${message}\n`);
+        return arg.error.exitCode === 2 ? arg.error.exitCode : fail("nothing written", 1);
       }
+      const { text } = arg.value;
       return withRegistry("config set", io, parsed.values, open, async (registry) => {
-        const written = await registry.putConfig(text.value, { overwrite: parsed.values.force === true });
+        const written = await registry.putConfig(text, { overwrite: parsed.values.force === true });
         if (written.isErr()) return fail(written.error.message, 1);
         io.out(`wrote ${registry.prefix}/config\n`);
         return 0;

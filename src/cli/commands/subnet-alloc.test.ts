@@ -2,16 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CliIo } from "../io.ts";
+import { runCaptured } from "../_run-captured.ts";
 import command from "./subnet-alloc.ts";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), env: {} };
-  const code = await command.run(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCaptured(command, argv);
 
 const dir = mkdtempSync(join(tmpdir(), "subnet-alloc-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "../io.ts";
+import { runCaptured } from "../_run-captured.ts";
 import command from "./udp.ts";
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), env: {} };
-  const code = await command.run(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCaptured(command, argv);
 
 const base = ["--tun", "fl0", "--subnet", "10.5.1.0/24", "--network", "10.5.0.0/16", "--bind", "192.0.2.1"];
 
