@@ -9,6 +9,3 @@ export * from "./subnet/index.ts";
 export * from "./etcd/index.ts";
 export * from "./dockerconf/index.ts";
 export * from "./flannel/index.ts";
-// subnet and dockerconf both name an AddressPool and a JsonValue; the root
-// entry takes subnet's (dockerconf's stay under flannel-ts/dockerconf).
-export type { AddressPool, JsonValue } from "./subnet/index.ts";

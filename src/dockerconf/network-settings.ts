@@ -7,15 +7,13 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { cidr4, cidrNetwork, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
+import type { AddressPool } from "../subnet/docker-address-pools.ts";
 import { daemonJsonMember, parseDaemonJson, type DaemonJson } from "./daemon-json.ts";
 import { jsonNodeValue, type PlainJson } from "./json-document.ts";
 import { DEFAULT_JSON_STYLE, formatJsonValue, setJsonMember } from "./json-edit.ts";
 
-/** One of dockerd's `default-address-pools`: networks of length `size` are cut from `base`. */
-export interface AddressPool {
-  readonly base: Cidr4;
-  readonly size: number;
-}
+// One of dockerd's `default-address-pools`; the same value subnet uses for Docker's built-in pools.
+export type { AddressPool } from "../subnet/docker-address-pools.ts";
 
 /** The daemon.json settings flannel-ts manages. */
 export interface DockerNetworkSettings {
