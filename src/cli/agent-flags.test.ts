@@ -140,7 +140,7 @@ describe("agentUsage", () => {
       expect(text.split("\n")[line + 1]).toContain(`(default `);
       expect(text.split("\n")[line + 1]).toContain(envVariableOf(spec.name));
     }
-    expect(text).toContain('  --etcd-endpoints string\n        a comma-delimited list of etcd endpoints (default "http://127.0.0.1:2379"; FLANNELD_ETCD_ENDPOINTS)');
+    expect(text).toContain('  --etcd-endpoints string\n        etcd client URLs, separated by commas (default "http://127.0.0.1:2379"; FLANNELD_ETCD_ENDPOINTS)');
     expect(text).toContain("  --subnet-lease-renew-margin int\n");
     expect(text).toContain("(default 60; FLANNELD_SUBNET_LEASE_RENEW_MARGIN)");
   });
