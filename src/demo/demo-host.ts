@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { PORT_GONE, PORT_IDLE, type DatagramSocket, type TunDevice } from "../flannel/udp/packet-ports.ts";
+import { MemoryTun } from "../flannel/udp/memory-ports.ts";
+import type { DatagramSocket } from "../flannel/udp/packet-ports.ts";
 import { RouteTable } from "../flannel/udp/route-table.ts";
 import { readUdpCounters, type UdpCounters } from "../flannel/udp/udp-counters.ts";
 import { UdpDatapath } from "../flannel/udp/udp-datapath.ts";
@@ -63,7 +64,7 @@ export class DemoHost {
   /** The engine's routes: which peer holds which subnet. */
   readonly routes: RouteTable;
   readonly #datapath: UdpDatapath;
-  readonly #tun: ContainerSide;
+  readonly #tun: MemoryTun;
   readonly #outbound: OutboundPump;
   readonly #inbound: InboundPump;
   readonly #containers = new Map<number, DemoContainer>();
@@ -76,7 +77,9 @@ export class DemoHost {
     this.routes = new RouteTable([], { defaultPort: options.peerPort });
     // The TUN's address is the subnet's network address, as flanneld sets it.
     this.#datapath = new UdpDatapath({ routes: this.routes, localAddress: options.subnet.address, sourceFilter: options.sourceFilter ?? true });
-    this.#tun = new ContainerSide((packet) => this.#toContainer(packet));
+    // The TUN's other side: packets from containers wait for the outbound pump;
+    // what the inbound pump writes is handed to the container at once.
+    this.#tun = new MemoryTun({ onWrite: (packet) => this.#toContainer(packet) });
     this.#outbound = new OutboundPump(this.#datapath, this.#tun, options.socket);
     this.#inbound = new InboundPump(this.#datapath, this.#tun, options.socket);
     options.socket.onReadable = () => this.#schedule();
@@ -174,34 +177,5 @@ export class DemoContainer {
     const reply = echoReplyFor(packet);
     if (reply !== undefined) this.#send(reply);
     else this.onPacket?.(packet);
-  }
-}
-
-// The TUN device's other side: packets from containers wait here for the
-// outbound pump; what the inbound pump writes is handed on at once (a copy).
-class ContainerSide implements TunDevice {
-  readonly vnetHeader = false;
-  readonly pending: Uint8Array[] = [];
-  readonly #deliver: (packet: Uint8Array) => void;
-
-  constructor(deliver: (packet: Uint8Array) => void) {
-    this.#deliver = deliver;
-  }
-
-  closed = false;
-
-  read(buffer: Uint8Array, offset: number, capacity: number): number {
-    if (this.closed) return PORT_GONE;
-    const packet = this.pending.shift();
-    if (packet === undefined) return PORT_IDLE;
-    const length = Math.min(packet.length, capacity);
-    buffer.set(packet.subarray(0, length), offset);
-    return length;
-  }
-
-  write(buffer: Uint8Array, offset: number, length: number): boolean {
-    if (this.closed) return false;
-    this.#deliver(buffer.slice(offset, offset + length));
-    return true;
   }
 }

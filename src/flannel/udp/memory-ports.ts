@@ -4,6 +4,8 @@ import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type Tu
 export interface MemoryTunOptions {
   /** Behave like a TUN opened with IFF_VNET_HDR (packets carry a virtio-net header). Default false. */
   readonly vnetHeader?: boolean;
+  /** Called with a copy of each packet the engine writes, instead of keeping it in `written`. Default: keep. */
+  readonly onWrite?: (packet: Uint8Array) => void;
 }
 
 /**
@@ -32,9 +34,12 @@ export class MemoryTun implements TunDevice {
   /** When true, writes fail (to test the engine's counting). */
   failWrites = false;
 
+  readonly #onWrite: (packet: Uint8Array) => void;
+
   /** @param options see {@link MemoryTunOptions} */
   constructor(options: MemoryTunOptions = {}) {
     this.vnetHeader = options.vnetHeader ?? false;
+    this.#onWrite = options.onWrite ?? ((packet) => this.written.push(packet));
   }
 
   /** Queues a packet for the engine to read (with its virtio-net header, when the device has them). */
@@ -55,7 +60,7 @@ export class MemoryTun implements TunDevice {
 
   write(buffer: Uint8Array, offset: number, length: number): boolean {
     if (this.closed || this.failWrites) return false;
-    this.written.push(buffer.slice(offset, offset + length));
+    this.#onWrite(buffer.slice(offset, offset + length));
     return true;
   }
 }
