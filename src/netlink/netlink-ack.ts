@@ -50,7 +50,7 @@ export function decodeAck(message: NetlinkMessage): Result<NetlinkAck, NetlinkDe
   if (request.isErr()) return err(request.error);
   const requestLength = u32(p, 4);
   const echoEnd = (message.flags & NLM_F.CAPPED) !== 0 ? 4 + NLMSG_HEADER_LENGTH : 4 + align4(requestLength);
-  const errno = -code;
+  const errno = code === 0 ? 0 : -code;
   const base = { errno, ...(errno === 0 ? {} : { errnoName: errnoSymbol(errno) }), request: request.value };
   if ((message.flags & NLM_F.ACK_TLVS) === 0) return ok(base);
   if (echoEnd > p.length) return err(truncated("request echoed in nlmsgerr", at + 4, echoEnd - 4, p.length - 4));
