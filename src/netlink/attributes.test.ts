@@ -72,7 +72,8 @@ describe("Attributes", () => {
         expectDecoded(parsed);
         if (parsed.isErr()) return;
         const a = parsed.value;
-        for (const read of [a.u8, a.u16, a.u16be, a.u32, a.string, a.ip4, a.ip6, a.ipAnyFamily, a.mac, a.nested]) expectDecoded(read.call(a, type, "x"));
+        const reads = [a.u8(type, "x"), a.u16(type, "x"), a.u16be(type, "x"), a.u32(type, "x"), a.string(type, "x"), a.ip4(type, "x"), a.ip6(type, "x")];
+        for (const read of [...reads, a.ipAnyFamily(type, "x"), a.mac(type, "x"), a.nested(type, "x")]) expectDecoded(read);
       }),
     );
   });

@@ -2,7 +2,7 @@ import { err, ok, type Result } from "neverthrow";
 import { align4, i32, u32 } from "./_bytes.ts";
 import { offsetError } from "./_offset-error.ts";
 import { NLMSGERR_ATTR } from "./_attribute-types.ts";
-import { errnoSymbol } from "./_errno-symbol.ts";
+import { errnoSymbol } from "../libc/errno-name.ts";
 import { Attributes } from "./attributes.ts";
 import { NLM_F, NLMSG } from "./constants.ts";
 import { malformed, truncated, type NetlinkDecodeError } from "./decode-error.ts";

@@ -1,6 +1,6 @@
 import { err, ok, safeTry, type ResultAsync } from "neverthrow";
 import { i32 } from "./_bytes.ts";
-import { errnoSymbol } from "./_errno-symbol.ts";
+import { errnoSymbol } from "../libc/errno-name.ts";
 import { requestError } from "./_request-error.ts";
 import { NLM_F, NLMSG } from "./constants.ts";
 import { decodeAck } from "./netlink-ack.ts";
