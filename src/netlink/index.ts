@@ -31,3 +31,5 @@ export * from "./netlink-errors.ts";
 export * from "./sequence-numbers.ts";
 export * from "./apply-requests.ts";
 export * from "./run-query.ts";
+export * from "./libc-netlink-socket.ts";
+export * from "./rtnetlink.ts";

@@ -29,4 +29,6 @@ export interface NetlinkTransport {
    * loop for long; resolves to an empty array when none came.
    */
   receive(timeoutMs: number): ResultAsync<readonly Uint8Array[], NetlinkTransportError>;
+  /** Releases the socket, when the transport has one. */
+  close?(): void;
 }
