@@ -102,16 +102,20 @@ export class LibcNetlinkSocket implements NetlinkTransport {
     const first = this.drain();
     if (first.isErr()) return errAsync(first.error);
     if (first.value.length > 0) return okAsync(first.value);
-    const deadline = this.clock.now() + timeoutMs;
-    const self = this;
+    const clock = this.clock;
+    const deadline = clock.now() + timeoutMs;
+    const poll = (): void => {
+      this.pollfd[6] = 0;
+      this.pollfd[7] = 0;
+      this.libc.poll(this.libc.addressOf(this.pollfd), 1, Math.max(0, Math.min(POLL_GUARD_MS, deadline - clock.now())));
+    };
+    const drain = (): Result<Uint8Array[], NetlinkTransportError> => this.drain();
     return safeTry(async function* () {
       for (;;) {
-        self.pollfd[6] = 0;
-        self.pollfd[7] = 0;
-        self.libc.poll(self.libc.addressOf(self.pollfd), 1, Math.max(0, Math.min(POLL_GUARD_MS, deadline - self.clock.now())));
-        const datagrams = yield* self.drain();
-        if (datagrams.length > 0 || self.clock.now() >= deadline) return ok(datagrams);
-        await sleep(self.clock, 1);
+        poll();
+        const datagrams = yield* drain();
+        if (datagrams.length > 0 || clock.now() >= deadline) return ok(datagrams);
+        await sleep(clock, 1);
       }
     });
   }
