@@ -18,7 +18,7 @@ export interface BatchOptions {
   /**
    * Requests per sendmsg. Every request is answered by its own ACK, and the
    * ACKs of one send wait together in the socket's receive buffer (each
-   * costs about 1 KiB of it, skb overhead included): too many and the
+   * costs about 800 bytes of it, skb overhead included): too many and the
    * kernel drops ACKs (ENOBUFS). Default 128, safe with the kernel's
    * default 208 KiB buffer.
    */
