@@ -36,7 +36,7 @@ export interface AddressInfo {
  * import assert from "node:assert/strict";
  * import { decodeAddress, parseMessages } from "flannel-ts/netlink";
  * // 10.5.1.0/32 on ifindex 4, as the kernel dumped it (`ip addr show dev nlv1`; IFA_CACHEINFO left out).
- * const hex = "4400000014002200010000003909000002208000040000000800010" + "00a050100080002000a050100090003006e6c7631000000000800080080000000";
+ * const hex = "3c00000014002200004a0f6b390900000220800004000000080001000a050100080002000a050100090003006e6c7631000000000800080080000000";
  * const bytes = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
  * const address = decodeAddress(parseMessages(bytes)._unsafeUnwrap()[0]!)._unsafeUnwrap();
  * assert.equal(address.index, 4);

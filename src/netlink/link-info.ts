@@ -62,11 +62,14 @@ export interface LinkInfo {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { decodeLink, newLinkVxlan, parseMessages, encodeRequest } from "flannel-ts/netlink";
- * // A request has the same layout as the kernel's reply: read one back.
- * const bytes = encodeRequest(newLinkVxlan({ name: "flannel.1", vni: 1, port: 8472 }), 1);
- * const link = decodeLink(parseMessages(bytes)._unsafeUnwrap()[0]!);
- * assert.equal(link.isErr(), true); // a request carries no MTU: not a device the kernel described
+ * import { decodeLink, parseMessages } from "flannel-ts/netlink";
+ * // An RTM_NEWLINK cut down to what a VXLAN device's description needs:
+ * // ifindex 4 up, IFLA_IFNAME "nlv1", IFLA_MTU 1450, IFLA_LINKINFO { "vxlan", { ID 1, PORT 8472 } }.
+ * const hex = "5800000010000000010000000000000000000100040000004310010000000000090003006e6c76310000000008000400aa050000" +
+ *   "240012000a00010076786c616e00000014000200080001000100000006000f0021180000";
+ * const bytes = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+ * const link = decodeLink(parseMessages(bytes)._unsafeUnwrap()[0]!)._unsafeUnwrap();
+ * assert.deepEqual([link.name, link.up, link.mtu, link.vxlan?.id, link.vxlan?.port], ["nlv1", true, 1450, 1, 8472]);
  * ```
  */
 export function decodeLink(message: NetlinkMessage): Result<LinkInfo, NetlinkDecodeError> {

@@ -36,7 +36,7 @@ export interface NeighbourInfo {
  * import assert from "node:assert/strict";
  * import { decodeNeighbour, formatMac, NUD, parseMessages } from "flannel-ts/netlink";
  * // The kernel's reply to `ip neigh show dev nlv1` (ifindex 4), captured with strace, cache info left out.
- * const hex = "3400000015c0022000004a0f6b75090000020000000400000080000001080001000a0502000a000200be45e55eb14e0000";
+ * const hex = "380000001c002200004a0f6b75090000020000000400000080000001080001000a0502000a000200be45e55eb14e00000800040000000000";
  * const bytes = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
  * const entry = decodeNeighbour(parseMessages(bytes)._unsafeUnwrap()[0]!)._unsafeUnwrap();
  * assert.equal(formatMac(entry.mac!), "be:45:e5:5e:b1:4e");
