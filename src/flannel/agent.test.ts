@@ -218,12 +218,6 @@ describe("startAgent", () => {
       { kind: "agent", step: "config", message: 'the network config\'s Backend.Type is "vxlan"; flannel-ts agent carries the udp backend only: set "Backend": {"Type": "udp"} or leave Backend out' },
     ],
     [
-      "a bad port",
-      '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":"8285"}}',
-      1500,
-      { kind: "agent", step: "config", message: 'the network config\'s Backend.Port "8285" is not a UDP port: give an integer from 1 to 65535, or leave it out for 8285' },
-    ],
-    [
       "IPv6 only",
       '{"EnableIPv4":false,"EnableIPv6":true,"IPv6Network":"fd00:20::/56"}',
       1500,

@@ -123,24 +123,15 @@ interface Settings {
   readonly mtu: number;
 }
 
-/**
- * Reads the UDP port from the config's Backend (`Port`, any case, as Go's
- * JSON decoding matches it), and refuses a backend other than udp.
- */
+/** Takes the UDP port from the config's Backend and refuses a backend other than udp. */
 function settingsOf(config: NetworkConfig, external: ExternalInterface): Result<Settings, AgentError> {
-  const type = config.backend.type.toLowerCase();
-  if (type !== "udp") {
+  if (config.backend.kind !== "udp") {
     return fail("config", `the network config's Backend.Type is "${config.backend.type}"; flannel-ts agent carries the udp backend only: set "Backend": {"Type": "udp"} or leave Backend out`);
   }
   if (config.ipv4 === undefined) return fail("config", "the network config has IPv4 turned off; the udp backend carries IPv4 only: set Network and leave EnableIPv4 true");
-  const portEntry = Object.entries(config.backend.settings).find(([k]) => k.toLowerCase() === "port");
-  const rawPort = portEntry?.[1] ?? 0;
-  if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 0 || rawPort > 65535) {
-    return fail("config", `the network config's Backend.Port ${JSON.stringify(rawPort)} is not a UDP port: give an integer from 1 to 65535, or leave it out for ${DEFAULT_UDP_PORT}`);
-  }
   const mtu = encapsulationMtu(external.mtu, "udp");
   if (mtu.isErr()) return fail("mtu", `interface ${external.name}: ${mtu.error.message}`);
-  return ok({ config, network: config.ipv4.network, port: rawPort === 0 ? DEFAULT_UDP_PORT : rawPort, mtu: mtu.value });
+  return ok({ config, network: config.ipv4.network, port: config.backend.port, mtu: mtu.value });
 }
 
 const peerKey = (subnet: Cidr4): string => formatCidr(subnet);
