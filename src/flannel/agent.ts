@@ -12,7 +12,7 @@
  */
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry, type Result } from "neverthrow";
 import { sleep, type Clock, type Timer } from "../core/clock.ts";
-import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../core/defaults.ts";
+import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_TUN_NAME } from "../core/defaults.ts";
 import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { encapsulationMtu } from "../subnet/encapsulation-mtu.ts";
 import { ipEquals, type Ip4 } from "../subnet/ip.ts";
