@@ -113,6 +113,3 @@ export const IFA_F = {
   PERMANENT: 0x80,
   NOPREFIXROUTE: 0x200,
 } as const;
-
-/** The kernel's default VXLAN UDP port when none is given (Linux's, not IANA's 4789). */
-export const VXLAN_DEFAULT_PORT = 8472;

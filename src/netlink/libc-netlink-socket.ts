@@ -86,6 +86,7 @@ export class LibcNetlinkSocket implements NetlinkTransport {
     this.pollfd[4] = POLLIN;
   }
 
+  /** Sends one datagram to the kernel (sendto, again after EINTR). */
   send(datagram: Uint8Array): Result<void, NetlinkTransportError> {
     if (datagram.length > this.sendBuffer.length) this.sendBuffer = offHeap(2 ** Math.ceil(Math.log2(datagram.length)));
     this.sendBuffer.set(datagram);
@@ -98,6 +99,7 @@ export class LibcNetlinkSocket implements NetlinkTransport {
     }
   }
 
+  /** Every queued datagram; waits up to `timeoutMs` for the first in short polls. */
   receive(timeoutMs: number): ResultAsync<readonly Uint8Array[], NetlinkTransportError> {
     const first = this.drain();
     if (first.isErr()) return errAsync(first.error);

@@ -112,6 +112,15 @@ export function encodeMessage(header: NetlinkHeader, payload: Uint8Array): Uint8
  * @param offset where the header goes
  * @param header its fields
  * @param length `nlmsg_len`: header plus payload
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMessages, RTM, writeHeader } from "flannel-ts/netlink";
+ * const datagram = new Uint8Array(32);
+ * writeHeader(datagram, 0, { type: RTM.GETLINK, flags: 1, seq: 5, pid: 0 }, 16);
+ * writeHeader(datagram, 16, { type: RTM.GETLINK, flags: 1, seq: 6, pid: 0 }, 16);
+ * assert.deepEqual(parseMessages(datagram)._unsafeUnwrap().map((m) => m.seq), [5, 6]);
+ * ```
  */
 export function writeHeader(bytes: Uint8Array, offset: number, header: NetlinkHeader, length: number): void {
   const put32 = (at: number, v: number): void => {
