@@ -55,8 +55,9 @@ export interface MemoryRtnetlinkOptions {
  * ENODEV for a missing device, ENETUNREACH for a gateway that is not on a
  * link, ENETDOWN for an onlink route through a device that is down, ESRCH and
  * ENOENT for deletes of what is not there; deleting a device takes its
- * addresses, routes, neighbours and FDB entries along). Every request is
- * kept in `requests`. For unit tests and examples; no root needed.
+ * addresses, routes, neighbours and FDB entries along). It fills in no
+ * kernel defaults: a new link needs its MTU and, for VXLAN, its port. Every
+ * request is kept in `requests`. For unit tests and examples; no root needed.
  *
  * @example
  * ```ts
@@ -66,7 +67,7 @@ export interface MemoryRtnetlinkOptions {
  * import { parseCidr, parseIp } from "flannel-ts/subnet";
  *
  * const kernel = new MemoryRtnetlink();
- * (await kernel.apply([newLinkVxlan({ name: "flannel.1", vni: 1, mtu: 1450, up: true })]))._unsafeUnwrap();
+ * (await kernel.apply([newLinkVxlan({ name: "flannel.1", vni: 1, port: 8472, mtu: 1450, up: true })]))._unsafeUnwrap();
  * const device = (await kernel.linkByName("flannel.1"))._unsafeUnwrap()!;
  * const route = replaceRoute({ dst: parseCidr("10.5.2.0/24")._unsafeUnwrap(), gateway: parseIp("10.5.2.0")._unsafeUnwrap(), oif: device, onlink: true });
  * assert.equal((await kernel.apply([route]))._unsafeUnwrap().applied, 1);
