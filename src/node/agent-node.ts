@@ -27,6 +27,8 @@ import { startHealthz, type HealthzError, type HealthzServer } from "./healthz.t
 import { defaultRouteInterface, listHostInterfaces } from "./host-interfaces.ts";
 import { readSubnetEnvFile } from "./subnet-env-file.ts";
 import { udpEngineOpener } from "./udp-engine-opener.ts";
+import { nodeKernelBackends } from "./kernel-backends.ts";
+import type { OpenRtnetlinkPort } from "../backend/rtnetlink-port.ts";
 
 /** What the Node agent is built from; everything but `registry` and `log` has flanneld's default. */
 export interface NodeAgentOptions {
@@ -207,20 +209,25 @@ export interface NodeBackendsOptions {
   readonly sourceFilter?: boolean;
   /** Starts the UDP engine. Default {@link udpEngineOpener}. */
   readonly openUdpEngine?: OpenUdpEngine;
+  /** Opens the rtnetlink socket of the VXLAN and host-gw backends when one opens. Default: a socket in this thread's network namespace. */
+  readonly openRtnetlink?: OpenRtnetlinkPort;
+  /** Draws the MAC of a new VXLAN device. Default: Web Crypto. */
+  readonly random?: Random;
 }
 
 /**
  * The backends the Node agent runs: flannel's UDP backend on the TypeScript
- * engine.
+ * engine, and the VXLAN and host-gw backends on the kernel's data path
+ * (their rtnetlink socket opens only when one of them opens).
  *
- * @param options the UDP backend's device and source filter
+ * @param options the UDP backend's device and source filter; the kernel backends' socket and random source
  * @returns the agent's `backends`
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { nodeBackends } from "flannel-ts/node";
  *
- * assert.deepEqual(Object.keys(nodeBackends()), ["udp"]);
+ * assert.deepEqual(Object.keys(nodeBackends()), ["udp", "vxlan", "host-gw"]);
  * ```
  */
 export function nodeBackends(options: NodeBackendsOptions = {}): BackendSet {
@@ -229,6 +236,10 @@ export function nodeBackends(options: NodeBackendsOptions = {}): BackendSet {
       open: options.openUdpEngine ?? udpEngineOpener(),
       ...(options.tunName === undefined ? {} : { device: options.tunName }),
       ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }),
+    }),
+    ...nodeKernelBackends({
+      ...(options.openRtnetlink === undefined ? {} : { openRtnetlink: options.openRtnetlink }),
+      ...(options.random === undefined ? {} : { random: options.random }),
     }),
   };
 }
