@@ -54,6 +54,8 @@ export interface NodeAgentOptions {
   readonly forwardRules?: boolean;
   /** Seconds between iptables checks. Default 5. */
   readonly iptablesResyncSeconds?: number;
+  /** Seconds between reconciles of the backend's entries with the leases. Default 10 (flanneld's route check). */
+  readonly reconcileSeconds?: number;
   /** Address and port of /healthz; port 0 or absent: no endpoint. */
   readonly healthz?: { readonly ip: string; readonly port: number };
   /** The UDP backend's TUN device name. Default flannel0. */
@@ -163,6 +165,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
           ipMasq: options.ipMasq ?? false,
           forwardRules: options.forwardRules ?? true,
           iptablesResyncMs: (options.iptablesResyncSeconds ?? DEFAULT_IPTABLES_RESYNC_SECONDS) * 1000,
+          ...(options.reconcileSeconds === undefined ? {} : { reconcileMs: options.reconcileSeconds * 1000 }),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
       })
