@@ -5,6 +5,7 @@ import { scriptedKernel, withSeq } from "../../test/helpers/netlink-kernel.ts";
 import { cidr4 } from "../subnet/cidr.ts";
 import { ip4 } from "../subnet/ip.ts";
 import { applyRequests } from "./apply-requests.ts";
+import { NLM_F } from "./constants.ts";
 import { truncated } from "./decode-error.ts";
 import { deleteLink } from "./link-requests.ts";
 import { encodeAck } from "./netlink-ack.ts";
@@ -100,6 +101,12 @@ describe("applyRequests", () => {
     );
     const garbled = scriptedKernel(() => [new Uint8Array([36, 0, 0, 0, 2, 0])]);
     expect(await applyRequests(garbled, [deleteLink(7)], { sequence: new SequenceNumbers() })).toEqual(err(truncated("nlmsghdr", 0, 16, 6)));
+  });
+
+  it("asks for an ACK even when a request's flags leave it out", async () => {
+    const kernel = scriptedKernel((request) => ((request.flags & NLM_F.ACK) !== 0 ? [encodeAck(request, 0)] : []));
+    const quiet = { ...deleteLink(7), flags: NLM_F.REQUEST };
+    expect(await applyRequests(kernel, [quiet], { sequence: new SequenceNumbers(), timeoutMs: 5 })).toEqual(ok({ applied: 1, failures: [] }));
   });
 
   it("sends nothing for no requests", async () => {

@@ -1,7 +1,7 @@
 import { err, ok, safeTry, type ResultAsync } from "neverthrow";
 import { align4 } from "./_bytes.ts";
 import { requestError } from "./_request-error.ts";
-import { NLMSG } from "./constants.ts";
+import { NLM_F, NLMSG } from "./constants.ts";
 import { decodeAck } from "./netlink-ack.ts";
 import type { NetlinkBatchError, NetlinkRequestError } from "./netlink-errors.ts";
 import { NLMSG_HEADER_LENGTH, parseMessages, writeHeader } from "./netlink-message.ts";
@@ -60,7 +60,7 @@ function chunks(requests: readonly NetlinkRequest[], perSend: number, bytesPerSe
  * `failures`.
  *
  * @param transport the socket
- * @param requests the changes, e.g. `replaceRoute(...)` values; their flags must include NLM_F_ACK
+ * @param requests the changes, e.g. `replaceRoute(...)` values (each is sent with NLM_F_ACK)
  * @param options sequence numbers and limits
  * @returns how many were applied and which failed, or why the batch could not complete
  * @example
@@ -97,7 +97,8 @@ export function applyRequests(transport: NetlinkTransport, requests: readonly Ne
         const request = requests[i]!;
         const seq = options.sequence.next();
         pending.set(seq, i);
-        writeHeader(datagram, at, { type: request.type, flags: request.flags, seq, pid: 0 }, NLMSG_HEADER_LENGTH + request.payload.length);
+        // Without NLM_F_ACK a successful change would never be answered, and the batch would wait for it.
+        writeHeader(datagram, at, { type: request.type, flags: request.flags | NLM_F.ACK, seq, pid: 0 }, NLMSG_HEADER_LENGTH + request.payload.length);
         datagram.set(request.payload, at + NLMSG_HEADER_LENGTH);
         at += NLMSG_HEADER_LENGTH + align4(request.payload.length);
       }
