@@ -379,11 +379,14 @@ describe("vxlanBackend: reconcile", () => {
     expect(again()).toEqual([]);
   });
 
-  it("leaves the host's other routes alone: the external interface's, the default route, the own subnet's bridge", async () => {
+  it("leaves the host's other routes alone (the external interface's, the default route, the own subnet's bridge) and what the kernel learned", async () => {
     const docker0: LinkInfo = { index: 5, name: "docker0", type: 1, flags: IFF.UP, up: true, mtu: 1450 };
     const kernel = new MemoryRtnetlink({ links: [eth0, docker0], routes: [...hostRoutes, route("10.5.1.0/24", 5), route("10.6.0.0/24", 2, "192.0.2.254")] });
-    const { backend } = await opened(IPV4, { kernel });
+    const { backend } = await opened('{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","Learning":true}}', { kernel });
     (await backend.attach({ subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap() }))._unsafeUnwrap();
+    const device = kernel.tables.links.find((l) => l.name === "flannel.1")!.index;
+    kernel.tables.neighbours.push({ index: device, ip: parseIp("10.5.9.0")._unsafeUnwrap(), state: NUD.FAILED, flags: 0, type: RTN.UNICAST });
+    kernel.tables.fdb.push({ index: device, mac: parseMac("0a:00:00:00:00:09")._unsafeUnwrap(), dst: parseIp("192.0.2.9")._unsafeUnwrap(), state: NUD.REACHABLE, flags: NTF.SELF });
     const log = sent(kernel);
     expect(await backend.reconcile([])).toEqual(ok({ programmed: 0, removed: 0, stale: 0, restored: 0, skipped: [] }));
     expect(log()).toEqual([]);

@@ -12,7 +12,7 @@
 import { errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import type { LeaseAttrs, RawJson } from "../../etcd/lease-attrs.ts";
 import type { LeaseRecord } from "../../etcd/registry.ts";
-import { RT_TABLE, RTN } from "../../netlink/constants.ts";
+import { NUD, RT_TABLE, RTN } from "../../netlink/constants.ts";
 import type { LinkInfo } from "../../netlink/link-info.ts";
 import { deleteLink } from "../../netlink/link-requests.ts";
 import type { LinkRef } from "../../netlink/link-ref.ts";
@@ -284,7 +284,7 @@ class VxlanBackend implements Backend {
       .map((parts) => ({ routes: parts.flatMap((p) => p[0]), neighbours: parts.flatMap((p) => p[1]), fdb: parts.flatMap((p) => p[2]) }));
   }
 
-  /** The entries this backend made: in the flannel network through its devices (and, with DirectRouting, lease-shaped routes with a gateway through other devices). */
+  /** The entries this backend made: permanent ones in the flannel network on its devices (and, with DirectRouting, lease-shaped routes with a gateway through other devices). */
   #owned(): OwnedEntries {
     const families = this.#families;
     const direct = this.#settings.directRouting;
@@ -298,11 +298,12 @@ class VxlanBackend implements Backend {
             cidrContains(f.network, r.dst) &&
             (r.oif === f.link.index || (direct && r.dst.prefix === f.subnetLen && r.oif !== undefined && familyOf(r.oif) === undefined)),
         ),
+      // Entries the kernel made itself (learned remotes with Learning, ARP and NDP) are not permanent: they are left to it.
       neighbour: (n) => {
         const f = familyOf(n.index);
-        return f !== undefined && cidrContainsIp(f.network, n.ip);
+        return f !== undefined && (n.state & NUD.PERMANENT) !== 0 && cidrContainsIp(f.network, n.ip);
       },
-      fdb: (e) => familyOf(e.index) !== undefined && e.dst !== undefined,
+      fdb: (e) => familyOf(e.index) !== undefined && (e.state & NUD.PERMANENT) !== 0 && e.dst !== undefined,
     };
   }
 
