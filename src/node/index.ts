@@ -23,3 +23,4 @@ export * from "./agent-docker-step.ts";
 export * from "./koffi-libc.ts";
 export * from "./udp-engine-node.ts";
 export * from "./netlink-socket.ts";
+export * from "./kernel-backends.ts";

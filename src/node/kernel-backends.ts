@@ -23,7 +23,7 @@ export interface KernelBackendsOptions {
  * @returns the opener
  * @example
  * ```ts
- * import { nodeRtnetlinkOpener } from "./kernel-backends.ts";
+ * import { nodeRtnetlinkOpener } from "flannel-ts/node";
  * const rtnl = nodeRtnetlinkOpener()();
  * if (rtnl.isOk()) rtnl.value.close();
  * ```
@@ -48,7 +48,7 @@ export function nodeRtnetlinkOpener(): OpenRtnetlinkPort {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nodeKernelBackends } from "./kernel-backends.ts";
+ * import { nodeKernelBackends } from "flannel-ts/node";
  * assert.deepEqual(Object.keys(nodeKernelBackends()), ["vxlan", "host-gw"]);
  * ```
  */

@@ -426,3 +426,38 @@ describe("vxlanBackend: reconcile", () => {
   });
 });
 
+
+describe("docs/backends.md", () => {
+  // The example's asserts, on vitest (the pure core's tests import no node:* module).
+  const assert = { equal: (a: unknown, b: unknown) => expect(a).toBe(b), deepEqual: (a: unknown, b: unknown) => expect(a).toEqual(b) };
+
+  it("runs the example: a VXLAN backend over the in-memory kernel keeps the VtepMAC, programs a peer, restores a route, closes", async () => {
+    const kernel = new MemoryRtnetlink({ links: [{ index: 2, name: "eth0", type: 1, flags: IFF.UP, up: true, mtu: 1500 }] });
+    const open = vxlanBackend({ rtnetlink: () => ok(kernel), random: seededRandom(1) });
+    const config = parseNetworkConfig('{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}')._unsafeUnwrap();
+    const ip = parseIp4("192.0.2.1")._unsafeUnwrap();
+    const previous = parseLeaseAttrs('{"PublicIP":"192.0.2.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"be:45:e5:5e:b1:4e"}}')._unsafeUnwrap();
+    const backend = (await open({ config, external: { name: "eth0", index: 2, mtu: 1500, ifaceAddress: ip, publicIp: ip }, previous }))._unsafeUnwrap();
+    assert.equal(backend.leaseAttrs.backendData, '{"VNI":1,"VtepMAC":"be:45:e5:5e:b1:4e"}'); // the MAC survives the restart
+    assert.equal(backend.mtu, 1450);
+    assert.equal((await backend.attach({ subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap() }))._unsafeUnwrap(), "flannel.1 at 10.5.1.0/32, MTU 1450");
+
+    // A peer's lease, as flanneld writes it.
+    const value = '{"PublicIP":"192.0.2.2","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0e:53:d2:3d:53:65"}}';
+    const peer = { key: "/coreos.com/network/subnets/10.5.2.0-24", subnet: { ipv4: parseCidr4("10.5.2.0/24")._unsafeUnwrap() }, attrs: parseLeaseAttrs(value)._unsafeUnwrap(), value, createRevision: 2, modRevision: 2 };
+    const start = kernel.requests.length;
+    assert.equal((await backend.apply([{ kind: "added", lease: peer }]))._unsafeUnwrap().programmed, 1);
+    assert.deepEqual(kernel.requests.slice(start).map((r) => r.description), [
+      "replace neighbour 10.5.2.0 lladdr 0e:53:d2:3d:53:65 dev flannel.1 nud permanent",
+      "replace fdb 0e:53:d2:3d:53:65 dev flannel.1 dst 192.0.2.2",
+      "replace route 10.5.2.0/24 via 10.5.2.0 dev flannel.1 onlink",
+    ]);
+
+    // Someone deletes the route by hand; the next reconcile puts it back.
+    kernel.tables.routes = [];
+    assert.equal((await backend.reconcile([peer]))._unsafeUnwrap().restored, 1);
+
+    assert.equal(await backend.close(), "flannel.1 removed");
+    assert.deepEqual(kernel.tables.links.map((l) => l.name), ["eth0"]);
+  });
+});
