@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../flannel/clock.ts";
+import { ManualClock } from "../core/clock.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
 import { MemoryRegistry } from "./memory-registry.ts";

@@ -113,7 +113,7 @@ async function eventually(h: RegistryContractHarness, check: () => Promise<boole
  * import { describe, expect, it } from "vitest";
  * import { MemoryRegistry } from "./memory-registry.ts";
  * import { registryContract } from "./registry-contract.ts";
- * import { ManualClock } from "../flannel/clock.ts";
+ * import { ManualClock } from "../core/clock.ts";
  *
  * describe("my registry", () => {
  *   for (const c of registryContract) {

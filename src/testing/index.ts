@@ -13,7 +13,7 @@ export { ensureDockerHostImage, innerBusyboxImage, innerBusyboxTar } from "./ens
 export { startDockerHost, type DockerHost, type DockerHostMount, type InnerImage, type StartDockerHostOptions } from "./start-docker-host.ts";
 export { startDockerHosts, type DockerHosts, type StartDockerHostsOptions } from "./start-docker-hosts.ts";
 export type { SpawnedProcess, SpawnOptions } from "./spawned-process.ts";
-export { inspectHostNetwork, type CommandRunner, type NetworkInterface, type NetworkView } from "./inspect-host-network.ts";
+export { inspectHostNetwork, type ExecTarget, type NetworkInterface, type NetworkView } from "./inspect-host-network.ts";
 export { inspectContainerNetwork, type ContainerNetworkView, type DockerNetworkAttachment } from "./inspect-container-network.ts";
 export { parseIpAddr, type IpAddress } from "./parse-ip-addr.ts";
 export { parseIpLink, type IpLink } from "./parse-ip-link.ts";
