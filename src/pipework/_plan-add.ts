@@ -83,6 +83,7 @@ export function planAdd(request: PipeworkAddRequest, observed: PipeworkObservati
   const first = replaced[0];
   const alias = formatPipeworkAlias(first?.dev === undefined ? {} : { replaced: { family, dev: first.dev, ...(first.gateway !== undefined && { gateway: first.gateway }), ...(first.metric !== undefined && { metric: first.metric }) } });
   steps.push({ step: inside("link", "set", "dev", name, ...(request.mac === undefined ? [] : ["address", request.mac]), "alias", alias) });
+  if (family === 6) steps.push({ step: { kind: "enable-ipv6", interface: name } });
   steps.push({ step: inside("addr", "add", formatCidr(address), ...(family === 4 ? ["brd", "+"] : []), "dev", name) });
   steps.push({ step: inside("link", "set", "dev", name, "up") });
   if (family === 6) steps.push({ step: { kind: "await-dad", interface: name, address } });

@@ -18,7 +18,7 @@ export { formatPipeworkAlias, parsePipeworkAlias, PIPEWORK_ALIAS, type PipeworkA
 export type { ContainerRef, ObservedAddress, ObservedLink, ObservedRoute, PipeworkObservation } from "./pipework-observation.ts";
 export { parseIpAddrJson, type IpJsonError } from "./parse-ip-addr-json.ts";
 export { parseIpRouteJson } from "./parse-ip-route-json.ts";
-export { formatPipeworkStep, type PipeworkStep } from "./pipework-step.ts";
+export { ENABLE_IPV6_SCRIPT, formatPipeworkStep, type PipeworkStep } from "./pipework-step.ts";
 export { planPipework, type PipeworkPlan, type PipeworkPlanError, type PlannedStep } from "./plan-pipework.ts";
 export { applyPipeworkPlan, rollbackSteps, type PipeworkApplyError, type PipeworkStepRunner, type StepFailure } from "./apply-pipework-plan.ts";
 export { pipeworkReport, type PipeworkReport } from "./pipework-report.ts";

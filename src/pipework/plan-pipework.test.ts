@@ -107,11 +107,12 @@ describe("planPipework: adding", () => {
     expect(steps[0]).toEqual({ step: onHost("link", "add", "name", "br-test", "mtu", "1400", "type", "bridge"), undo: onHost("link", "del", "dev", "br-test") });
   });
 
-  it("IPv6: no broadcast, waits for duplicate address detection before the route", () => {
+  it("IPv6: turned on for the interface, no broadcast, waits for duplicate address detection before the route", () => {
     const observed = observe({ host: [link("br-test", 5, { kind: "bridge" })], containerRoutes: [{ family: 4, gateway: ip("172.20.59.1"), dev: "eth0" }] });
     const steps = planPipework(request("br-test", "web", "fd00:9::2/64@fd00:9::1"), observed)._unsafeUnwrap().steps;
     expect(steps.slice(4)).toEqual([
       { step: inside("link", "set", "dev", "eth1", "alias", "flannel-ts pipework") },
+      { step: { kind: "enable-ipv6", interface: "eth1" } },
       { step: inside("addr", "add", "fd00:9::2/64", "dev", "eth1") },
       { step: inside("link", "set", "dev", "eth1", "up") },
       { step: { kind: "await-dad", interface: "eth1", address: parseCidr("fd00:9::2/64")._unsafeUnwrap() } },
