@@ -22,6 +22,6 @@ export * from "./agent-dockerd-command-line.ts";
 export * from "./agent-docker-step.ts";
 export * from "./koffi-libc.ts";
 export * from "./udp-engine-node.ts";
-export { DEFAULT_DAD_TIMEOUT_MS, pipework, type PipeworkError, type PipeworkOptions, type PipeworkUnsettledError } from "./pipework.ts";
+export { DEFAULT_DAD_TIMEOUT_MS, pipework, type PipeworkError, type PipeworkOptions, type PipeworkStepError, type PipeworkUnsettledError } from "./pipework.ts";
 export { findPipeworkContainer, type ContainerInspectApi, type PipeworkContainerError } from "./pipework-container.ts";
 export { observePipework, type PipeworkCommandError, type PipeworkObserveError } from "./pipework-observe.ts";

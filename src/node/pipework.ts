@@ -42,13 +42,19 @@ export interface PipeworkOptions {
 /** The steps ran, but planning again on the result still found something to do; they were taken back. */
 export interface PipeworkUnsettledError {
   readonly kind: "not-settled";
+  readonly container: ContainerRef;
   readonly done: readonly PipeworkStep[];
   readonly undone: readonly PipeworkStep[];
   readonly message: string;
 }
 
+/** A step failed (and what was done before it was taken back), in the container {@link pipework} worked on. */
+export interface PipeworkStepError extends PipeworkApplyError {
+  readonly container: ContainerRef;
+}
+
 /** Why {@link pipework} did not do what was asked. */
-export type PipeworkError = PipeworkContainerError | PipeworkObserveError | PipeworkPlanError | PipeworkApplyError | PipeworkUnsettledError;
+export type PipeworkError = PipeworkContainerError | PipeworkObserveError | PipeworkPlanError | PipeworkStepError | PipeworkUnsettledError;
 
 const POLL_MS = 100;
 
@@ -133,7 +139,7 @@ export function pipework(request: PipeworkRequest, options: PipeworkOptions = {}
 
     const runStep = stepRunner(container.value, run, clock, options.dadTimeoutMs ?? DEFAULT_DAD_TIMEOUT_MS, options.onStep ?? (() => undefined));
     const done = await applyPipeworkPlan(plan.value, runStep);
-    if (done.isErr()) return err(done.error);
+    if (done.isErr()) return err({ ...done.error, container: container.value });
     // Planning again on the result must find nothing to do: that checks the steps did what the plan meant.
     const after = await observePipework(container.value, run);
     let why: string;
@@ -144,7 +150,7 @@ export function pipework(request: PipeworkRequest, options: PipeworkOptions = {}
       why = again.isErr() ? again.error.message : `still to do: ${again.value.steps.map((s) => formatPipeworkStep(s.step, container.value.pid)).join("; ")}`;
     }
     const undone = await undoAll(rollbackSteps(plan.value, done.value.length), runStep);
-    return err({ kind: "not-settled", done: done.value, undone, message: `the steps ran, but the result is not what was asked (${why}); ${undone.length === 0 ? "nothing to take back" : "they were taken back"}` });
+    return err({ kind: "not-settled", container: container.value, done: done.value, undone, message: `the steps ran, but the result is not what was asked (${why}); ${undone.length === 0 ? "nothing to take back" : "they were taken back"}` });
   };
   return new ResultAsync(go());
 }

@@ -26,12 +26,12 @@ describe("parsePipeworkArgs", () => {
   });
 
   it.each([
-    [[], { kind: "missing-argument", argument: "<host-bridge>", message: "missing <host-bridge>; run with --help for usage" }],
-    [["br1"], { kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID); run with --help for usage" }],
+    [[], { kind: "missing-argument", argument: "<host-bridge>", message: "missing <host-bridge>" }],
+    [["br1"], { kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID)" }],
     [["br1", "web"], { kind: "missing-argument", argument: "<address>", message: "missing <address>/<prefix>[@<gateway>], e.g. 10.9.0.2/24" }],
     [["br1", "web", "10.9.0.2/24", "02:00:00:00:00:01", "extra"], { kind: "unexpected-argument", argument: "extra", message: 'unexpected argument "extra" after <mac>' }],
-    [["br1", "-l", "veth0", "web", "10.9.0.2/24"], { kind: "unknown-flag", argument: "-l", message: "unknown flag -l; run with --help for usage" }],
-    [["br1", "web", "10.9.0.2/24", "--json"], { kind: "unknown-flag", argument: "--json", message: "unknown flag --json; run with --help for usage" }],
+    [["br1", "-l", "veth0", "web", "10.9.0.2/24"], { kind: "unknown-flag", argument: "-l", message: "unknown flag -l" }],
+    [["br1", "web", "10.9.0.2/24", "--json"], { kind: "unknown-flag", argument: "--json", message: "unknown flag --json" }],
     [["br1", "web", "10.9.0.2/24", "-i"], { kind: "missing-flag-value", argument: "-i", message: "-i needs a value" }],
     [["br1", "web", "10.9.0.2/24", "--mtu="], { kind: "missing-flag-value", argument: "--mtu", message: "--mtu needs a value" }],
     [["br1", "-i", "a", "-i", "b", "web", "10.9.0.2/24"], { kind: "repeated-flag", argument: "-i", message: "-i is given twice" }],

@@ -84,7 +84,7 @@ export function parsePipeworkArgs(argv: readonly string[]): Result<PipeworkReque
     const eq = word.indexOf("=");
     const name = eq < 0 ? word : word.slice(0, eq);
     const flag = flagNames[name];
-    if (flag === undefined) return err({ kind: "unknown-flag", argument: name, message: `unknown flag ${name}; run with --help for usage` });
+    if (flag === undefined) return err({ kind: "unknown-flag", argument: name, message: `unknown flag ${name}` });
     if (flag === "--remove") {
       if (eq >= 0) return err({ kind: "unexpected-argument", argument: word, message: "--remove takes no value" });
       if (remove) return err({ kind: "repeated-flag", argument: "--remove", message: "--remove is given twice" });
@@ -99,13 +99,13 @@ export function parsePipeworkArgs(argv: readonly string[]): Result<PipeworkReque
   }
 
   const [bridgeText, containerText, addressText, macText, ...extra] = positionals;
-  if (bridgeText === undefined) return err({ kind: "missing-argument", argument: "<host-bridge>", message: "missing <host-bridge>; run with --help for usage" });
+  if (bridgeText === undefined) return err({ kind: "missing-argument", argument: "<host-bridge>", message: "missing <host-bridge>" });
   const bridge = parseInterfaceName(bridgeText);
   if (bridge.isErr()) return err(invalid("<host-bridge>", bridgeText, bridge.error.reason));
   const interfaceText = flags.get("-i") ?? DEFAULT_CONTAINER_INTERFACE;
   const containerInterface = parseInterfaceName(interfaceText);
   if (containerInterface.isErr()) return err(invalid("-i", interfaceText, containerInterface.error.reason));
-  if (containerText === undefined) return err({ kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID); run with --help for usage" });
+  if (containerText === undefined) return err({ kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID)" });
   const container = parseContainer(containerText);
   if (container.isErr()) return err(container.error);
   if (addressText === undefined && !remove) return err({ kind: "missing-argument", argument: "<address>", message: "missing <address>/<prefix>[@<gateway>], e.g. 10.9.0.2/24" });
