@@ -85,7 +85,7 @@ export function differences(found: Involved, observed: PipeworkObservation, expe
       }
     } else {
       const through = defaults.filter((r) => r.dev === inside.name);
-      if (through.length > 0) out.push(`the IPv${family} default route goes through it (${through.map(describeRoute).join(", ")}); no gateway was asked for`);
+      if (through.length > 0) out.push(`the IPv${family} default route goes through it (${through.map(describeRoute).join(", ")}) though no gateway was asked for`);
     }
   }
   return out;

@@ -32,7 +32,7 @@ export function planAdd(request: PipeworkAddRequest, observed: PipeworkObservati
       kind: "interface-differs",
       interface: name,
       differences: diff,
-      message: `container ${containerName} already has ${name} from flannel-ts pipework, but ${diff.join("; ")}; remove it first (--remove) to set it up anew`,
+      message: `container ${containerName} already has ${name} from flannel-ts pipework, set up otherwise (${diff.join("; ")}); remove it first (--remove) to set it up anew`,
     });
   }
 

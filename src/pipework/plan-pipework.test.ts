@@ -136,7 +136,7 @@ describe("planPipework: adding", () => {
     ["another MTU", ["10.9.0.2/24", "--mtu", "1400"], {}, [], "its MTU is 1500, not 1400"],
     ["down", ["10.9.0.2/24"], { inside: { up: false } }, [], "it is down"],
     ["no default route yet", ["10.9.0.2/24@10.9.0.1"], {}, [], "the IPv4 default route is none, not via 10.9.0.1 dev eth1"],
-    ["a default route not asked for", ["10.9.0.2/24"], {}, [{ family: 4, gateway: ip("10.9.0.1"), dev: "eth1" }], "the IPv4 default route goes through it (via 10.9.0.1 dev eth1); no gateway was asked for"],
+    ["a default route not asked for", ["10.9.0.2/24"], {}, [{ family: 4, gateway: ip("10.9.0.1"), dev: "eth1" }], "the IPv4 default route goes through it (via 10.9.0.1 dev eth1) though no gateway was asked for"],
     ["an address that failed DAD", ["fd00:9::2/64"], { inside: { addresses: [address("fd00:9::2/64", { dadFailed: true })] } }, [], "it has fd00:9::2/64 (a duplicate on the link), not fd00:9::2/64"],
   ] as const)("an interface from an earlier run with %s is an error, not a change", (_, args, more, routes, difference) => {
     const { hostEnd, inside: eth1 } = attached(more);
@@ -146,7 +146,7 @@ describe("planPipework: adding", () => {
         kind: "interface-differs",
         interface: "eth1",
         differences: [difference],
-        message: `container web already has eth1 from flannel-ts pipework, but ${difference}; remove it first (--remove) to set it up anew`,
+        message: `container web already has eth1 from flannel-ts pipework, set up otherwise (${difference}); remove it first (--remove) to set it up anew`,
       }),
     );
   });
