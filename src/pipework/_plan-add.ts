@@ -43,7 +43,10 @@ export function planAdd(request: PipeworkAddRequest, observed: PipeworkObservati
           kind: "name-in-use",
           name: taken,
           where,
-          message: `the ${where} already has an interface ${taken}, the name flannel-ts gives this veth (left over from an interrupted run?); delete it (ip link del dev ${taken}) or run with --remove`,
+          message:
+            where === "host"
+              ? `the host already has an interface ${taken}, the name flannel-ts gives this veth (left over from an interrupted run?); run with --remove, or delete it (ip link del dev ${taken})`
+              : `container ${containerName} already has an interface ${taken}, the name flannel-ts gives this veth on its way in; rename or delete it there`,
         });
       }
     }

@@ -162,12 +162,12 @@ describe("planPipework: adding", () => {
     [
       "the veth's name is left on the host",
       observe({ host: [link(FP, 40, { kind: "veth" })] }),
-      { kind: "name-in-use", name: FP, where: "host", message: `the host already has an interface ${FP}, the name flannel-ts gives this veth (left over from an interrupted run?); delete it (ip link del dev ${FP}) or run with --remove` },
+      { kind: "name-in-use", name: FP, where: "host", message: `the host already has an interface ${FP}, the name flannel-ts gives this veth (left over from an interrupted run?); run with --remove, or delete it (ip link del dev ${FP})` },
     ],
     [
       "the peer's name is taken in the container",
       observe({ containerLinks: [lo, link(FC, 40)] }),
-      { kind: "name-in-use", name: FC, where: "container", message: `the container already has an interface ${FC}, the name flannel-ts gives this veth (left over from an interrupted run?); delete it (ip link del dev ${FC}) or run with --remove` },
+      { kind: "name-in-use", name: FC, where: "container", message: `container web already has an interface ${FC}, the name flannel-ts gives this veth on its way in; rename or delete it there` },
     ],
     ["the address is on another interface of the container", observe({ containerLinks: [lo, link("eth0", 2, { addresses: [address("10.9.0.2/16")] })] }), { kind: "address-in-use", address: "10.9.0.2", interface: "eth0", message: "container web already has 10.9.0.2 (as 10.9.0.2/16 on eth0)" }],
     [
