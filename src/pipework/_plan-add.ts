@@ -16,7 +16,7 @@ export function planAdd(request: PipeworkAddRequest, observed: PipeworkObservati
   const found = involved(observed, bridgeName, name);
   const { bridge, names } = found;
   const containerName = observed.container.name;
-  const base = { action: "add", container: observed.container, bridge: bridgeName, containerInterface: name, hostInterface: names.host, removesBridge: false } as const;
+  const base = { action: "add", container: observed.container, bridge: bridgeName, containerInterface: name, hostInterface: names.host, removesBridge: false, removesInterface: false } as const;
 
   if (bridge !== undefined && bridge.kind !== "bridge") {
     const linkKind = bridge.kind ?? "device";

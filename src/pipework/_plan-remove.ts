@@ -50,5 +50,5 @@ export function planRemove(request: PipeworkRemoveRequest, observed: PipeworkObs
   if (removesBridge) steps.push({ step: { kind: "ip", where: "host", args: ["link", "del", "dev", bridgeName] } });
   else if (ours) notes.push(`keeps the bridge ${bridgeName}: ${otherPorts.length > 0 ? `${otherPorts.map((l) => l.name).join(", ")} ${otherPorts.length === 1 ? "is" : "are"} on it too` : "it has an address"}`);
 
-  return ok({ action: "remove", container: observed.container, bridge: bridgeName, containerInterface: name, hostInterface: names.host, createsBridge: false, removesBridge, steps, notes });
+  return ok({ action: "remove", container: observed.container, bridge: bridgeName, containerInterface: name, hostInterface: names.host, createsBridge: false, removesBridge, removesInterface: inside !== undefined, steps, notes });
 }

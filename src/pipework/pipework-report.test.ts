@@ -26,6 +26,7 @@ describe("pipeworkReport", () => {
       bridge: "br-test",
       bridgeCreated: true,
       bridgeRemoved: false,
+      interfaceRemoved: false,
       interface: "eth1",
       hostInterface: plan.hostInterface,
       address: "10.9.0.2/24",

@@ -13,6 +13,8 @@ export interface PipeworkReport {
   readonly bridge: string;
   readonly bridgeCreated: boolean;
   readonly bridgeRemoved: boolean;
+  /** The container's interface was deleted (removing). */
+  readonly interfaceRemoved: boolean;
   /** The interface's name in the container. */
   readonly interface: string;
   /** The veth's host end. */
@@ -59,6 +61,7 @@ export function pipeworkReport(request: PipeworkRequest, plan: PipeworkPlan, don
     bridge: plan.bridge,
     bridgeCreated: plan.createsBridge && done.length > 0,
     bridgeRemoved: plan.removesBridge && done.length > 0,
+    interfaceRemoved: plan.removesInterface && done.length > 0,
     interface: plan.containerInterface,
     hostInterface: plan.hostInterface,
     ...(address !== undefined && { address: formatCidr(address.cidr) }),

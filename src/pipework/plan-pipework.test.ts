@@ -42,6 +42,7 @@ const plan = (more: Partial<PipeworkPlan>): PipeworkPlan => ({
   hostInterface: FP,
   createsBridge: false,
   removesBridge: false,
+  removesInterface: false,
   steps: [],
   notes: [],
   ...more,
@@ -198,6 +199,7 @@ describe("planPipework: removing", () => {
         plan({
           action: "remove",
           removesBridge: true,
+          removesInterface: true,
           steps: [
             { step: inside("link", "del", "dev", "eth1") },
             { step: inside("-4", "route", "add", "default", "via", "172.20.59.1", "dev", "eth0") },
@@ -216,6 +218,7 @@ describe("planPipework: removing", () => {
       ok(
         plan({
           action: "remove",
+          removesInterface: true,
           steps: [{ step: inside("link", "del", "dev", "eth1") }],
           notes: ["keeps the IPv4 default route set since; the one replaced (via 172.20.59.1 dev eth0) is not put back", "keeps the bridge br-test: fp000000000000 is on it too"],
         }),

@@ -24,6 +24,8 @@ export interface PipeworkPlan {
   readonly createsBridge: boolean;
   /** The plan deletes the bridge (flannel-ts made it, and nothing else is on it). */
   readonly removesBridge: boolean;
+  /** The plan deletes the container's interface (removing, when it is there). */
+  readonly removesInterface: boolean;
   readonly steps: readonly PlannedStep[];
   /** Things worth saying that are not errors, e.g. which default route is replaced. */
   readonly notes: readonly string[];

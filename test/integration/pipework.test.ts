@@ -188,7 +188,7 @@ describe("flannel-ts pipework", () => {
 
     const removed = await pipeworkJson("--remove", "pwbr2", "pw-c", "203.0.113.2/24@203.0.113.1");
     expect(removed.code, JSON.stringify(removed.report)).toBe(0);
-    expect(removed.report).toMatchObject({ action: "remove", changed: true, bridgeRemoved: true });
+    expect(removed.report).toMatchObject({ action: "remove", changed: true, interfaceRemoved: true, bridgeRemoved: true });
     expect(await state()).toEqual(before);
 
     expect(await pipework("--remove", "pwbr2", "pw-c")).toEqual({ code: 0, out: "nothing to do: pw-c has no eth1 from flannel-ts pipework\n", err: "" });
@@ -197,7 +197,7 @@ describe("flannel-ts pipework", () => {
   it("--remove keeps a bridge that is still in use", async () => {
     const removed = await pipeworkJson("--remove", "pwbr0", "pw-b");
     expect(removed.code, JSON.stringify(removed.report)).toBe(0);
-    expect(removed.report).toMatchObject({ changed: true, bridgeRemoved: false, notes: [expect.stringMatching(/^keeps the bridge pwbr0: fp[0-9a-f]{12} is on it too$/)] });
+    expect(removed.report).toMatchObject({ changed: true, interfaceRemoved: true, bridgeRemoved: false, notes: [expect.stringMatching(/^keeps the bridge pwbr0: fp[0-9a-f]{12} is on it too$/)] });
     expect(await sh("docker exec pw-b ip -o link")).not.toContain("eth1");
   });
 });

@@ -72,7 +72,7 @@ describe("flannel-ts pipework", () => {
   it("removes with --remove", async () => {
     const host = fakeHost(true);
     const result = await runCaptured(pipeworkCommand({ engine, run: host.run }), ["--remove", "br-test", "web"]);
-    expect(result).toEqual({ code: 0, out: "removed eth1 of web and the bridge br-test\n", err: "+ nsenter -t 4242 -n ip link del dev eth1\n+ ip link del dev br-test\n" });
+    expect(result).toEqual({ code: 0, out: "removed eth1 of web; deleted the bridge br-test\n", err: "+ nsenter -t 4242 -n ip link del dev eth1\n+ ip link del dev br-test\n" });
   });
 
   it("exits 2 naming the argument at fault, before looking at anything", async () => {

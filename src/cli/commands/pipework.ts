@@ -56,7 +56,10 @@ function describeDone(report: PipeworkReport): string {
   const what = `${report.interface} of ${report.container.name}`;
   if (report.action === "remove") {
     if (!report.changed) return `nothing to do: ${report.container.name} has no ${report.interface} from flannel-ts pipework\n`;
-    return `removed ${what}${report.bridgeRemoved ? ` and the bridge ${report.bridge}` : ""}\n`;
+    const parts: string[] = [];
+    if (report.interfaceRemoved) parts.push(`removed ${what}`);
+    if (report.bridgeRemoved) parts.push(`deleted the bridge ${report.bridge}`);
+    return `${parts.length === 0 ? "deleted the veth an interrupted run left" : parts.join("; ")}\n`;
   }
   const details = [report.address, report.gateway === undefined ? undefined : `gateway ${report.gateway}`, report.mac === undefined ? undefined : `MAC ${report.mac}`, report.mtu === undefined ? undefined : `MTU ${report.mtu}`].filter((d) => d !== undefined);
   const on = `${what} is on ${report.bridge} (host end ${report.hostInterface}): ${details.join(", ")}`;
