@@ -221,14 +221,29 @@ describe("parseNetworkConfig: errors", () => {
   it("reports a JSON syntax error with its line and column", () => {
     one(`{"Network": "10.3.0.0/16",\n  "SubnetLen": 24,\n}`, {
       kind: "json-syntax",
-      line: 2,
-      column: 18,
-      message: "line 2, column 18: invalid JSON: trailing comma before '}'",
+      line: 3,
+      column: 1,
+      message: "line 3, column 1: invalid JSON: trailing commas are not allowed in JSON; remove the comma before }",
     });
-    one(`{"Network": '10.3.0.0/16'}`, { kind: "json-syntax", line: 1, column: 13, message: "line 1, column 13: invalid JSON: unexpected ''', expected a value" });
-    one(``, { kind: "json-syntax", line: 1, column: 1, message: "line 1, column 1: invalid JSON: empty input, expected a JSON object" });
-    one(`{"Network": "10.3.0.0/16"} x`, { kind: "json-syntax", line: 1, column: 28, message: "line 1, column 28: invalid JSON: unexpected 'x' after the end of the JSON value" });
-    one(`{"SubnetLen": 024}`, { kind: "json-syntax", line: 1, column: 15, message: "line 1, column 15: invalid JSON: malformed number 024: leading zeros are not allowed" });
+    one(`{"Network": '10.3.0.0/16'}`, { kind: "json-syntax", line: 1, column: 13, message: "line 1, column 13: invalid JSON: JSON strings and keys are written in double quotes" });
+    one(``, { kind: "json-syntax", line: 1, column: 1, message: "line 1, column 1: invalid JSON: the text is empty" });
+    one(`{"Network": "10.3.0.0/16"} x`, { kind: "json-syntax", line: 1, column: 28, message: "line 1, column 28: invalid JSON: invalid character 'x' after top-level value" });
+    one(`{"SubnetLen": 024}`, { kind: "json-syntax", line: 1, column: 16, message: "line 1, column 16: invalid JSON: numbers are written without leading zeros (24, not 024)" });
+  });
+
+  it("refuses JSON nested deeper than Go's 10,000 levels or larger than etcd's 1.5 MiB", () => {
+    one(`{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "x": ${"[".repeat(10_000)}}}`, {
+      kind: "json-too-deep",
+      line: 1,
+      column: 10_058,
+      message: "line 1, column 10058: objects and arrays are nested more than 10000 levels deep",
+    });
+    one(`{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "x": "${"x".repeat(1_572_864)}"}}`, {
+      kind: "json-too-large",
+      line: 1,
+      column: 1_572_865,
+      message: "line 1, column 1572865: the config is larger than 1572864 bytes, etcd's request limit",
+    });
   });
 
   it("refuses JSON that is not an object", () => {
