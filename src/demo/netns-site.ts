@@ -11,17 +11,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { err, ok, ResultAsync, type Result } from "neverthrow";
+import type { UdpCounters } from "../backend/udp/udp-counters.ts";
+import type { CommandRunner } from "../core/command-runner.ts";
+import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
 import type { DataPath, DataPathSpec, DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import type { ExternalInterface } from "../flannel/external-interface.ts";
-import type { UdpCounters } from "../flannel/udp/udp-counters.ts";
-import type { CommandRunner } from "../node/run-command.ts";
 import { bridgeAddress } from "../subnet/bridge-address.ts";
 import { formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, ip4, parseIp4, type Ip4 } from "../subnet/ip.ts";
 import { demoDockerStep, type DemoDockerStep } from "./demo-docker-step.ts";
 import { parsePingOutput } from "./parse-ping-output.ts";
 import type { PingResult } from "./pinger.ts";
-import { DEMO_UDP_PORT, type DemoPingRequest, type DemoSite, type DemoSiteError, type DemoSiteHost, type OpenDemoSite } from "./run-demo.ts";
+import type { DemoPingRequest, DemoSite, DemoSiteError, DemoSiteHost, OpenDemoSite } from "./run-demo.ts";
 
 /** The MTU of the veth pair between the hosts (Ethernet's): FLANNEL_MTU is 1472. */
 export const NETNS_UNDERLAY_MTU = 1500;
@@ -119,7 +120,7 @@ async function open(options: NetnsSiteOptions, created: (site: DemoSite) => void
   let closing: Promise<void> | undefined;
   const site: DemoSite = {
     description: "network namespaces with TEST-NET addresses, TUN devices and the kernel's ping (as root); everything is removed at the end",
-    port: DEMO_UDP_PORT,
+    port: DEFAULT_UDP_PORT,
     hosts,
     close: () =>
       (closing ??= (async () => {
@@ -204,7 +205,7 @@ class NetnsHost implements DemoSiteHost {
   };
 
   routes(): readonly string[] {
-    return [...this.#routes.values()].map((r) => `${formatCidr(r.subnet)} -> ${formatIp(r.peer)}:${this.#spec?.port ?? DEMO_UDP_PORT}`);
+    return [...this.#routes.values()].map((r) => `${formatCidr(r.subnet)} -> ${formatIp(r.peer)}:${this.#spec?.port ?? DEFAULT_UDP_PORT}`);
   }
 
   settled(): Promise<void> {

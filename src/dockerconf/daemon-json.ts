@@ -30,9 +30,6 @@ export interface ParseDaemonJsonOptions {
   readonly maxBytes?: number;
 }
 
-/** Docker's default daemon.json path on Linux. */
-export const DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json";
-
 /**
  * Parses daemon.json: JSON (a UTF-8 byte-order mark is accepted and kept, as
  * dockerd 23+ accepts it; comments and trailing commas are errors with line

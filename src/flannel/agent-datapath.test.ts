@@ -1,5 +1,9 @@
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { formatIpv4Header, IPPROTO_ICMP } from "../backend/udp/ipv4-header.ts";
+import { RouteTable } from "../backend/udp/route-table.ts";
+import { UdpDatapath } from "../backend/udp/udp-datapath.ts";
+import { ManualClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import { cidrNetwork, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
 import { parseIp4 } from "../subnet/ip.ts";
@@ -7,10 +11,6 @@ import { seededRandom } from "../subnet/random.ts";
 import type { DataPath, OpenDataPath } from "./agent-ports.ts";
 import { registryLeases } from "./agent-registry-leases.ts";
 import { startAgent, type RunningAgent } from "./agent.ts";
-import { ManualClock } from "./clock.ts";
-import { IPPROTO_ICMP, formatIpv4Header } from "./udp/ipv4-header.ts";
-import { RouteTable } from "./udp/route-table.ts";
-import { UdpDatapath } from "./udp/udp-datapath.ts";
 
 // Two agents on the in-memory registry drive the UDP engine's real packet
 // logic (UdpDatapath and its RouteTable) instead of a TUN device and a

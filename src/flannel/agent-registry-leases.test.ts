@@ -1,5 +1,6 @@
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import { formatCidr, parseCidr4 } from "../subnet/cidr.ts";
 import { formatIp, parseIp4 } from "../subnet/ip.ts";
@@ -9,7 +10,6 @@ import { formatAgentEvent, type AgentEvent } from "./agent-events.ts";
 import type { DataPath } from "./agent-ports.ts";
 import { registryLeases } from "./agent-registry-leases.ts";
 import { startAgent, type RunningAgent } from "./agent.ts";
-import { ManualClock } from "./clock.ts";
 
 // Two agents on one in-memory registry with a manual clock: the lease
 // manager and peer watch are the real ones; only the data path is a fake

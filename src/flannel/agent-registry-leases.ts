@@ -7,11 +7,11 @@
  * @module
  */
 import { okAsync, ResultAsync } from "neverthrow";
+import { systemClock, type Clock } from "../core/clock.ts";
 import type { Registry } from "../etcd/registry.ts";
 import { cidrNetwork } from "../subnet/cidr.ts";
 import type { Random } from "../subnet/random.ts";
 import type { HeldLease, LeaseKeeper, LeaseKeeperEvent, PeerEvent, PeerSource, PeerWatch, PortError } from "./agent-ports.ts";
-import type { Clock } from "./clock.ts";
 import type { AcquiredLease } from "./lease-acquire.ts";
 import { LeaseManager, type LeaseManagerEvent } from "./lease-manager.ts";
 import type { PeerLeaseEvent } from "./lease-peer-set.ts";
@@ -58,7 +58,7 @@ const reasonOf = (reason: "deleted" | "replaced"): string =>
 export function registryLeases(options: RegistryLeasesOptions): RegistryLeases {
   let manager: LeaseManager | undefined;
   let current: HeldLease | undefined;
-  const clockNow = (): number => (options.clock ?? { now: () => Date.now() }).now();
+  const clockNow = (): number => (options.clock ?? systemClock).now();
 
   const leases: LeaseKeeper = {
     start(request) {

@@ -1,12 +1,12 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import { formatCidr, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, parseIp4, type Ip4 } from "../subnet/ip.ts";
 import { formatAgentEvent, type AgentEvent } from "./agent-events.ts";
 import type { DataPath, DataPathSpec, DockerTarget, HeldLease, LeaseKeeper, LeaseKeeperEvent, LeaseRequest, PeerEvent, PeerSource, PortError } from "./agent-ports.ts";
 import { startAgent, type AgentOptions } from "./agent.ts";
-import { ManualClock } from "./clock.ts";
 import type { IptablesRule } from "./iptables-rules.ts";
 import type { SubnetEnv } from "./subnet-env.ts";
 

@@ -11,31 +11,16 @@
  * @module
  */
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry, type Result } from "neverthrow";
+import { sleep, type Clock, type Timer } from "../core/clock.ts";
+import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_TUN_NAME } from "../core/defaults.ts";
 import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { encapsulationMtu } from "../subnet/encapsulation-mtu.ts";
 import { ipEquals, type Ip4 } from "../subnet/ip.ts";
 import { parseNetworkConfig, type NetworkConfig } from "../subnet/network-config.ts";
 import type { AgentEvent } from "./agent-events.ts";
-import type {
-  ConfigSource,
-  DataPath,
-  DockerStep,
-  Firewall,
-  HeldLease,
-  LeaseKeeper,
-  LeaseKeeperEvent,
-  OpenDataPath,
-  PeerEvent,
-  PeerSource,
-  PeerWatch,
-  SubnetFileWriter,
-} from "./agent-ports.ts";
-import { sleep, type Clock, type Timer } from "./clock.ts";
+import type { ConfigSource, DataPath, DockerStep, Firewall, HeldLease, LeaseKeeper, LeaseKeeperEvent, OpenDataPath, PeerEvent, PeerSource, PeerWatch, SubnetFileWriter } from "./agent-ports.ts";
 import type { ExternalInterface } from "./external-interface.ts";
 import { forwardRules, masqRules, type IptablesRule } from "./iptables-rules.ts";
-
-/** flannel's UDP backend port when the config's Backend has no Port. */
-export const DEFAULT_UDP_PORT = 8285;
 
 /** What the agent is built from and how it behaves. */
 export interface AgentOptions {
@@ -248,7 +233,7 @@ class Agent implements RunningAgent {
     const s = this.#requireSettings();
     const o = this.#o;
     const spec = {
-      tunName: o.tunName ?? "flannel0",
+      tunName: o.tunName ?? DEFAULT_TUN_NAME,
       subnet: lease.subnet,
       network: s.network,
       mtu: s.mtu,
@@ -293,7 +278,7 @@ class Agent implements RunningAgent {
 
   #scheduleResync(): void {
     if (this.#o.firewall === undefined || this.#stopping !== undefined) return;
-    this.#resyncTimer = this.#o.clock.setTimer(this.#o.iptablesResyncMs ?? 5000, () => {
+    this.#resyncTimer = this.#o.clock.setTimer(this.#o.iptablesResyncMs ?? DEFAULT_IPTABLES_RESYNC_SECONDS * 1000, () => {
       this.#enqueue(async () => {
         await this.#ensureFirewall();
         this.#scheduleResync();
@@ -410,7 +395,7 @@ class Agent implements RunningAgent {
     this.#dataPath = undefined;
     if (old !== undefined) {
       await old.close();
-      this.#o.log({ kind: "data-path-down", tunName: this.#o.tunName ?? "flannel0" });
+      this.#o.log({ kind: "data-path-down", tunName: this.#o.tunName ?? DEFAULT_TUN_NAME });
     }
     const opened = await this.#openDataPath(lease);
     if (opened.isErr()) return this.#fail(opened.error);
@@ -477,7 +462,7 @@ class Agent implements RunningAgent {
       this.#dataPath = undefined;
       if (dataPath !== undefined) {
         await dataPath.close();
-        o.log({ kind: "data-path-down", tunName: o.tunName ?? "flannel0" });
+        o.log({ kind: "data-path-down", tunName: o.tunName ?? DEFAULT_TUN_NAME });
       }
       if (exit !== undefined) {
         if (exit.kind === "stopped") o.log({ kind: "stopped" });
@@ -503,7 +488,7 @@ function sameRule(a: IptablesRule, b: IptablesRule): boolean {
  * @example
  * ```ts
  * import { okAsync } from "neverthrow";
- * import { ManualClock } from "./clock.ts";
+ * import { ManualClock } from "../core/clock.ts";
  * import { startAgent } from "./agent.ts";
  * import type { LeaseKeeper, PeerSource } from "./agent-ports.ts";
  * import { parseCidr4, parseIp4 } from "../subnet/index.ts";

@@ -1,12 +1,12 @@
 import { errAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
-import { ManualClock } from "./clock.ts";
 import { LeaseManager, type LeaseManagerEvent, type LeaseManagerOptions } from "./lease-manager.ts";
 import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 

@@ -4,8 +4,8 @@
  * @module
  */
 import type { ResultAsync } from "neverthrow";
+import type { UdpEngine, UdpEngineError, UdpEngineOptions } from "../backend/udp/udp-engine.ts";
 import type { OpenDataPath, PortError } from "../flannel/agent-ports.ts";
-import type { UdpEngine, UdpEngineError, UdpEngineOptions } from "../flannel/udp/udp-engine.ts";
 import { startUdpEngine } from "./udp-engine-node.ts";
 
 /** Options of {@link udpEngineDataPath}. */

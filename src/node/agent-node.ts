@@ -7,21 +7,22 @@
  * @module
  */
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { systemClock, type Clock } from "../core/clock.ts";
+import { DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE, DEFAULT_TUN_NAME } from "../core/defaults.ts";
 import type { Registry } from "../etcd/registry.ts";
 import type { AgentEvent } from "../flannel/agent-events.ts";
 import type { DockerStep, Firewall, OpenDataPath } from "../flannel/agent-ports.ts";
 import { registryLeases } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type AgentExit, type AgentHealth, type RunningAgent } from "../flannel/agent.ts";
-import { systemClock, type Clock } from "../flannel/clock.ts";
 import { chooseExternalInterface, type ExternalInterfaceError, type HostInterface } from "../flannel/external-interface.ts";
 import type { Cidr4 } from "../subnet/cidr.ts";
 import type { Random } from "../subnet/random.ts";
-import { iptablesFirewall } from "./agent-firewall.ts";
 import { udpEngineDataPath } from "./agent-data-path.ts";
+import { iptablesFirewall } from "./agent-firewall.ts";
 import { subnetEnvFileWriter } from "./agent-subnet-file.ts";
 import { startHealthz, type HealthzError, type HealthzServer } from "./healthz.ts";
 import { defaultRouteInterface, listHostInterfaces } from "./host-interfaces.ts";
-import { DEFAULT_SUBNET_FILE, readSubnetEnvFile } from "./subnet-env-file.ts";
+import { readSubnetEnvFile } from "./subnet-env-file.ts";
 
 /** What the Node agent is built from; everything but `registry` and `log` has flanneld's default. */
 export interface NodeAgentOptions {
@@ -122,7 +123,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
       .andThen((previous) => {
         const { leases, peers } = registryLeases({
           registry: options.registry,
-          renewMarginSeconds: (options.renewMarginMinutes ?? 60) * 60,
+          renewMarginSeconds: (options.renewMarginMinutes ?? DEFAULT_RENEW_MARGIN_MINUTES) * 60,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
           ...(options.random === undefined ? {} : { random: options.random }),
         });
@@ -141,7 +142,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
           ipMasq: options.ipMasq ?? false,
           forwardRules: options.forwardRules ?? true,
           iptablesResyncMs: (options.iptablesResyncSeconds ?? 5) * 1000,
-          tunName: options.tunName ?? "flannel0",
+          tunName: options.tunName ?? DEFAULT_TUN_NAME,
           sourceFilter: options.sourceFilter ?? true,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });

@@ -20,5 +20,5 @@ export * from "./agent-data-path.ts";
 export * from "./agent-node.ts";
 export * from "./agent-dockerd-command-line.ts";
 export * from "./agent-docker-step.ts";
-export * from "./udp-libc.ts";
+export * from "./koffi-libc.ts";
 export * from "./udp-engine-node.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
+import { DEFAULT_UDP_PORT, DEFAULT_VXLAN_PORT, DEFAULT_VXLAN_VNI } from "../core/defaults.ts";
 import { cidr4, cidr6, cidrNetwork, formatCidr, parseCidr4, parseCidr6, type Cidr4, type Cidr6 } from "./cidr.ts";
 import { formatIp, ip4, ip6, parseIp4, parseIp6, type Ip4, type Ip6 } from "./ip.ts";
 import { foldGoKey, goFieldMembers } from "../json/go-json-keys.ts";
@@ -43,17 +44,8 @@ export interface SubnetRange6 {
 /** Either half of a config. */
 export type SubnetRange = SubnetRange4 | SubnetRange6;
 
-/** flanneld's UDP port when Backend has no `Port` (or `Port` 0). */
-export const UDP_DEFAULT_PORT = 8285;
-/** flanneld's VXLAN network identifier when Backend has no `VNI`. */
-export const VXLAN_DEFAULT_VNI = 1;
 /** The largest VXLAN network identifier (24 bits). */
 export const VXLAN_MAX_VNI = 0xffffff;
-/**
- * The Linux kernel's VXLAN port, used when Backend has no `Port` (flanneld
- * leaves it 0 and the kernel picks this one; IANA's 4789 is not the default).
- */
-export const VXLAN_KERNEL_DEFAULT_PORT = 8472;
 
 /** What every backend kind has. */
 interface BackendCommon {
@@ -66,18 +58,18 @@ interface BackendCommon {
 /** The udp backend: flanneld's own TUN and UDP encapsulation. */
 export interface UdpBackendConfig extends BackendCommon {
   readonly kind: "udp";
-  /** `Port`, the UDP port on every host: {@link UDP_DEFAULT_PORT} when absent, null or 0. */
+  /** `Port`, the UDP port on every host: {@link DEFAULT_UDP_PORT} when absent, null or 0. */
   readonly port: number;
 }
 
 /** The vxlan backend: the kernel's VXLAN device. */
 export interface VxlanBackendConfig extends BackendCommon {
   readonly kind: "vxlan";
-  /** `VNI`, 0 to {@link VXLAN_MAX_VNI}: {@link VXLAN_DEFAULT_VNI} when absent or null. */
+  /** `VNI`, 0 to {@link VXLAN_MAX_VNI}: {@link DEFAULT_VXLAN_VNI} when absent or null. */
   readonly vni: number;
   /**
    * `Port`, resolved: flanneld passes 0 (absent) to the kernel, which then
-   * uses {@link VXLAN_KERNEL_DEFAULT_PORT}; that port is stored here, so a
+   * uses {@link DEFAULT_VXLAN_PORT}; that port is stored here, so a
    * reader never has to know that 0 means 8472.
    */
   readonly port: number;
@@ -432,7 +424,7 @@ class Checker {
 
   backend(): BackendConfig | undefined {
     const entry = this.fields.get("Backend");
-    if (entry === undefined) return Object.freeze({ kind: "udp", type: "udp", port: UDP_DEFAULT_PORT, settings: Object.freeze({ Type: "udp" }) });
+    if (entry === undefined) return Object.freeze({ kind: "udp", type: "udp", port: DEFAULT_UDP_PORT, settings: Object.freeze({ Type: "udp" }) });
     const node = entry.value;
     const field = "Backend";
     if (node.type !== "object") {
@@ -458,13 +450,13 @@ class Checker {
     const fields = new BackendFields(this, node);
     const valueOr = <T>(decoded: Decoded<T>, fallback: T): T => (decoded.state === "value" ? decoded.value : fallback);
     if (lower === "udp") {
-      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means ${UDP_DEFAULT_PORT}`);
+      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means ${DEFAULT_UDP_PORT}`);
       if (port.state === "bad") return undefined;
-      return Object.freeze({ kind: "udp", type, port: valueOr(port, 0) || UDP_DEFAULT_PORT, settings });
+      return Object.freeze({ kind: "udp", type, port: valueOr(port, 0) || DEFAULT_UDP_PORT, settings });
     }
     if (lower === "vxlan") {
-      const vni = fields.integer("VNI", 0, VXLAN_MAX_VNI, "a VXLAN network identifier", `no VNI means ${VXLAN_DEFAULT_VNI}`);
-      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means the kernel's ${VXLAN_KERNEL_DEFAULT_PORT}`);
+      const vni = fields.integer("VNI", 0, VXLAN_MAX_VNI, "a VXLAN network identifier", `no VNI means ${DEFAULT_VXLAN_VNI}`);
+      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means the kernel's ${DEFAULT_VXLAN_PORT}`);
       const gbp = fields.boolean("GBP");
       const learning = fields.boolean("Learning");
       const directRouting = fields.boolean("DirectRouting");
@@ -473,8 +465,8 @@ class Checker {
       const vxlan: VxlanBackendConfig = {
         kind: "vxlan",
         type,
-        vni: valueOr(vni, VXLAN_DEFAULT_VNI),
-        port: valueOr(port, 0) || VXLAN_KERNEL_DEFAULT_PORT,
+        vni: valueOr(vni, DEFAULT_VXLAN_VNI),
+        port: valueOr(port, 0) || DEFAULT_VXLAN_PORT,
         gbp: valueOr(gbp, false),
         learning: valueOr(learning, false),
         directRouting: valueOr(directRouting, false),
