@@ -501,3 +501,34 @@ describe("subnetRangeSize and describeNetworkConfig", () => {
     );
   });
 });
+
+describe("hostile configs", () => {
+  it("never throw, and every problem has a short message", () => {
+    const piece = fc.constantFrom('{"Network":', '"10.3.0.0/16"', '"0.0.0.0/0"', ',"SubnetLen":', "24", "1e400", "-0", ',"Backend":', '{"Type":"udp","Port":', '"8285"', "70000", "null", "[", "]", "{", "}", ",", '"', "\\u0000", "\ufeff");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.json(), fc.array(piece, { maxLength: 14 }).map((p) => p.join(""))), (text) => {
+        const result = parseNetworkConfig(text);
+        if (result.isErr()) for (const e of result.error) expect(e.message.length).toBeLessThan(600);
+        else expect(parseNetworkConfig(formatNetworkConfig(result.value))).toEqual(ok(result.value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("quotes a short excerpt of a huge or hostile value", () => {
+    const errors = parseNetworkConfig(JSON.stringify({ Network: `\u001b[2J${"1".repeat(100_000)}`, SubnetLen: "9".repeat(100_000) }))._unsafeUnwrapErr();
+    expect(errors.map((e) => [e.kind, e.field, e.message.length < 400, e.message.includes("\u001b")])).toEqual([
+      ["invalid-value", "Network", true, false],
+      ["wrong-type", "SubnetLen", true, false],
+    ]);
+    expect(errors[0]?.message).toBe(`line 1, column 12: Network "\\u001b[2J${"1".repeat(56)}…" (100004 characters) is not a CIDR (missing prefix length (/N)); write it like "10.5.0.0/16"`);
+  });
+
+  it("describes and formats a config whose Backend is nested 9,990 levels deep", () => {
+    const text = `{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "x": ${"[".repeat(9_990)}${"]".repeat(9_990)}}}`;
+    const config = parseNetworkConfig(text)._unsafeUnwrap();
+    const head = '{"Network":"10.3.0.0/16","SubnetLen":24,"SubnetMin":"10.3.1.0","SubnetMax":"10.3.255.0","EnableIPv4":true,"EnableIPv6":false,"Backend":{"Type":"udp","x":';
+    expect(formatNetworkConfig(config)).toBe(`${head}${"[".repeat(9_990)}${"]".repeat(9_990)}}}`);
+    expect(describeNetworkConfig(config).split("\n").at(-2)).toBe(`Backend:    {"Type":"udp","x":${"[".repeat(9_990)}${"]".repeat(9_990)}}`);
+  });
+});
