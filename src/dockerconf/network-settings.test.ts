@@ -3,7 +3,7 @@ import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { cidr4, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
 import { daemonJsonMember, parseDaemonJson } from "./daemon-json.ts";
-import { jsonNodeValue } from "./json-document.ts";
+import { jsonValue } from "../json/json-value.ts";
 import { dockerNetworkSettings, mergeNetworkSettings, type DockerNetworkSettings } from "./network-settings.ts";
 
 const c4 = (t: string): Cidr4 => parseCidr4(t)._unsafeUnwrap();
@@ -51,7 +51,7 @@ describe("mergeNetworkSettings", () => {
     ]);
     const before = parseDaemonJson(SEED)._unsafeUnwrap();
     const after = parseDaemonJson(result.text)._unsafeUnwrap();
-    expect(jsonNodeValue(after.root!)).toEqual({ ...(jsonNodeValue(before.root!) as object), bip: "10.5.52.1/24", mtu: 1472 });
+    expect(jsonValue(after.root!)).toEqual({ ...(jsonValue(before.root!) as object), bip: "10.5.52.1/24", mtu: 1472 });
     for (const key of ["registry-mirrors", "insecure-registries", "hosts"]) {
       const m0 = daemonJsonMember(before, key)!;
       const m1 = daemonJsonMember(after, key)!;
@@ -105,7 +105,7 @@ describe("mergeNetworkSettings", () => {
         const settings: DockerNetworkSettings = { bip: cidr4(((10 << 24) | (a << 8) | 1) >>> 0, 24), mtu };
         const result = merge(text, settings);
         const after = parseDaemonJson(result.text)._unsafeUnwrap();
-        expect(jsonNodeValue(after.root!)).toEqual({ ...(JSON.parse(text) as object), bip: `10.${a >> 8}.${a & 255}.1/24`, mtu });
+        expect(jsonValue(after.root!)).toEqual({ ...(JSON.parse(text) as object), bip: `10.${a >> 8}.${a & 255}.1/24`, mtu });
         const before = parseDaemonJson(text)._unsafeUnwrap();
         for (const m0 of before.root?.members ?? []) {
           const m1 = daemonJsonMember(after, m0.key)!;

@@ -71,7 +71,7 @@ export function planDaemonJson(options: PlanDaemonJsonOptions): Result<DaemonJso
   const doc = parseDaemonJson(before);
   if (doc.isErr()) return err({ ...doc.error, path: options.path, message: `${options.path}: ${doc.error.message}` });
   const merged = mergeNetworkSettings(doc.value, options.settings);
-  const result = parseDaemonJson(merged.text);
+  const result = parseDaemonJson(merged.text, { maxBytes: Number.MAX_SAFE_INTEGER });
   if (result.isErr()) throw new Error(`bug: the merged daemon.json does not parse: ${result.error.message}`);
   const issues = validateDaemonJson(result.value, {
     ...(options.version !== undefined && { version: options.version }),

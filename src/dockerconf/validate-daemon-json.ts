@@ -13,7 +13,8 @@ import { goValue } from "./_go-format.ts";
 import { daemonJsonSettings, type DaemonJson, type DaemonJsonSetting } from "./daemon-json.ts";
 import { dockerdArgsWithout, dockerdFlagString, type DockerdArgItem, type DockerdArgs } from "./dockerd-args.ts";
 import { dockerdFlags, goFieldPath, knownDaemonJsonKeys, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
-import type { PlainJson } from "./json-document.ts";
+import { isJsonArray, isJsonObject, writeJson, type JsonValue } from "../json/json-value.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import { formatExecLine, type ExecSource } from "./systemd-unit.ts";
 
 /** What an issue is about. */
@@ -57,7 +58,7 @@ export interface DaemonJsonIssue {
   readonly line?: number;
   readonly column?: number;
   /** The offending value. */
-  readonly value?: PlainJson;
+  readonly value?: JsonValue;
   readonly message: string;
 }
 
@@ -85,8 +86,11 @@ export interface ValidateDaemonJsonOptions {
 /** The file name flannel-ts suggests for its drop-in; sorts after systemctl edit's `override.conf`. */
 export const DROP_IN_NAME = "zz-flannel-ts.conf";
 
+/** A value in a message: JSON, at most about 60 characters, control characters escaped. */
+const shown = (value: JsonValue): string => (typeof value === "string" ? quoteExcerpt(value) : quoteExcerpt(writeJson(value), { quote: false }));
+
 const at = (setting: DaemonJsonSetting): { line: number; column: number } => ({ line: setting.member.line, column: setting.member.column });
-const jsonType = (v: PlainJson): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+const jsonType = (v: JsonValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
 
 function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: DockerdVersion, raw: string | undefined): string | undefined {
   const value = setting.value;
@@ -105,12 +109,12 @@ function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: Doc
       if (typeof value !== "number") return cannot(jsonType(value), flag.goType);
       return raw !== undefined && !/^-?\d+$/.test(raw) ? cannot(`number ${raw}`, flag.goType) : undefined;
     case "[]string": {
-      if (!Array.isArray(value)) return cannot(jsonType(value), "[]string");
+      if (!isJsonArray(value)) return cannot(jsonType(value), "[]string");
       const bad = value.find((v) => v !== null && typeof v !== "string");
       return bad === undefined ? undefined : cannot(jsonType(bad), "string");
     }
     case "map[string]string": {
-      if (typeof value !== "object" || Array.isArray(value)) return cannot(jsonType(value), "map[string]string");
+      if (!isJsonObject(value)) return cannot(jsonType(value), "map[string]string");
       const bad = Object.values(value).find((v) => v !== null && typeof v !== "string");
       return bad === undefined ? undefined : cannot(jsonType(bad), "string");
     }
@@ -212,7 +216,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const add = (issue: DaemonJsonIssue): void => {
     issues.push(issue);
   };
-  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: PlainJson } => ({ key: s.key, ...at(s), value: s.value });
+  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: JsonValue } => ({ key: s.key, ...at(s), value: s.value });
 
   for (const d of doc.document.duplicates) {
     const where = d.parent === "" ? `"${d.key}"` : `"${d.key}" in "${d.parent}"`;
@@ -270,7 +274,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       const items = usedFlags.get(fl.name);
       const s = setting(fl.key);
       if (items === undefined || s === undefined || fl.key === "runtimes") continue;
-      conflicts.push(`${fl.key}: (from flag: ${dockerdFlagString(items)}, from file: ${goValue(s.value)})`);
+      conflicts.push(`${fl.key}: (from flag: ${dockerdFlagString(items)}, from file: ${quoteExcerpt(goValue(s.value), { quote: false })})`);
       keys.add(fl.key);
     }
     if (conflicts.length > 0) {
@@ -293,7 +297,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
     if (problem === undefined) continue;
     const hint =
       fl.goType === "bool" ? `write ${JSON.stringify(s.key)}: true or false, without quotes` : fl.goType === "int" || fl.goType === "int64" ? "write a whole number without quotes" : `write a JSON ${fl.goType === "[]string" ? "array of strings" : fl.goType === "map[string]string" ? "object of strings" : "string"}`;
-    add({ kind: "wrong-type", level: "error", category: "validation", ...about(s), message: `line ${s.member.line}: "${s.key}": ${JSON.stringify(s.value)} has the wrong type (dockerd: ${problem}); ${hint}` });
+    add({ kind: "wrong-type", level: "error", category: "validation", ...about(s), message: `line ${s.member.line}: "${s.key}": ${shown(s.value)} has the wrong type (dockerd: ${problem}); ${hint}` });
   }
   const wrongType = new Set(issues.filter((i) => i.kind === "wrong-type").map((i) => i.key));
   const typed = (key: string): DaemonJsonSetting | undefined => (wrongType.has(key) ? undefined : setting(key));
@@ -308,7 +312,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const bip = typed("bip");
   if (bip !== undefined && typeof bip.value === "string" && bip.value !== "") {
     const parsed = parseCidr(bip.value);
-    const fail = (kind: DaemonJsonIssueKind, why: string): void => add({ kind, level: "error", category: "validation", ...about(bip), message: `line ${bip.member.line}: "bip": ${JSON.stringify(bip.value)} ${why}` });
+    const fail = (kind: DaemonJsonIssueKind, why: string): void => add({ kind, level: "error", category: "validation", ...about(bip), message: `line ${bip.member.line}: "bip": ${shown(bip.value)} ${why}` });
     if (parsed.isErr()) fail("bip-invalid", `is not an address with a prefix length (dockerd: invalid CIDR address: ${bip.value}); write docker0's address and its subnet's length, e.g. "10.5.52.1/24"`);
     else if (parsed.value.family !== 4) fail("bip-invalid", 'is IPv6; bip is docker0\'s IPv4 address, e.g. "10.5.52.1/24"');
     else {
@@ -359,38 +363,38 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   if (fixed !== undefined && typeof fixed.value === "string" && fixed.value !== "") {
     const parsed = parseCidr(fixed.value);
     if (parsed.isErr() || parsed.value.family !== 4) {
-      add({ kind: "fixed-cidr-invalid", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${JSON.stringify(fixed.value)} is not an IPv4 CIDR (dockerd: invalid CIDR address: ${fixed.value})` });
+      add({ kind: "fixed-cidr-invalid", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not an IPv4 CIDR (dockerd: invalid CIDR address: ${quoteExcerpt(fixed.value, { quote: false })})` });
     } else if (bipNet !== undefined && !cidrContains(bipNet, parsed.value)) {
-      add({ kind: "fixed-cidr-outside-bip", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${JSON.stringify(fixed.value)} is not inside bip's subnet ${formatCidr(bipNet)}; containers on docker0 must get addresses from it` });
+      add({ kind: "fixed-cidr-outside-bip", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not inside bip's subnet ${formatCidr(bipNet)}; containers on docker0 must get addresses from it` });
     }
   }
   const gateway = typed("default-gateway");
   if (gateway !== undefined && typeof gateway.value === "string" && gateway.value !== "") {
     const ip = parseIp(gateway.value);
     if (ip.isErr() || ip.value.family !== 4) {
-      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${JSON.stringify(gateway.value)} is not an IPv4 address` });
+      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is not an IPv4 address` });
     } else if (bipNet !== undefined && !cidrContainsIp(bipNet, ip.value)) {
       add({
         kind: "default-gateway-outside-bip",
         level: "error",
         category: "validation",
         ...about(gateway),
-        message: `line ${gateway.member.line}: "default-gateway": ${JSON.stringify(gateway.value)} is outside bip's subnet; dockerd fails with "auxiliary address: (DefaultGatewayIPv4:${gateway.value}) must belong to the master pool: ${formatCidr(bipNet)}"`,
+        message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is outside bip's subnet; dockerd fails with "auxiliary address: (DefaultGatewayIPv4:${gateway.value}) must belong to the master pool: ${formatCidr(bipNet)}"`,
       });
     }
   }
   const pools = typed("default-address-pools");
   if (pools !== undefined && pools.value !== null) {
-    const list = Array.isArray(pools.value) ? pools.value : undefined;
+    const list = isJsonArray(pools.value) ? pools.value : undefined;
     const bad = (why: string): void => add({ kind: "default-address-pool-invalid", level: "error", category: "validation", ...about(pools), message: `line ${pools.member.line}: "default-address-pools": ${why}` });
     if (list === undefined) bad(`must be an array of {"base": "CIDR", "size": N} (dockerd: json: cannot unmarshal ${jsonType(pools.value)} into Go struct field ${goFieldPath("default-address-pools", version)} of type []*ipamutils.NetworkToSplit)`);
     else {
       list.forEach((pool, i) => {
-        const base = pool !== null && typeof pool === "object" && !Array.isArray(pool) ? pool["base"] : undefined;
-        const size = pool !== null && typeof pool === "object" && !Array.isArray(pool) ? pool["size"] : undefined;
+        const base = isJsonObject(pool) ? pool["base"] : undefined;
+        const size = isJsonObject(pool) ? pool["size"] : undefined;
         const parsed = typeof base === "string" ? parseCidr(base) : undefined;
-        if (parsed === undefined || parsed.isErr() || parsed.value.family !== 4) return bad(`pool ${i + 1} needs "base": an IPv4 CIDR, found ${JSON.stringify(base ?? null)}`);
-        if (typeof size !== "number" || !Number.isInteger(size) || size < parsed.value.prefix || size > 32) return bad(`pool ${i + 1} needs "size": a whole number from ${parsed.value.prefix} to 32, found ${JSON.stringify(size ?? null)}`);
+        if (parsed === undefined || parsed.isErr() || parsed.value.family !== 4) return bad(`pool ${i + 1} needs "base": an IPv4 CIDR, found ${shown(base ?? null)}`);
+        if (typeof size !== "number" || !Number.isInteger(size) || size < parsed.value.prefix || size > 32) return bad(`pool ${i + 1} needs "size": a whole number from ${parsed.value.prefix} to 32, found ${shown(size ?? null)}`);
         if (bipNet !== undefined && cidrOverlaps(bipNet, parsed.value)) {
           add({
             kind: "bip-overlaps-pool",
