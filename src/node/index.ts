@@ -1,6 +1,6 @@
 /**
  * Node.js adapters for the core's interfaces: files, TUN devices, UDP
- * sockets, clocks.
+ * sockets, rtnetlink sockets, clocks.
  *
  * @module
  */
@@ -22,3 +22,4 @@ export * from "./agent-dockerd-command-line.ts";
 export * from "./agent-docker-step.ts";
 export * from "./koffi-libc.ts";
 export * from "./udp-engine-node.ts";
+export * from "./netlink-socket.ts";
