@@ -39,7 +39,7 @@ progress() {
 # The ticker must outlive a failed probe (a file not there yet), so no -e in it.
 (set +e +o pipefail; while sleep 10; do progress; done) >&2 &
 ticker=$!
-trap 'kill "$ticker" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$ticker" 2>/dev/null || true; rm -rf "$work"' EXIT
 mmdebstrap --variant=minbase --include="$packages" \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' \

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CommandRunner } from "../core/command-runner.ts";
 import type { EngineNetworkApi } from "../dockerconf/engine-verify.ts";
 import { parseCidr4 } from "../subnet/cidr.ts";
-import { dockerStep, type DockerStepOptions } from "./agent-docker-step.ts";
+import { dockerStep, engineFromEnvironment, type DockerStepOptions } from "./agent-docker-step.ts";
 import { findDockerdCommandLine, runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
 
 const seed = `{
@@ -187,5 +187,12 @@ describe("findDockerdCommandLine", () => {
     const found = (await findDockerdCommandLine({ systemd: true, root, proc: fakeProc() }))._unsafeUnwrap();
     expect(found?.program).toBe("/usr/sbin/dockerd");
     expect(found?.args.items.map((i) => i.words)).toEqual([["-H", "fd://"], ["--containerd=/run/containerd/containerd.sock"]]);
+  });
+});
+
+describe("engineFromEnvironment", () => {
+  it("turns a malformed DOCKER_HOST into a failed call, not a throw at construction", async () => {
+    const engine = engineFromEnvironment({ DOCKER_HOST: "tcp://[not-an-address" });
+    await expect(engine.getNetwork("bridge").inspect()).rejects.toThrow(/Invalid URL/);
   });
 });

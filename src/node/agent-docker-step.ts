@@ -6,7 +6,7 @@
  *
  * @module
  */
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { sleep, systemClock, type Clock } from "../core/clock.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
@@ -49,12 +49,25 @@ export interface DockerStepOptions {
 
 const portError = (kind: string, message: string): PortError => ({ kind, message });
 
-/** The Engine API client for DOCKER_HOST (unix:// or tcp://), else the default socket. */
+/**
+ * The Engine API client for DOCKER_HOST (unix:// or tcp://), else the
+ * default socket. dockerode is loaded at the first call, not with this
+ * module: an agent without the Docker step never loads it.
+ *
+ * @param env where DOCKER_HOST is read; default the process environment
+ * @returns the client's network part
+ */
 export function engineFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): EngineNetworkApi {
   const host = env["DOCKER_HOST"] ?? "unix:///var/run/docker.sock";
-  if (host.startsWith("unix://")) return new Docker({ socketPath: host.slice("unix://".length) });
-  const url = new URL(host.replace(/^tcp:/, "http:"));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: "http" });
+  // A malformed DOCKER_HOST fails the first call (and so the verification), not the caller.
+  const options = (): Docker.DockerOptions => {
+    if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+    const url = new URL(host.replace(/^tcp:/, "http:"));
+    return { host: url.hostname, port: Number(url.port || 2375), protocol: "http" };
+  };
+  let client: Promise<Docker> | undefined;
+  const docker = (): Promise<Docker> => (client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode(options())));
+  return { getNetwork: (id) => ({ inspect: () => docker().then((d) => d.getNetwork(id).inspect() as Promise<unknown>) }) };
 }
 
 const describeIssue = (issue: DaemonJsonIssue): string => `${issue.level === "error" ? "finding" : "warning"}: ${issue.message}`;
