@@ -8,7 +8,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { flatDaemonJsonKeys, type DockerdVersion } from "./dockerd-flags.ts";
 import { jsonValue, type JsonValue } from "../json/json-value.ts";
-import { parseJsonTree, type JsonDocument, type JsonMember, type JsonObjectNode } from "../json/parse-json-tree.ts";
+import { parseJsonTree, type JsonDocument, type JsonMember, type JsonNode, type JsonObjectNode } from "../json/parse-json-tree.ts";
 import { DAEMON_JSON_MAX_BYTES, type JsonReadError } from "../json/scan-json.ts";
 
 /** A parsed daemon.json. `root` is undefined for an empty (or only blank) file, which dockerd 23 and later accept as `{}`. */
@@ -31,8 +31,8 @@ export interface ParseDaemonJsonOptions {
 }
 
 /**
- * Parses daemon.json: JSON (a UTF-8 byte-order mark is accepted and kept, as
- * dockerd 23+ accepts it; comments and trailing commas are errors with line
+ * Parses daemon.json: JSON (a UTF-8 byte-order mark and Unicode spaces
+ * around the value are accepted and kept, as dockerd 23+ accepts them; comments and trailing commas are errors with line
  * and column, as dockerd refuses them) whose top level is an object, nested
  * at most 10,000 levels (dockerd's limit too) and at most 4 MiB by default.
  *
@@ -54,7 +54,7 @@ export interface ParseDaemonJsonOptions {
  * ```
  */
 export function parseDaemonJson(text: string, options: ParseDaemonJsonOptions = {}): Result<DaemonJson, DaemonJsonError> {
-  const parsed = parseJsonTree(text, { byteOrderMark: "skip", allowEmpty: true, maxBytes: options.maxBytes ?? DAEMON_JSON_MAX_BYTES });
+  const parsed = parseJsonTree(text, { byteOrderMark: "skip", allowEmpty: true, trimUnicodeSpace: true, maxBytes: options.maxBytes ?? DAEMON_JSON_MAX_BYTES });
   if (parsed.isErr()) {
     const e = parsed.error;
     const where = `line ${e.line}, column ${e.column}: `;
@@ -89,6 +89,8 @@ export function daemonJsonMember(doc: DaemonJson, key: string): JsonMember | und
 export interface DaemonJsonSetting {
   readonly key: string;
   readonly value: JsonValue;
+  /** The value's node (for the positions of items inside it). */
+  readonly node: JsonNode;
   readonly member: JsonMember;
   /** True when it is a member of an object value (such as `"proxies": {"http-proxy": ...}`). */
   readonly nested: boolean;
@@ -113,9 +115,9 @@ export function daemonJsonSettings(doc: DaemonJson, version: DockerdVersion): Da
   };
   for (const member of doc.root?.members ?? []) {
     if (member.value.type === "object" && !flat.has(member.key)) {
-      for (const inner of member.value.members) put({ key: inner.key, value: jsonValue(inner.value), member, nested: true });
+      for (const inner of member.value.members) put({ key: inner.key, value: jsonValue(inner.value), node: inner.value, member, nested: true });
     } else {
-      put({ key: member.key, value: jsonValue(member.value), member, nested: false });
+      put({ key: member.key, value: jsonValue(member.value), node: member.value, member, nested: false });
     }
   }
   return [...out.values()];

@@ -15,6 +15,9 @@ import { jsonEquals, jsonValue, type JsonValue } from "../json/json-value.ts";
 // One of dockerd's `default-address-pools`; the same value subnet uses for Docker's built-in pools.
 export type { AddressPool } from "../subnet/docker-address-pools.ts";
 
+/** Every daemon.json key a merge may write (which ones depends on {@link DockerNetworkSettingsOptions}). */
+export const MANAGED_DAEMON_JSON_KEYS: readonly string[] = Object.freeze(["bip", "mtu", "ip-masq", "fixed-cidr", "default-address-pools"]);
+
 /** The daemon.json settings flannel-ts manages. */
 export interface DockerNetworkSettings {
   /** `bip`: docker0's address with the subnet's length, e.g. 10.5.52.1/24. */

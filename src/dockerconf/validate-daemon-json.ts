@@ -16,6 +16,9 @@ import { dockerdFlags, goFieldPath, knownDaemonJsonKeys, type DockerdFlag, type 
 import { isJsonArray, isJsonObject, writeJson, type JsonValue } from "../json/json-value.ts";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import { formatExecLine, type ExecSource } from "./systemd-unit.ts";
+import { dockerdValueProblems, type ValueProblemKind } from "./_dockerd-value-rules.ts";
+import { MANAGED_DAEMON_JSON_KEYS } from "./network-settings.ts";
+import type { JsonNode } from "../json/parse-json-tree.ts";
 
 /** What an issue is about. */
 export type DaemonJsonIssueKind =
@@ -41,7 +44,9 @@ export type DaemonJsonIssueKind =
   | "bip-overlaps-pool"
   | "tcp-without-tls"
   | "tcp-tls-without-verify"
-  | "insecure-registry";
+  | "insecure-registry"
+  | "number-out-of-range"
+  | ValueProblemKind;
 
 /**
  * One problem. `category: "validation"` issues of level `error` mean dockerd
@@ -81,6 +86,12 @@ export interface ValidateDaemonJsonOptions {
   readonly version?: DockerdVersion;
   /** dockerd's command line, to find directives set both as a flag and in the file. Default: none known. */
   readonly dockerd?: DockerdCommandLine;
+  /**
+   * Whether a path exists on the host dockerd runs on (the one I/O the
+   * rules need: TLS files, the userland proxy). Default: files are not
+   * checked.
+   */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 /** The file name flannel-ts suggests for its drop-in; sorts after systemctl edit's `override.conf`. */
@@ -91,6 +102,25 @@ const shown = (value: JsonValue): string => (typeof value === "string" ? quoteEx
 
 const at = (setting: DaemonJsonSetting): { line: number; column: number } => ({ line: setting.member.line, column: setting.member.column });
 const jsonType = (v: JsonValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+
+/** Whether a number's text is an integer Go's int64 holds. */
+function isInt64(raw: string): boolean {
+  if (!/^-?\d+$/.test(raw) || raw.length > 20) return false;
+  const n = BigInt(raw);
+  return n >= -(1n << 63n) && n < 1n << 63n;
+}
+
+/** The first number anywhere in the file that overflows a float64, which dockerd cannot read at all. */
+function firstNonFiniteNumber(root: JsonNode | undefined): { line: number; column: number; raw: string } | undefined {
+  const stack: JsonNode[] = root === undefined ? [] : [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as JsonNode;
+    if (node.type === "number" && !Number.isFinite(node.value)) return { line: node.line, column: node.column, raw: node.raw };
+    if (node.type === "array") for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i] as JsonNode);
+    if (node.type === "object") for (let i = node.members.length - 1; i >= 0; i--) stack.push((node.members[i] as { value: JsonNode }).value);
+  }
+  return undefined;
+}
 
 function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: DockerdVersion, raw: string | undefined): string | undefined {
   const value = setting.value;
@@ -107,11 +137,13 @@ function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: Doc
     case "int":
     case "int64":
       if (typeof value !== "number") return cannot(jsonType(value), flag.goType);
-      return raw !== undefined && !/^-?\d+$/.test(raw) ? cannot(`number ${raw}`, flag.goType) : undefined;
+      return raw !== undefined && !isInt64(raw) ? cannot(`number ${quoteExcerpt(raw, { quote: false })}`, flag.goType) : undefined;
     case "[]string": {
-      if (!isJsonArray(value)) return cannot(jsonType(value), "[]string");
+      // dockerd 26 decodes "dns" into []net.IP.
+      const [list, item] = setting.key === "dns" && version === "26" ? ["[]net.IP", "net.IP"] : ["[]string", "string"];
+      if (!isJsonArray(value)) return cannot(jsonType(value), list);
       const bad = value.find((v) => v !== null && typeof v !== "string");
-      return bad === undefined ? undefined : cannot(jsonType(bad), "string");
+      return bad === undefined ? undefined : cannot(jsonType(bad), item);
     }
     case "map[string]string": {
       if (!isJsonObject(value)) return cannot(jsonType(value), "map[string]string");
@@ -169,15 +201,17 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
 
 /**
  * Checks a daemon.json as dockerd would, plus the rules flannel-ts needs:
- * - repeated keys (dockerd silently keeps the last); an empty file or a
- *   byte-order mark for dockerd 20.10, which refuses them;
+ * - repeated keys (dockerd silently keeps the last: a warning, an error for
+ *   a key the merge writes); an empty file or a byte-order mark for dockerd
+ *   20.10, which refuses them; a number no float64 holds, anywhere;
  * - keys dockerd does not know ("the following directives don't match any
  *   configuration option: ..."), and flag names dockerd ignores in the file;
  * - with dockerd's command line, directives set both as a flag and in the
  *   file ("the following directives are specified both as a flag and in the
  *   configuration file: ..."), with a drop-in that fixes it;
  * - values of the wrong JSON type, in Go's words ("json: cannot unmarshal
- *   string into Go struct field Config.mtu of type int");
+ *   string into Go struct field Config.mtu of type int"), integers beyond
+ *   int64 included;
  * - `mtu` from 68 to 65535; `bip` an IPv4 address with a prefix that is
  *   neither the network nor the broadcast address ("failed to allocate
  *   gateway (...): Address already in use"); `bridge` with `bip` ("You
@@ -185,11 +219,17 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
  *   one"); `iptables: false` with `icc: false`; `fixed-cidr` and
  *   `default-gateway` inside bip's subnet; `default-address-pools` well
  *   formed, and bip overlapping one of them (a warning);
+ * - dockerd's value checks, in dockerd's words: log level and format, IP
+ *   addresses (`dns`, `ip`, ...), search domains, labels, negative counts,
+ *   generic resources, `hosts` addresses, the shape of `default-ulimits`,
+ *   sizes, IPC and cgroup namespace modes, `fixed-cidr-v6`, features, the
+ *   userland proxy's path, and with `fileExists` the TLS files dockerd
+ *   loads;
  * - security: a `tcp://` host without TLS client verification (error
  *   level), each insecure registry (warning level).
  *
  * @param doc the daemon.json (usually the merged one, before it is written)
- * @param options dockerd's release and command line
+ * @param options dockerd's release and command line, and how to look for files
  * @returns the issues, in the order above; empty when dockerd would start cleanly
  * @example
  * ```ts
@@ -197,6 +237,15 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
  * import { validateDaemonJson } from "./validate-daemon-json.ts";
  * const doc = parseDaemonJson('{"bip": "10.5.52.0/24", "mtu": "1472"}')._unsafeUnwrap();
  * validateDaemonJson(doc).map((i) => i.kind); // ["wrong-type", "bip-network-address"]
+ * ```
+ * @example dockerd's value checks, with a file port
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDaemonJson, validateDaemonJson } from "flannel-ts/dockerconf";
+ * const doc = parseDaemonJson('{"log-level": "loud", "labels": ["rack"], "tls": true, "tlscert": "/etc/docker/cert.pem", "tlskey": "/etc/docker/key.pem"}');
+ * assert.ok(doc.isOk());
+ * const issues = validateDaemonJson(doc.value, { fileExists: (path) => path === "/etc/docker/cert.pem" });
+ * assert.deepEqual(issues.map((i) => i.kind), ["log-level-invalid", "label-invalid", "tls-file-missing"]);
  * ```
  */
 export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonOptions = {}): DaemonJsonIssue[] {
@@ -220,14 +269,29 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
 
   for (const d of doc.document.duplicates) {
     const where = d.parent === "" ? `"${d.key}"` : `"${d.key}" in "${d.parent}"`;
+    // dockerd reads the last one; only for a key the merge writes does an earlier, stale value matter enough to stop.
+    const managed = d.parent === "" && MANAGED_DAEMON_JSON_KEYS.includes(d.key);
     add({
       kind: "duplicate-key",
-      level: "error",
+      level: managed ? "error" : "warning",
       category: "validation",
       key: d.parent === "" ? d.key : `${d.parent}.${d.key}`,
       line: d.line,
       column: d.column,
-      message: `line ${d.line}, column ${d.column}: ${where} is set again (first at line ${d.firstLine}, column ${d.firstColumn}); dockerd silently uses the last one, so keep only one`,
+      message: managed
+        ? `line ${d.line}, column ${d.column}: ${where} is set again (first at line ${d.firstLine}, column ${d.firstColumn}); dockerd uses the last one, which flannel-ts updates, so the first is stale: keep only one`
+        : `line ${d.line}, column ${d.column}: ${where} is set again (first at line ${d.firstLine}, column ${d.firstColumn}); dockerd silently uses the last one, so keep only one`,
+    });
+  }
+  const overflow = firstNonFiniteNumber(doc.root);
+  if (overflow !== undefined) {
+    add({
+      kind: "number-out-of-range",
+      level: "error",
+      category: "validation",
+      line: overflow.line,
+      column: overflow.column,
+      message: `line ${overflow.line}, column ${overflow.column}: the number ${quoteExcerpt(overflow.raw, { quote: false })} is too large for dockerd (json: cannot unmarshal number ${quoteExcerpt(overflow.raw, { quote: false })} into Go value of type float64); write a smaller one`,
     });
   }
   if (version === "20.10" && doc.document.bom) {
@@ -372,7 +436,8 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   if (gateway !== undefined && typeof gateway.value === "string" && gateway.value !== "") {
     const ip = parseIp(gateway.value);
     if (ip.isErr() || ip.value.family !== 4) {
-      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is not an IPv4 address` });
+      const says = ip.isErr() ? ` (dockerd: invalid IP address: ${quoteExcerpt(gateway.value, { quote: false })})` : "";
+      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is not an IPv4 address${says}` });
     } else if (bipNet !== undefined && !cidrContainsIp(bipNet, ip.value)) {
       add({
         kind: "default-gateway-outside-bip",
@@ -406,6 +471,16 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
         }
       });
     }
+  }
+
+  for (const problem of dockerdValueProblems({
+    version,
+    setting: typed,
+    bool: boolOf,
+    isSet: (key) => setting(key) !== undefined || flagValue(key) !== undefined,
+    ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
+  })) {
+    add({ ...problem, category: "validation" });
   }
 
   const hosts: string[] = [];

@@ -38,10 +38,10 @@ describe("writeJson", () => {
     );
   });
 
-  it("writes values JSON.stringify cannot (too deep for the call stack)", () => {
+  // Node's JSON.stringify overflows the call stack on this value (Deno's, with a larger stack, does not).
+  it("writes values nested 20,000 levels deep", () => {
     let deep: JsonValue = {};
     for (let i = 0; i < 10_000; i++) deep = { a: [deep] };
-    expect(() => JSON.stringify(deep)).toThrow(RangeError);
     const text = writeJson(deep);
     expect([text.length, text.slice(0, 12)]).toEqual([8 * 10_000 + 2, '{"a":[{"a":[']);
   });

@@ -42,6 +42,13 @@ export interface JsonScanOptions {
   readonly byteOrderMark?: "refuse" | "skip";
   /** Accept a text of only whitespace (dockerd 23+ reads an empty daemon.json as `{}`). Default false, as Go. */
   readonly allowEmpty?: boolean;
+  /**
+   * Accept any Unicode space (U+00A0, U+2003, vertical tab, ...) before and
+   * after the value, as dockerd 23+ trims the file with Go's
+   * `bytes.TrimSpace`. Default false: Go's decoder takes only space, tab,
+   * CR and LF.
+   */
+  readonly trimUnicodeSpace?: boolean;
 }
 
 /** The type of a scalar token. */
@@ -120,6 +127,10 @@ export function goQuoteChar(text: string, offset: number): string {
   return `'${String.fromCharCode(lead)}'`;
 }
 
+/** Go's unicode.IsSpace. */
+const isGoSpace = (c: number): boolean =>
+  (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+
 const OBJECT = 1;
 const ARRAY = 2;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -163,7 +174,21 @@ class Scanner {
     readonly text: string,
     readonly sink: JsonSink,
     readonly maxDepth: number,
+    readonly trimUnicodeSpace: boolean,
   ) {}
+
+  /** Skips Go's Unicode spaces where the file is trimmed (before and after the value). */
+  skipTrimmed(): void {
+    if (!this.trimUnicodeSpace) return;
+    const t = this.text;
+    while (this.pos < t.length && isGoSpace(t.charCodeAt(this.pos))) {
+      if (t.charCodeAt(this.pos) === 0x0a) {
+        this.line++;
+        this.lineStart = this.pos + 1;
+      }
+      this.pos++;
+    }
+  }
 
   position(offset: number): JsonPosition {
     return { offset, line: this.line, column: offset - this.lineStart + 1 };
@@ -364,6 +389,7 @@ class Scanner {
     const t = this.text;
     this.pos = from;
     this.lineStart = from;
+    this.skipTrimmed();
     this.skipWhitespace();
     if (this.pos >= t.length) return allowEmpty ? true : this.unexpected(this.pos, "", "the text is empty");
     let mode: "value" | "key" | "after" = "value";
@@ -391,6 +417,7 @@ class Scanner {
       }
       this.skipWhitespace();
       const top = this.stack[this.stack.length - 1];
+      if (top === undefined) this.skipTrimmed();
       const c = t.charCodeAt(this.pos);
       const leadingZero = this.pos === this.zeroEnd && isDigit(c) ? "numbers are written without leading zeros (24, not 024)" : undefined;
       if (top === undefined) return this.pos >= t.length || this.unexpected(this.pos, "after top-level value", leadingZero);
@@ -447,7 +474,7 @@ export function scanJson(text: string, sink: JsonSink, options: JsonScanOptions 
     const column = past - lineStart + 1;
     return err({ kind: "json-too-large", offset: past, line, column, limit: maxBytes, message: `line ${line}, column ${column}: the text is larger than ${maxBytes} bytes, the most read here` });
   }
-  const scanner = new Scanner(text, sink, options.maxDepth ?? GO_JSON_MAX_DEPTH);
+  const scanner = new Scanner(text, sink, options.maxDepth ?? GO_JSON_MAX_DEPTH, options.trimUnicodeSpace ?? false);
   const bom = text.charCodeAt(0) === 0xfeff;
   const from = bom && options.byteOrderMark === "skip" ? 1 : 0;
   if (bom && from === 0) {

@@ -8,6 +8,7 @@ export * from "./atomic-write.ts";
 export * from "./read-text-file.ts";
 export * from "./subnet-env-file.ts";
 export * from "./daemon-json-file.ts";
+export * from "./dockerd-validate.ts";
 export * from "./systemd-unit-files.ts";
 export * from "./run-command.ts";
 export * from "./iptables.ts";
