@@ -26,6 +26,8 @@ export interface PlanDaemonJsonOptions {
   readonly dockerd?: DockerdCommandLine;
   /** Accept error-level security findings. Default false: they block like validation errors. */
   readonly allowFindings?: boolean;
+  /** Whether a file exists (TLS files, the userland proxy), as dockerd checks them. Default: not checked. */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 /** What would be written, and whether it may be. */
@@ -76,6 +78,7 @@ export function planDaemonJson(options: PlanDaemonJsonOptions): Result<DaemonJso
   const issues = validateDaemonJson(result.value, {
     ...(options.version !== undefined && { version: options.version }),
     ...(options.dockerd !== undefined && { dockerd: options.dockerd }),
+    ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
   });
   const diff = merged.changed
     ? createTwoFilesPatch(options.current === undefined ? "/dev/null" : options.path, options.path, before, merged.text, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY })

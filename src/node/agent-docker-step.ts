@@ -17,6 +17,7 @@ import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import type { DockerReport, DockerStep, DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { findDockerdCommandLine, type FindDockerdCommandLineOptions } from "./agent-dockerd-command-line.ts";
 import { planDaemonJsonFile, writeDaemonJsonPlan } from "./daemon-json-file.ts";
+import { validateWithDockerd, type DockerdValidateError, type DockerdValidateOutcome } from "./dockerd-validate.ts";
 import { runCommand } from "./run-command.ts";
 
 /** Options of {@link dockerStep}. */
@@ -35,6 +36,13 @@ export interface DockerStepOptions {
    * write, as `flannel-ts docker-config` does without `--allow-findings`.
    */
   readonly allowFindings?: boolean;
+  /**
+   * Asks the installed dockerd about the merged file before it is written
+   * (`dockerd --validate`, dockerd 23 and later); a refusal leaves daemon.json
+   * as it was. Default {@link validateWithDockerd}; without a dockerd that has
+   * `--validate`, the TypeScript rules alone decide.
+   */
+  readonly validate?: (text: string) => ResultAsync<DockerdValidateOutcome, DockerdValidateError>;
   /** The Engine API. Default: dockerode on DOCKER_HOST, else /var/run/docker.sock. */
   readonly engine?: EngineNetworkApi;
   /** Runs the restart command. Default: a child process. */
@@ -129,8 +137,10 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
           const hint = plan.blocking.some((i) => i.category === "security") ? " (--docker-allow-findings writes despite security findings)" : "";
           return errAsync(portError("docker-config-refused", `${options.path} not changed: ${plan.blocking.map((i) => i.message).join("; ")}${hint}`));
         }
-        return writeDaemonJsonPlan(plan)
-          .mapErr((e) => portError(e.kind, e.message))
+        const validate = options.validate ?? validateWithDockerd;
+        const checked: ResultAsync<unknown, PortError> = plan.changed ? validate(plan.after).mapErr((e) => portError(e.kind, `${options.path} not changed: ${e.message}`)) : okAsync(undefined);
+        return checked
+          .andThen(() => writeDaemonJsonPlan(plan).mapErr((e) => portError(e.kind, e.message)))
           .andThen((written) => {
             const report: DockerReport = { path: options.path, changed: written.written, restarted: written.written, warnings };
             if (written.written) return restart().andThen(() => verify(wanted, clock.now() + timeoutMs)).map(() => report);
