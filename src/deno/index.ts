@@ -8,4 +8,4 @@
 export * from "./deno-libc.ts";
 export * from "./udp-engine-deno.ts";
 export * from "./netlink-socket.ts";
-export * from "./kernel-backends.ts";
+export { denoKernelBackends, denoRtnetlinkOpener, type KernelBackendsOptions } from "./kernel-backends.ts";
