@@ -130,7 +130,7 @@ function unescapeDoubleQuoted(value: string): string {
  * @example Expansion is bounded
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseDotenv } from "flannel-ts/flannel";
+ * import { parseDotenv } from "./subnet-env-dotenv.ts";
  * const doubling = ["A=xxxxxxxx", "B=$A$A", "C=$B$B", "D=$C$C"].join("\n");
  * const result = parseDotenv(doubling, { maxExpandedLength: 40 });
  * assert.deepEqual(result.isErr() && [result.error.kind, result.error.line], ["dotenv-expansion-too-large", 3]);

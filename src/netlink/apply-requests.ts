@@ -66,7 +66,8 @@ function chunks(requests: readonly NetlinkRequest[], perSend: number, bytesPerSe
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { applyRequests, deleteLink, encodeAck, parseMessages, SequenceNumbers, type NetlinkTransport } from "flannel-ts/netlink";
+ * import { applyRequests, deleteLink, encodeAck, parseMessages, type NetlinkTransport } from "flannel-ts/netlink";
+ * import { SequenceNumbers } from "./sequence-numbers.ts";
  * import { ok, okAsync } from "neverthrow";
  *
  * // A stand-in kernel that answers every request with ENODEV (19).

@@ -36,7 +36,7 @@ export class Attributes {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Attributes } from "flannel-ts/netlink";
+   * import { Attributes } from "./attributes.ts";
    * // IFLA_MTU (4) = 1450, then IFLA_IFNAME (3) = "nlv1"
    * const bytes = new Uint8Array([8, 0, 4, 0, 0xaa, 5, 0, 0, 9, 0, 3, 0, 0x6e, 0x6c, 0x76, 0x31, 0, 0, 0, 0]);
    * const attributes = Attributes.parse(bytes, 0, bytes.length)._unsafeUnwrap();

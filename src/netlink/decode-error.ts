@@ -34,7 +34,7 @@ export type NetlinkDecodeError =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { truncated } from "flannel-ts/netlink";
+ * import { truncated } from "./decode-error.ts";
  * assert.equal(truncated("nlmsghdr", 0, 16, 4).message, "netlink: nlmsghdr at byte 0 needs 16 bytes, 4 left");
  * ```
  */
@@ -52,7 +52,7 @@ export function truncated(what: string, offset: number, need: number, have: numb
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { malformed } from "flannel-ts/netlink";
+ * import { malformed } from "./decode-error.ts";
  * assert.equal(malformed("nlmsghdr", 0, "nlmsg_len 3 is below 16").message, "netlink: nlmsghdr at byte 0: nlmsg_len 3 is below 16");
  * ```
  */

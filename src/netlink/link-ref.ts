@@ -13,7 +13,7 @@ export type LinkRef = number | { readonly index: number; readonly name: string }
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { linkIndex } from "flannel-ts/netlink";
+ * import { linkIndex } from "./link-ref.ts";
  * assert.equal(linkIndex({ index: 7, name: "flannel.1" }), 7);
  * assert.equal(linkIndex(7), 7);
  * ```
@@ -30,7 +30,7 @@ export function linkIndex(link: LinkRef): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { linkLabel } from "flannel-ts/netlink";
+ * import { linkLabel } from "./link-ref.ts";
  * assert.equal(linkLabel({ index: 7, name: "flannel.1" }), "flannel.1");
  * assert.equal(linkLabel(7), "ifindex 7");
  * ```

@@ -34,7 +34,8 @@ type Exchange<T> = { readonly values: T[]; readonly interrupted: boolean };
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { dumpLinks, encodeMessage, NLM_F, NLMSG, parseMessages, runQuery, SequenceNumbers, type NetlinkTransport } from "flannel-ts/netlink";
+ * import { dumpLinks, encodeMessage, NLM_F, NLMSG, parseMessages, runQuery, type NetlinkTransport } from "flannel-ts/netlink";
+ * import { SequenceNumbers } from "./sequence-numbers.ts";
  * import { ok, okAsync } from "neverthrow";
  *
  * // A stand-in kernel with no devices: every dump is just NLMSG_DONE.

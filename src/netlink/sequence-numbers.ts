@@ -20,7 +20,7 @@ export class SequenceNumbers {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { SequenceNumbers } from "flannel-ts/netlink";
+   * import { SequenceNumbers } from "./sequence-numbers.ts";
    * const numbers = new SequenceNumbers(0xffffffff);
    * assert.deepEqual([numbers.next(), numbers.next()], [0xffffffff, 1]);
    * ```
