@@ -68,11 +68,23 @@ export interface Etcd3RegistryOptions {
   readonly requestTimeoutMs?: number;
   /** Longest wait between two attempts to re-establish a broken watch. Default 5,000 ms. */
   readonly maxWatchBackoffMs?: number;
+  /**
+   * Open connections of its own. By default grpc-js shares one connection
+   * per endpoint among all registries of a process that have the same
+   * endpoints and settings (without TLS); a process that stands in for many
+   * hosts, such as the scale benchmark, sets this so that each registry
+   * connects as a separate host would. Default false.
+   */
+  readonly ownConnections?: boolean;
 }
 
 interface ActiveWatch {
   close(): Promise<void>;
 }
+
+// Makes a registry's channel options differ from every other registry's, so
+// that grpc-js's process-wide pool gives it connections of its own.
+let connectionGroups = 0;
 
 const num = (revision: string | number | undefined): number => Number(revision ?? 0);
 
@@ -122,7 +134,11 @@ export class Etcd3Registry implements Registry {
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
       // Notice a dead connection (a host that vanished without closing it)
       // within seconds; etcd accepts pings every 5 s and more.
-      grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
+      grpcOptions: {
+        "grpc.keepalive_time_ms": 10_000,
+        "grpc.keepalive_timeout_ms": 5_000,
+        ...(options.ownConnections === true ? { "flannel-ts.connection-group": ++connectionGroups } : {}),
+      },
       ...(tls === undefined || (tls.ca === undefined && tls.cert === undefined && tls.key === undefined)
         ? {}
         : {
