@@ -92,7 +92,7 @@ const num = (revision: string | number | undefined): number => Number(revision ?
  * A {@link Registry} on etcd v3 through the `etcd3` package, with flanneld's
  * keys and values. Creating a lease is one transaction that compares the
  * key's version with 0 and puts the value attached to a freshly granted
- * etcd lease (revoked again when the transaction does not succeed). Watches
+ * etcd lease (revoked again when the transaction surely did not succeed). Watches
  * resume from the last revision they delivered after a reconnect, and list
  * again when etcd has compacted that history away.
  *
@@ -334,8 +334,11 @@ export class Etcd3Registry implements Registry {
 
   // Grants a lease when a TTL is asked for, then puts the value in one
   // transaction under `compare`. Resolves to undefined when the comparison
-  // failed. The lease is revoked whenever the put did not happen, or might
-  // not have (a timeout may hide a commit; revoking deletes such a key).
+  // failed. The new etcd lease is revoked when the put surely did not happen
+  // (the comparison failed, or etcd refused the request). When the outcome is
+  // unknown (a timeout or a dropped connection may hide a commit) it is left
+  // to expire: revoking it would delete the key if the put did commit, and a
+  // renewal that was only slow would become a lost lease.
   #writeLease(
     key: string,
     subnet: SubnetKey,
@@ -357,7 +360,7 @@ export class Etcd3Registry implements Registry {
       };
       return this.#call(() => this.#client.kv.txn({ compare, success: [put], failure: [] }))
         .mapErr((e) => {
-          revoke();
+          if (e.kind !== "unavailable") revoke();
           return e;
         })
         .map((res): WrittenLease | undefined => {
