@@ -129,7 +129,13 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     // Acquisition: every host at once, as after a power cut.
     log(`${o.hosts} hosts in ${workers} worker process(es), ${o.shareConnections ? "sharing connections within a worker" : "one client and connections of its own per host"}; acquiring`);
     const acquireStart = wallNow();
-    const acquired = await pool.acquire(180_000);
+    const progress = setInterval(() => {
+      void pool
+        .status(9_000)
+        .then((s) => log(`  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease`))
+        .catch(() => undefined);
+    }, 10_000);
+    const acquired = await pool.acquire(300_000).finally(() => clearInterval(progress));
     const acquireAllMs = wallNow() - acquireStart;
     const failed = acquired.filter((a) => a.error !== undefined);
     for (const f of failed.slice(0, 5)) log(`host ${f.index} got no lease: ${f.error}`);
