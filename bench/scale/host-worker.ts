@@ -24,6 +24,11 @@ process.on("uncaughtException", (e) => {
 });
 
 const probes = new Map<string, number[]>();
+/** Failures by what failed and the error's kind, e.g. "renew: unavailable". */
+const errors: Record<string, number> = {};
+const countError = (what: string, kind: string): void => {
+  errors[`${what}: ${kind}`] = (errors[`${what}: ${kind}`] ?? 0) + 1;
+};
 let watching = 0;
 
 function probeSeen(kind: "added" | "removed", lease: LeaseRecord, at: number): void {
@@ -69,12 +74,16 @@ class SimHost {
       onEvent: (e) => this.#onManager(e),
     });
     const acquired = await this.manager.start();
+    if (acquired.isErr()) countError("acquire", acquired.error.kind);
     if (acquired.isErr()) return { index: this.index, ms: Number.NaN, attempts: 0, error: acquired.error.message };
     const ms = wallNow() - startedAt;
     watching++;
     this.watch = this.manager.watchPeers(
       (e) => this.#onPeer(e),
-      () => this.counts.watchErrors++,
+      (e) => {
+        this.counts.watchErrors++;
+        countError("watch", e.kind);
+      },
     );
     return { index: this.index, ms, attempts: acquired.value.attempts };
   }
@@ -95,15 +104,18 @@ class SimHost {
         return;
       case "renew-failed":
         this.counts.renewFailed++;
+        countError("renew", e.error.kind);
         return;
       case "lost":
         this.counts.lost++;
+        countError("lost", e.reason);
         return;
       case "reacquired":
         this.counts.reacquired++;
         return;
       case "reacquire-failed":
         this.counts.reacquireFailed++;
+        countError("reacquire", e.error.kind);
         return;
       case "acquired":
         return;
@@ -163,7 +175,7 @@ process.on("message", (m: ToWorker) => {
       return;
     }
     case "status":
-      send({ t: "status", id: m.id, hosts: hosts.map((h) => h.status()), counters: counters() });
+      send({ t: "status", id: m.id, hosts: hosts.map((h) => h.status()), counters: counters(), errors });
       return;
     case "usage": {
       const cpu = process.cpuUsage(cpuMark);

@@ -65,7 +65,7 @@ export type FromWorker =
   /** Modules loaded, no host yet: the baseline memory. */
   | { readonly t: "ready"; readonly rssBytes: number; readonly heapUsedBytes: number }
   | { readonly t: "acquired"; readonly results: readonly AcquireResult[] }
-  | { readonly t: "status"; readonly id: number; readonly hosts: readonly HostStatus[]; readonly counters: HostCounters }
+  | { readonly t: "status"; readonly id: number; readonly hosts: readonly HostStatus[]; readonly counters: HostCounters; readonly errors: Readonly<Record<string, number>> }
   | { readonly t: "usage"; readonly id: number; readonly usage: WorkerUsage }
   /** Wall-clock times (performance.timeOrigin + now) at which this worker's hosts saw a probe change. */
   | { readonly t: "probe"; readonly probe: string; readonly times: readonly number[] }

@@ -132,7 +132,7 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     const progress = setInterval(() => {
       void pool
         .status(9_000)
-        .then((s) => log(`  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease`))
+        .then((s) => log(`  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease; failures ${JSON.stringify(s.errors)}`))
         .catch(() => undefined);
     }, 10_000);
     const acquired = await pool.acquire(300_000).finally(() => clearInterval(progress));

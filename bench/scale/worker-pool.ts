@@ -105,7 +105,7 @@ export class WorkerPool {
   }
 
   /** Every host's status and the counters summed over all hosts. */
-  async status(timeoutMs = 30_000): Promise<{ hosts: HostStatus[]; counters: HostCounters }> {
+  async status(timeoutMs = 30_000): Promise<{ hosts: HostStatus[]; counters: HostCounters; errors: Record<string, number> }> {
     const id = this.#nextId++;
     const answers = await Promise.all(
       this.workers.map((w) => {
@@ -116,12 +116,14 @@ export class WorkerPool {
     );
     const counters = { renewed: 0, renewFailed: 0, lost: 0, reacquired: 0, reacquireFailed: 0, watchErrors: 0 };
     const hosts: HostStatus[] = [];
+    const errors: Record<string, number> = {};
     for (const m of answers) {
       if (m.t !== "status") continue;
       hosts.push(...m.hosts);
+      for (const [k, n] of Object.entries(m.errors)) errors[k] = (errors[k] ?? 0) + n;
       for (const k of Object.keys(counters) as (keyof HostCounters)[]) counters[k] += m.counters[k];
     }
-    return { hosts, counters };
+    return { hosts, counters, errors };
   }
 
   /** Each worker's resource use since the previous call. */
