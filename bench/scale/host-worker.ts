@@ -2,9 +2,9 @@
 // the library's LeaseManager and peer watch on an Etcd3Registry of its own
 // (no TUN, no root), and answers the coordinator's questions over IPC.
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
+import type { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
 import type { LeaseRecord } from "../../src/etcd/registry.ts";
-import { LeaseManager, type LeaseManagerEvent } from "../../src/flannel/lease-manager.ts";
+import type { LeaseManager, LeaseManagerEvent } from "../../src/flannel/lease-manager.ts";
 import type { PeerLeaseEvent } from "../../src/flannel/lease-peer-set.ts";
 import type { PeerLeaseWatch } from "../../src/flannel/lease-peer-watch.ts";
 import { formatIp, parseIp4 } from "../../src/subnet/ip.ts";
@@ -45,6 +45,26 @@ function flushProbe(name: string): void {
   probes.delete(name);
 }
 
+/** The parts of the library the hosts run, as built (dist/, what users run) or from the sources through tsx. */
+interface Library {
+  readonly Etcd3Registry: typeof Etcd3Registry;
+  readonly LeaseManager: typeof LeaseManager;
+}
+
+async function loadLibrary(from: "dist" | "src"): Promise<Library> {
+  // tsx's transform wraps every function it defines in a naming helper,
+  // which doubles the cost of the library's hot paths (lease decoding);
+  // the compiled JavaScript is what users run.
+  const at = (path: string): string => new URL(`../../${from}/${path}.${from === "dist" ? "js" : "ts"}`, import.meta.url).href;
+  const [etcd, manager] = await Promise.all([
+    import(at("etcd/etcd3-registry")) as Promise<typeof import("../../src/etcd/etcd3-registry.ts")>,
+    import(at("flannel/lease-manager")) as Promise<typeof import("../../src/flannel/lease-manager.ts")>,
+  ]);
+  return { Etcd3Registry: etcd.Etcd3Registry, LeaseManager: manager.LeaseManager };
+}
+
+let lib: Library | undefined;
+
 class SimHost {
   readonly publicIp: string;
   registry: Etcd3Registry | undefined;
@@ -61,31 +81,43 @@ class SimHost {
     this.publicIp = hostIp(index);
   }
 
+  // Acquires as an agent under systemd would: a start that fails (the agent
+  // exits) is tried again 5 s later with a new manager, for up to 4 minutes.
   async start(startedAt: number): Promise<AcquireResult> {
     const s = this.setup;
+    const { Etcd3Registry, LeaseManager } = lib ?? bug("start before setup");
     this.registry = new Etcd3Registry({ endpoints: s.endpoints, prefix: s.prefix, ownConnections: !s.shareConnections });
-    this.manager = new LeaseManager({
-      registry: this.registry,
-      attrs: { publicIp: parseIp4(this.publicIp)._unsafeUnwrap() },
-      ttlSeconds: s.ttlSeconds,
-      renewMarginSeconds: s.renewMarginSeconds,
-      retryIntervalSeconds: s.retrySeconds,
-      random: seededRandom((s.seed * 1_000_003 + this.index) >>> 0),
-      onEvent: (e) => this.#onManager(e),
-    });
-    const acquired = await this.manager.start();
-    if (acquired.isErr()) countError("acquire", acquired.error.kind);
-    if (acquired.isErr()) return { index: this.index, ms: Number.NaN, attempts: 0, error: acquired.error.message };
-    const ms = wallNow() - startedAt;
-    watching++;
-    this.watch = this.manager.watchPeers(
-      (e) => this.#onPeer(e),
-      (e) => {
-        this.counts.watchErrors++;
-        countError("watch", e.kind);
-      },
-    );
-    return { index: this.index, ms, attempts: acquired.value.attempts };
+    let restarts = 0;
+    for (;;) {
+      const manager = new LeaseManager({
+        registry: this.registry,
+        attrs: { publicIp: parseIp4(this.publicIp)._unsafeUnwrap() },
+        ttlSeconds: s.ttlSeconds,
+        renewMarginSeconds: s.renewMarginSeconds,
+        retryIntervalSeconds: s.retrySeconds,
+        random: seededRandom((s.seed * 1_000_003 + this.index + restarts * 7_919) >>> 0),
+        onEvent: (e) => this.#onManager(e),
+      });
+      const acquired = await manager.start();
+      if (acquired.isOk()) {
+        this.manager = manager;
+        const ms = wallNow() - startedAt;
+        watching++;
+        this.watch = manager.watchPeers(
+          (e) => this.#onPeer(e),
+          (e) => {
+            this.counts.watchErrors++;
+            countError("watch", e.kind);
+          },
+        );
+        return { index: this.index, ms, attempts: acquired.value.attempts, restarts };
+      }
+      countError("acquire", acquired.error.kind);
+      await manager.stop();
+      if (wallNow() - startedAt > 240_000) return { index: this.index, ms: Number.NaN, attempts: 0, restarts, error: acquired.error.message };
+      restarts++;
+      await new Promise((r) => setTimeout(r, 5_000));
+    }
   }
 
   status(): HostStatus {
@@ -164,14 +196,27 @@ async function stopAll(): Promise<void> {
   process.exit(0);
 }
 
+function bug(what: string): never {
+  throw new Error(`bug: ${what}`);
+}
+
 process.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "setup":
       hosts = Array.from({ length: m.setup.count }, (_, i) => new SimHost(m.setup.first + i, m.setup));
+      void loadLibrary(m.setup.library).then((loaded) => {
+        lib = loaded;
+        const mem = process.memoryUsage();
+        send({ t: "ready", rssBytes: mem.rss, heapUsedBytes: mem.heapUsed });
+      });
       return;
     case "start": {
-      const startedAt = wallNow();
-      void Promise.all(hosts.map((h) => h.start(startedAt))).then((results) => send({ t: "acquired", results }));
+      const t0 = wallNow();
+      // With a ramp, host n of N starts n/N of the way through it (hosts are numbered across workers).
+      const delayOf = (h: SimHost): number => (m.rampSeconds * 1000 * h.index) / m.hosts;
+      const begin = (h: SimHost): Promise<AcquireResult> =>
+        new Promise<void>((r) => setTimeout(r, Math.max(0, t0 + delayOf(h) - wallNow()))).then(() => h.start(wallNow()));
+      void Promise.all(hosts.map(begin)).then((results) => send({ t: "acquired", results }));
       return;
     }
     case "status":
@@ -204,5 +249,4 @@ process.on("message", (m: ToWorker) => {
   }
 });
 
-const mem = process.memoryUsage();
-send({ t: "ready", rssBytes: mem.rss, heapUsedBytes: mem.heapUsed });
+send({ t: "loaded" });

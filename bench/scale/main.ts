@@ -11,7 +11,11 @@
  *
  * Needs Docker once (to copy etcd out of the test kit's image); run it under
  * the shared lock: flock /tmp/flannel-ts-root.lock npm run bench:scale -- ...
+ * The hosts run the built library (dist/, `npm run build`; the npm script
+ * builds first) unless --from-sources. FLANNEL_TS_SCALE_CPU_PROF=DIR writes a
+ * CPU profile of each worker process into DIR.
  */
+import { existsSync } from "node:fs";
 import { formatResultLine } from "./result-line.ts";
 import { runScale } from "./run-scale.ts";
 import { parseScaleArgs, SCALE_USAGE } from "./scale-args.ts";
@@ -38,6 +42,10 @@ async function main(): Promise<number> {
   if (options.help) {
     process.stdout.write(SCALE_USAGE);
     return 0;
+  }
+  if (!options.fromSources && !existsSync(new URL("../../dist/flannel/lease-manager.js", import.meta.url))) {
+    process.stderr.write("bench:scale: dist/ is missing: run `npm run build` first (npm run bench:scale does), or pass --from-sources\n");
+    return 2;
   }
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {

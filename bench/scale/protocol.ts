@@ -15,13 +15,15 @@ export interface WorkerSetup {
   readonly retrySeconds: number;
   readonly shareConnections: boolean;
   readonly seed: number;
+  /** Run the library as built (dist/) or from its TypeScript sources. */
+  readonly library: "dist" | "src";
 }
 
 /** Coordinator to worker. */
 export type ToWorker =
   | { readonly t: "setup"; readonly setup: WorkerSetup }
-  /** Start every host at once. */
-  | { readonly t: "start" }
+  /** Start the hosts: all at once, or spread evenly over `rampSeconds` by host number (of `hosts` in all). */
+  | { readonly t: "start"; readonly rampSeconds: number; readonly hosts: number }
   | { readonly t: "status"; readonly id: number }
   /** Resource use since the last `usage`. */
   | { readonly t: "usage"; readonly id: number }
@@ -36,6 +38,8 @@ export interface AcquireResult {
   /** Milliseconds from the start message to the lease (client set-up included); NaN when it failed. */
   readonly ms: number;
   readonly attempts: number;
+  /** Starts that failed before this one (each a new manager, 5 s apart, as systemd would restart the agent). */
+  readonly restarts: number;
   readonly error?: string;
 }
 
@@ -62,7 +66,9 @@ export interface WorkerUsage {
 
 /** Worker to coordinator. */
 export type FromWorker =
-  /** Modules loaded, no host yet: the baseline memory. */
+  /** The worker's own modules are loaded: it takes its setup. */
+  | { readonly t: "loaded" }
+  /** The library is loaded, no host started yet: the baseline memory. */
   | { readonly t: "ready"; readonly rssBytes: number; readonly heapUsedBytes: number }
   | { readonly t: "acquired"; readonly results: readonly AcquireResult[] }
   | { readonly t: "status"; readonly id: number; readonly hosts: readonly HostStatus[]; readonly counters: HostCounters; readonly errors: Readonly<Record<string, number>> }

@@ -1,5 +1,6 @@
 // The scale benchmark's phases: start etcd and the workers, acquire, converge,
 // time fan-out, measure the steady state, inject faults, check, report.
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, release, totalmem } from "node:os";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
 import type { Registry } from "../../src/etcd/registry.ts";
@@ -88,8 +89,7 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     const put = await admin.putConfig(configText, { overwrite: true });
     if (put.isErr()) throw new Error(`writing the network config: ${put.error.message}`);
     const config = parseNetworkConfig(configText)._unsafeUnwrap();
-    const baselines = await pool.ready();
-    pool.setup(o.hosts, {
+    const baselines = await pool.setup(o.hosts, {
       endpoints: cluster.endpoints,
       prefix: PREFIX,
       ttlSeconds: o.ttlSeconds,
@@ -97,6 +97,7 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
       retrySeconds: o.retrySeconds,
       shareConnections: o.shareConnections,
       seed: o.seed,
+      library: o.fromSources ? "src" : "dist",
     });
     const failures: string[] = [];
     let maxDuplicates = 0;
@@ -127,24 +128,34 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     };
 
     // Acquisition: every host at once, as after a power cut.
-    log(`${o.hosts} hosts in ${workers} worker process(es), ${o.shareConnections ? "sharing connections within a worker" : "one client and connections of its own per host"}; acquiring`);
+    log(
+      `${o.hosts} hosts in ${workers} worker process(es), ${o.shareConnections ? "sharing connections within a worker" : "one client and connections of its own per host"}; acquiring, ${o.rampSeconds === 0 ? "all at once" : `starting over ${o.rampSeconds} s`}`,
+    );
     const acquireStart = wallNow();
+    let cpuMark = machineCpu();
     const progress = setInterval(() => {
-      void pool
-        .status(9_000)
-        .then((s) => log(`  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease; failures ${JSON.stringify(s.errors)}`))
+      void Promise.all([pool.status(9_000), pool.usage(9_000)])
+        .then(([s, u]) => {
+          const cpu = machineCpu();
+          const busy = (100 * (cpu.busy - cpuMark.busy)) / Math.max(1, cpu.total - cpuMark.total);
+          cpuMark = cpu;
+          log(
+            `  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease; machine CPU ${busy.toFixed(0)}% busy; worker loop delay p99 ${Math.max(...u.map((x) => x.loopP99Ms)).toFixed(0)} ms, max ${Math.max(...u.map((x) => x.loopMaxMs)).toFixed(0)} ms; failures ${JSON.stringify(s.errors)}`,
+          );
+        })
         .catch(() => undefined);
     }, 10_000);
-    const acquired = await pool.acquire(300_000).finally(() => clearInterval(progress));
+    const acquired = await pool.acquire(o.hosts, o.rampSeconds, o.rampSeconds * 1000 + 300_000).finally(() => clearInterval(progress));
     const acquireAllMs = wallNow() - acquireStart;
     const failed = acquired.filter((a) => a.error !== undefined);
     for (const f of failed.slice(0, 5)) log(`host ${f.index} got no lease: ${f.error}`);
     if (failed.length > 0) failures.push(`${failed.length} hosts got no lease`);
     const acquire = summarize(acquired.filter((a) => a.error === undefined).map((a) => a.ms));
     const retried = acquired.filter((a) => a.attempts > 1).length;
+    const restarted = acquired.filter((a) => a.restarts > 0).length;
     const watching = acquired.length - failed.length;
     const convergeMs = await waitInStep(acquireStart, 180_000);
-    log(`acquired: p50 ${acquire.p50.toFixed(0)} ms, p99 ${acquire.p99.toFixed(0)} ms, all ${acquireAllMs.toFixed(0)} ms (${retried} retried a lost race); every host sees every other after ${convergeMs.toFixed(0)} ms`);
+    log(`acquired: p50 ${acquire.p50.toFixed(0)} ms, p99 ${acquire.p99.toFixed(0)} ms, all ${acquireAllMs.toFixed(0)} ms (${retried} retried a lost race or a failed request, ${restarted} started again after a failed start); every host sees every other after ${convergeMs.toFixed(0)} ms`);
 
     // Fan-out: a lease created and deleted by a host that is not among the N.
     const random = seededRandom(o.seed ^ 0x5eed);
@@ -215,8 +226,10 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
       ["connections", o.shareConnections ? "shared" : "per-host"],
       ["ttl_s", o.ttlSeconds],
       ["renew_every_s", o.ttlSeconds - o.renewMarginSeconds],
+      ["ramp_s", o.rampSeconds],
       ["acquire_failed", failed.length],
       ["acquire_retried", retried],
+      ["acquire_restarted", restarted],
       ["acquire_all_ms", round1(acquireAllMs)],
       ["converge_ms", round1(convergeMs)],
       ["fanout_changes", fanout.length],
@@ -357,6 +370,14 @@ async function readMetrics(cluster: LocalEtcdCluster): Promise<(Sample[] | undef
     15_000,
     "reading etcd's metrics",
   );
+}
+
+// Jiffies since boot over all CPUs, from /proc/stat: busy (not idle, not iowait) and total.
+function machineCpu(): { busy: number; total: number } {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
 }
 
 function printSteady(print: (line: string) => void, load: EtcdLoad, renewals: number, clientCpu: number, rss: number, perHostKiB: number, loopP99: number): void {

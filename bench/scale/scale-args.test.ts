@@ -6,6 +6,7 @@ const defaults: ScaleOptions = {
   hosts: 100,
   etcdNodes: 3,
   workers: "auto",
+  rampSeconds: 0,
   ttlSeconds: 120,
   renewMarginSeconds: 60,
   retrySeconds: 10,
@@ -19,6 +20,7 @@ const defaults: ScaleOptions = {
   seed: 1,
   timeLimitSeconds: 600,
   keep: false,
+  fromSources: false,
   help: false,
 };
 
@@ -41,6 +43,8 @@ describe("parseScaleArgs", () => {
     { argv: ["--etcd-image", "quay.io/coreos/etcd:v3.5.17", "--keep"], want: { ...defaults, etcdImage: "quay.io/coreos/etcd:v3.5.17", keep: true } },
     { argv: ["--hosts", "2000", "--network", "10.0.0.0/8"], want: { ...defaults, hosts: 2000, network: "10.0.0.0/8" } },
     { argv: ["-h"], want: { ...defaults, help: true } },
+    { argv: ["--from-sources"], want: { ...defaults, fromSources: true } },
+    { argv: ["--ramp", "60"], want: { ...defaults, rampSeconds: 60 } },
   ])("$argv", ({ argv, want }) => {
     expect(parseScaleArgs(argv)._unsafeUnwrap()).toEqual(want);
   });

@@ -19,6 +19,8 @@ export interface ScaleOptions {
   readonly etcdNodes: number;
   /** Worker processes that run the hosts (`--workers`); "auto" picks by host count. */
   readonly workers: number | "auto";
+  /** Start the hosts evenly over this many seconds (`--ramp`). Default 0: all at once. */
+  readonly rampSeconds: number;
   /** Lease TTL in seconds (`--ttl`). Default 120 (flanneld's is 24 h). */
   readonly ttlSeconds: number;
   /** Renew this long before expiry (`--renew-margin`). Default 60: a renewal per host every minute. */
@@ -47,6 +49,8 @@ export interface ScaleOptions {
   readonly etcdImage?: string;
   /** Keep the etcd data and logs (`--keep`). */
   readonly keep: boolean;
+  /** Run the library from its TypeScript sources instead of dist/ (`--from-sources`). */
+  readonly fromSources: boolean;
   /** Print the usage (`--help`). */
   readonly help: boolean;
 }
@@ -65,6 +69,7 @@ export const SCALE_USAGE = `npm run bench:scale -- [flags]
   --hosts N              simulated hosts, each a lease manager and a peer watcher (default 100)
   --etcd-nodes K         etcd members, local processes (default 3)
   --workers W            worker processes running the hosts (default: 1 per 250 hosts, at most 4)
+  --ramp S               start the hosts evenly over S seconds (default 0: all at once)
   --ttl S                lease TTL in seconds (default 120)
   --renew-margin S       renew this long before expiry (default 60: every host renews once a minute)
   --retry S              wait after a failed renewal (default 10)
@@ -79,6 +84,8 @@ export const SCALE_USAGE = `npm run bench:scale -- [flags]
   --time-limit S         stop everything after S seconds (default 600)
   --etcd-image NAME      image whose etcd binaries to run (default: the test kit's local image)
   --keep                 keep etcd's data directories and logs
+  --from-sources         run the library from src/ through tsx instead of dist/ (no build needed;
+                         tsx's transform roughly doubles the cost of the library's own code)
 `;
 
 const bad = (flag: string, message: string): Result<never, ScaleArgsError> => err({ kind: "invalid-argument", flag, message: `${flag}: ${message}` });
@@ -105,6 +112,7 @@ export function parseScaleArgs(argv: readonly string[]): Result<ScaleOptions, Sc
         hosts: { type: "string" },
         "etcd-nodes": { type: "string" },
         workers: { type: "string" },
+        ramp: { type: "string" },
         ttl: { type: "string" },
         "renew-margin": { type: "string" },
         retry: { type: "string" },
@@ -119,6 +127,7 @@ export function parseScaleArgs(argv: readonly string[]): Result<ScaleOptions, Sc
         "time-limit": { type: "string" },
         "etcd-image": { type: "string" },
         keep: { type: "boolean" },
+        "from-sources": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -150,6 +159,8 @@ export function parseScaleArgs(argv: readonly string[]): Result<ScaleOptions, Sc
     if (w.value > hosts.value) return bad("--workers", `${w.value} workers for ${hosts.value} hosts leaves some without work`);
     workers = w.value;
   }
+  const ramp = int("ramp", 0, 0, 3600);
+  if (ramp.isErr()) return err(ramp.error);
   const ttl = int("ttl", 120, 5, 24 * 3600);
   if (ttl.isErr()) return err(ttl.error);
   const margin = int("renew-margin", Math.min(60, Math.floor(ttl.value / 2)), 1, 24 * 3600);
@@ -198,6 +209,7 @@ export function parseScaleArgs(argv: readonly string[]): Result<ScaleOptions, Sc
     hosts: hosts.value,
     etcdNodes: nodes.value,
     workers,
+    rampSeconds: ramp.value,
     ttlSeconds: ttl.value,
     renewMarginSeconds: margin.value,
     retrySeconds: retry.value,
@@ -212,6 +224,7 @@ export function parseScaleArgs(argv: readonly string[]): Result<ScaleOptions, Sc
     timeLimitSeconds: limit.value,
     ...(image === undefined ? {} : { etcdImage: image }),
     keep: values.keep === true,
+    fromSources: values["from-sources"] === true,
     help: values.help === true,
   });
 }

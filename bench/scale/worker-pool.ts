@@ -18,14 +18,19 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 
 class Worker {
   readonly child: ChildProcess;
-  readonly ready: Promise<{ rssBytes: number; heapUsedBytes: number }>;
+  readonly loaded: Promise<FromWorker>;
   readonly #waiting = new Map<string, (m: FromWorker) => void>();
   #exited = false;
   readonly exited: Promise<void>;
 
   constructor(onProbe: (probe: string, times: readonly number[]) => void, onFatal: (message: string) => void) {
     // The worker inherits this process's exec arguments (tsx's loader), so it runs from the TypeScript sources.
-    this.child = fork(WORKER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "json" });
+    const profile = process.env.FLANNEL_TS_SCALE_CPU_PROF;
+    this.child = fork(WORKER, [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      serialization: "json",
+      execArgv: [...process.execArgv, ...(profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profile}`])],
+    });
     this.exited = new Promise((resolve) =>
       this.child.once("exit", (code, signal) => {
         this.#exited = true;
@@ -50,7 +55,7 @@ class Worker {
         }
       }
     });
-    this.ready = this.wait("ready", 60_000) as Promise<{ rssBytes: number; heapUsedBytes: number }>;
+    this.loaded = this.wait("loaded", 60_000);
   }
 
   send(message: ToWorker): void {
@@ -80,27 +85,31 @@ export class WorkerPool {
     this.workers = Array.from({ length: count }, () => new Worker(onProbe, onFatal));
   }
 
-  /** Waits until every worker has loaded; returns each one's baseline memory. */
-  async ready(): Promise<{ rssBytes: number; heapUsedBytes: number }[]> {
-    return Promise.all(this.workers.map((w) => w.ready));
-  }
-
-  /** Hands each worker its share of the hosts. */
-  setup(hosts: number, common: Omit<WorkerSetup, "first" | "count">): void {
+  /**
+   * Hands each worker its share of the hosts, once it has loaded, and waits
+   * until each has loaded the library.
+   *
+   * @returns each worker's memory before its hosts start (the baseline)
+   */
+  async setup(hosts: number, common: Omit<WorkerSetup, "first" | "count">): Promise<{ rssBytes: number; heapUsedBytes: number }[]> {
+    await Promise.all(this.workers.map((w) => w.loaded));
     const per = Math.floor(hosts / this.workers.length);
     const extra = hosts % this.workers.length;
     let first = 0;
-    this.workers.forEach((w, i) => {
+    const ready = this.workers.map((w, i) => {
       const count = per + (i < extra ? 1 : 0);
+      const answer = w.wait("ready", 60_000);
       w.send({ t: "setup", setup: { ...common, first, count } });
       first += count;
+      return answer;
     });
+    return (await Promise.all(ready)).flatMap((m) => (m.t === "ready" ? [{ rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes }] : []));
   }
 
-  /** Starts every host and waits for every acquisition's outcome. */
-  async acquire(timeoutMs: number): Promise<AcquireResult[]> {
+  /** Starts the hosts (spread over `rampSeconds`) and waits for every acquisition's outcome. */
+  async acquire(hosts: number, rampSeconds: number, timeoutMs: number): Promise<AcquireResult[]> {
     const done = this.workers.map((w) => w.wait("acquired", timeoutMs));
-    for (const w of this.workers) w.send({ t: "start" });
+    for (const w of this.workers) w.send({ t: "start", rampSeconds, hosts });
     return (await Promise.all(done)).flatMap((m) => (m.t === "acquired" ? m.results : []));
   }
 
