@@ -26,8 +26,11 @@ process.on("uncaughtException", (e) => {
 const probes = new Map<string, number[]>();
 /** Failures by what failed and the error's kind, e.g. "renew: unavailable". */
 const errors: Record<string, number> = {};
-const countError = (what: string, kind: string): void => {
+/** The latest message of each kind of failure. */
+const samples: Record<string, string> = {};
+const countError = (what: string, kind: string, message?: string): void => {
   errors[`${what}: ${kind}`] = (errors[`${what}: ${kind}`] ?? 0) + 1;
+  if (message !== undefined) samples[`${what}: ${kind}`] = message.slice(0, 300);
 };
 let watching = 0;
 
@@ -107,12 +110,12 @@ class SimHost {
           (e) => this.#onPeer(e),
           (e) => {
             this.counts.watchErrors++;
-            countError("watch", e.kind);
+            countError("watch", e.kind, e.message);
           },
         );
         return { index: this.index, ms, attempts: acquired.value.attempts, restarts };
       }
-      countError("acquire", acquired.error.kind);
+      countError("acquire", acquired.error.kind, acquired.error.message);
       await manager.stop();
       if (wallNow() - startedAt > 240_000) return { index: this.index, ms: Number.NaN, attempts: 0, restarts, error: acquired.error.message };
       restarts++;
@@ -136,7 +139,7 @@ class SimHost {
         return;
       case "renew-failed":
         this.counts.renewFailed++;
-        countError("renew", e.error.kind);
+        countError("renew", e.error.kind, e.error.message);
         return;
       case "lost":
         this.counts.lost++;
@@ -147,7 +150,7 @@ class SimHost {
         return;
       case "reacquire-failed":
         this.counts.reacquireFailed++;
-        countError("reacquire", e.error.kind);
+        countError("reacquire", e.error.kind, e.error.message);
         return;
       case "acquired":
         return;
@@ -220,7 +223,7 @@ process.on("message", (m: ToWorker) => {
       return;
     }
     case "status":
-      send({ t: "status", id: m.id, hosts: hosts.map((h) => h.status()), counters: counters(), errors });
+      send({ t: "status", id: m.id, hosts: hosts.map((h) => h.status()), counters: counters(), errors, samples });
       return;
     case "usage": {
       const cpu = process.cpuUsage(cpuMark);

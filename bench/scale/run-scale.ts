@@ -183,9 +183,15 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     const c0 = (await pool.status()).counters;
     const steadyStart = wallNow();
     const steadyEnd = Date.now() + o.steadySeconds * 1000;
+    let lastReport = Date.now();
     while (Date.now() < steadyEnd) {
       await sleep(Math.min(5_000, Math.max(0, steadyEnd - Date.now())));
       await step();
+      if (Date.now() - lastReport >= 30_000) {
+        lastReport = Date.now();
+        const s = await pool.status();
+        log(`  steady ${((wallNow() - steadyStart) / 1000).toFixed(0)} s: renewed ${s.counters.renewed - c0.renewed}; failures so far ${JSON.stringify(s.errors)}`);
+      }
     }
     const steadySeconds = (wallNow() - steadyStart) / 1000;
     const m1 = await readMetrics(cluster);
@@ -198,6 +204,14 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     const perHostKiB = (rssBytes - baselines.reduce((s, b) => s + b.rssBytes, 0)) / 1024 / Math.max(1, o.hosts);
     const loopP99 = Math.max(...usage.map((u) => u.loopP99Ms));
     printSteady(print, load, renewalsPerSecond, clientCpu, rssBytes, perHostKiB, loopP99);
+
+    // The watches still work after the steady phase: one more change reaches every host.
+    const after = await probeChange(admin, config, random, 500, watching, probeSeen, pool, 60_000);
+    const missedAfter = after.reduce((n, c) => n + Math.max(0, watching - c.times.length), 0);
+    const failuresNow = await pool.status();
+    log(`after the steady phase: a lease change reached ${Math.min(...after.map((c) => c.times.length))} of ${watching} hosts; failures so far ${JSON.stringify(failuresNow.errors)}`);
+    for (const [k, m] of Object.entries(failuresNow.samples)) log(`  last ${k}: ${m}`);
+    if (missedAfter > 0) failures.push(`${missedAfter} deliveries missed after the steady phase`);
 
     // Faults.
     const faultFields: [string, FieldValue][] = [];
@@ -234,6 +248,7 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
       ["converge_ms", round1(convergeMs)],
       ["fanout_changes", fanout.length],
       ["fanout_missed", missed],
+      ["final_missed", missedAfter],
       ["deliver_p50_ms", round1(deliver.p50)],
       ["deliver_p99_ms", round1(deliver.p99)],
       ["renewals_per_s", round1(renewalsPerSecond)],

@@ -114,7 +114,7 @@ export class WorkerPool {
   }
 
   /** Every host's status and the counters summed over all hosts. */
-  async status(timeoutMs = 30_000): Promise<{ hosts: HostStatus[]; counters: HostCounters; errors: Record<string, number> }> {
+  async status(timeoutMs = 30_000): Promise<{ hosts: HostStatus[]; counters: HostCounters; errors: Record<string, number>; samples: Record<string, string> }> {
     const id = this.#nextId++;
     const answers = await Promise.all(
       this.workers.map((w) => {
@@ -126,13 +126,15 @@ export class WorkerPool {
     const counters = { renewed: 0, renewFailed: 0, lost: 0, reacquired: 0, reacquireFailed: 0, watchErrors: 0 };
     const hosts: HostStatus[] = [];
     const errors: Record<string, number> = {};
+    const samples: Record<string, string> = {};
     for (const m of answers) {
       if (m.t !== "status") continue;
       hosts.push(...m.hosts);
       for (const [k, n] of Object.entries(m.errors)) errors[k] = (errors[k] ?? 0) + n;
+      Object.assign(samples, m.samples);
       for (const k of Object.keys(counters) as (keyof HostCounters)[]) counters[k] += m.counters[k];
     }
-    return { hosts, counters, errors };
+    return { hosts, counters, errors, samples };
   }
 
   /** Each worker's resource use since the previous call. */
