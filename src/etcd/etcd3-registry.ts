@@ -146,6 +146,7 @@ export class Etcd3Registry implements Registry {
   readonly endpoints: readonly string[];
   readonly #layout: FlannelKeyLayout;
   readonly #client: Etcd3;
+  readonly #clientOptions: IOptions;
   readonly #maxBackoff: number;
   readonly #timeoutMs: number;
   readonly #watches = new Set<ActiveWatch>();
@@ -213,6 +214,7 @@ export class Etcd3Registry implements Registry {
           }),
       ...(options.username === undefined ? {} : { auth: { username: options.username, password: options.password ?? "" } }),
     };
+    this.#clientOptions = clientOptions;
     try {
       this.#client = new Etcd3(clientOptions);
     } catch (e) {
@@ -499,12 +501,17 @@ export class Etcd3Registry implements Registry {
   }
 
   // Whether etcd has raised its NOSPACE alarm; undefined when it cannot say.
+  // Asked on a client of its own: the client retries a RESOURCE_EXHAUSTED
+  // write, and those failures open its circuit breaker for the endpoint.
   async #noSpace(): Promise<boolean | undefined> {
+    const asker = new Etcd3(this.#clientOptions);
     try {
-      const res = await this.#client.maintenance.alarm({ action: "Get", memberID: 0, alarm: "None" });
+      const res = await asker.maintenance.alarm({ action: "Get", memberID: 0, alarm: "None" });
       return res.alarms.some((a) => a.alarm === "Nospace");
     } catch {
       return undefined;
+    } finally {
+      asker.close();
     }
   }
 }
