@@ -5,7 +5,9 @@
  *
  * @module
  */
+export * from "./core/index.ts";
 export * from "./subnet/index.ts";
 export * from "./etcd/index.ts";
 export * from "./dockerconf/index.ts";
 export * from "./flannel/index.ts";
+export * from "./backend/index.ts";

@@ -177,6 +177,9 @@ class SimHost {
         this.digest = combineDigest(this.digest, leaseDigest(e.lease.key, e.lease.value), -1);
         probeSeen("removed", e.lease, at);
         return;
+      case "unreadable":
+        countError("peer", "unreadable lease value");
+        return;
     }
   }
 }

@@ -4,7 +4,7 @@
 //
 //   npx tsx bench/udp/route-lookup.ts [--peers 10000] [--lookups 2000000]
 import { parseArgs } from "node:util";
-import { RouteTable } from "../../src/flannel/index.ts";
+import { RouteTable } from "../../src/backend/index.ts";
 import { cidr4, ip4 } from "../../src/subnet/index.ts";
 
 const { values } = parseArgs({ options: { peers: { type: "string", default: "10000" }, lookups: { type: "string", default: "2000000" } } });

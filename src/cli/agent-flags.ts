@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { err, ok, type Result } from "neverthrow";
+import { DEFAULT_DAEMON_JSON, DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX, DEFAULT_HEALTHZ_IP, DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE, DEFAULT_TUN_NAME } from "../core/defaults.ts";
 
 /** Everything `flannel-ts agent` is told on its command line and in FLANNELD_* variables. */
 export interface AgentFlags {
@@ -85,15 +86,13 @@ interface FlagSpec {
   readonly flanneld: boolean;
 }
 
-/** The default daemon.json of `--docker-config` given without a path. */
-export const DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json";
 /** The default of `--docker-restart-command`. */
 export const DEFAULT_DOCKER_RESTART_COMMAND = "systemctl restart docker";
 
 /** Every flag of the agent, in the order `--help` lists them. */
 export const AGENT_FLAG_SPECS: readonly FlagSpec[] = Object.freeze([
-  { name: "etcd-endpoints", kind: "string", default: "http://127.0.0.1:2379", help: "etcd client URLs, separated by commas", flanneld: true },
-  { name: "etcd-prefix", kind: "string", default: "/coreos.com/network", help: "key prefix under which the config and the leases live", flanneld: true },
+  { name: "etcd-endpoints", kind: "string", default: DEFAULT_ETCD_ENDPOINTS.join(","), help: "etcd client URLs, separated by commas", flanneld: true },
+  { name: "etcd-prefix", kind: "string", default: DEFAULT_ETCD_PREFIX, help: "key prefix under which the config and the leases live", flanneld: true },
   { name: "etcd-keyfile", kind: "string", default: "", help: "private key of the TLS client certificate for etcd", flanneld: true },
   { name: "etcd-certfile", kind: "string", default: "", help: "TLS client certificate presented to etcd", flanneld: true },
   { name: "etcd-cafile", kind: "string", default: "", help: "CA certificate that etcd's server certificate must chain to", flanneld: true },
@@ -102,19 +101,19 @@ export const AGENT_FLAG_SPECS: readonly FlagSpec[] = Object.freeze([
   { name: "iface", kind: "list", default: "", help: "name or address of the interface that carries the overlay between hosts; repeat to try several, first match wins", flanneld: true },
   { name: "iface-regex", kind: "list", default: "", help: "regex matching the interface (IP or name) to use; repeatable, tried after --iface", flanneld: true },
   { name: "public-ip", kind: "string", default: "", help: "address the other hosts send to, when it is not the interface's own (NAT)", flanneld: true },
-  { name: "subnet-file", kind: "string", default: "/run/flannel/subnet.env", help: "where the lease is written for Docker and scripts (FLANNEL_SUBNET, FLANNEL_MTU, ...)", flanneld: true },
-  { name: "subnet-lease-renew-margin", kind: "int", default: "60", help: "minutes before expiry at which the lease is renewed, 1 to 1439", flanneld: true },
+  { name: "subnet-file", kind: "string", default: DEFAULT_SUBNET_FILE, help: "where the lease is written for Docker and scripts (FLANNEL_SUBNET, FLANNEL_MTU, ...)", flanneld: true },
+  { name: "subnet-lease-renew-margin", kind: "int", default: String(DEFAULT_RENEW_MARGIN_MINUTES), help: "minutes before expiry at which the lease is renewed, 1 to 1439", flanneld: true },
   { name: "ip-masq", kind: "bool", default: "false", help: "masquerade traffic that leaves the flannel network for elsewhere", flanneld: true },
-  { name: "healthz-ip", kind: "string", default: "0.0.0.0", help: "address the /healthz endpoint listens on", flanneld: true },
+  { name: "healthz-ip", kind: "string", default: DEFAULT_HEALTHZ_IP, help: "address the /healthz endpoint listens on", flanneld: true },
   { name: "healthz-port", kind: "int", default: "0", help: "port of the /healthz endpoint; 0 turns it off", flanneld: true },
   { name: "iptables-forward-rules", kind: "bool", default: "true", help: "accept forwarded traffic to and from the flannel network in iptables' FORWARD chain", flanneld: true },
-  { name: "iptables-resync", kind: "int", default: "5", help: "seconds between checks that the iptables rules are still in place", flanneld: true },
+  { name: "iptables-resync", kind: "int", default: String(DEFAULT_IPTABLES_RESYNC_SECONDS), help: "seconds between checks that the iptables rules are still in place", flanneld: true },
   { name: "release", kind: "bool", default: "false", help: "give the lease back on SIGINT/SIGTERM (flanneld keeps it)", flanneld: false },
   { name: "docker-config", kind: "optional-string", default: DEFAULT_DAEMON_JSON, help: "merge bip and mtu into this daemon.json, restart dockerd and verify it", flanneld: false },
   { name: "docker-restart-command", kind: "string", default: DEFAULT_DOCKER_RESTART_COMMAND, help: "command that restarts dockerd after daemon.json changed (split into words as systemd does)", flanneld: false },
   { name: "dockerd-args", kind: "string", default: "", help: "dockerd's command-line flags, checked against daemon.json", defaultText: "read from the systemd unit on a host run by systemd, else from the running dockerd", flanneld: false },
   { name: "docker-allow-findings", kind: "bool", default: "false", help: "write daemon.json despite security findings such as a tcp:// host without TLS (they are logged)", flanneld: false },
-  { name: "tun-name", kind: "string", default: "flannel0", help: "name of the UDP engine's TUN device", flanneld: false },
+  { name: "tun-name", kind: "string", default: DEFAULT_TUN_NAME, help: "name of the UDP engine's TUN device", flanneld: false },
   { name: "no-source-filter", kind: "bool", default: "false", help: "accept encapsulated packets from any address, not only from the PublicIPs of current leases (as flanneld does)", flanneld: false },
 ] satisfies FlagSpec[]);
 

@@ -2,8 +2,8 @@
 // and FLANNELD_* environment variables, and the registry they open.
 import { readFileSync } from "node:fs";
 import { err, ok, type Result } from "neverthrow";
-import { DEFAULT_ETCD_ENDPOINTS, Etcd3Registry, type Etcd3Tls } from "../etcd/etcd3-registry.ts";
-import { DEFAULT_ETCD_PREFIX } from "../etcd/key-layout.ts";
+import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
+import { Etcd3Registry, type Etcd3Tls } from "../etcd/etcd3-registry.ts";
 import type { Registry } from "../etcd/registry.ts";
 import type { CliIo } from "./io.ts";
 

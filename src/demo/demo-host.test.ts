@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../flannel/clock.ts";
-import { MemorySocket } from "../flannel/udp/memory-ports.ts";
-import type { DatagramSource } from "../flannel/udp/packet-ports.ts";
+import { MemorySocket } from "../backend/udp/memory-ports.ts";
+import type { DatagramSource } from "../backend/udp/packet-ports.ts";
+import { ManualClock } from "../core/clock.ts";
 import { parseCidr4, parseIp4 } from "../subnet/index.ts";
 import { DemoHost, type EventedDatagramSocket } from "./demo-host.ts";
 import { buildEchoRequest } from "./icmp-echo.ts";

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { MemoryTun } from "../flannel/udp/memory-ports.ts";
-import type { DatagramSocket } from "../flannel/udp/packet-ports.ts";
-import { RouteTable } from "../flannel/udp/route-table.ts";
-import { readUdpCounters, type UdpCounters } from "../flannel/udp/udp-counters.ts";
-import { UdpDatapath } from "../flannel/udp/udp-datapath.ts";
-import { InboundPump, OutboundPump } from "../flannel/udp/udp-pumps.ts";
+import { MemoryTun } from "../backend/udp/memory-ports.ts";
+import type { DatagramSocket } from "../backend/udp/packet-ports.ts";
+import { RouteTable } from "../backend/udp/route-table.ts";
+import { readUdpCounters, type UdpCounters } from "../backend/udp/udp-counters.ts";
+import { UdpDatapath } from "../backend/udp/udp-datapath.ts";
+import { InboundPump, OutboundPump } from "../backend/udp/udp-pumps.ts";
 import { cidrContainsIp, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 import { echoReplyFor } from "./icmp-echo.ts";

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { internetChecksum } from "../flannel/udp/checksum.ts";
-import { checkIpv4Packet, formatIpv4Header, IPPROTO_ICMP } from "../flannel/udp/ipv4-header.ts";
+import { internetChecksum } from "../backend/udp/checksum.ts";
+import { checkIpv4Packet, formatIpv4Header, IPPROTO_ICMP } from "../backend/udp/ipv4-header.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 
 const ICMP_ECHO_REPLY = 0;

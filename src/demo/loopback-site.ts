@@ -7,16 +7,18 @@
  * @module
  */
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
-import type { DataPath, DataPathSpec, PortError } from "../flannel/agent-ports.ts";
-import type { Clock } from "../flannel/clock.ts";
-import type { ExternalInterface } from "../flannel/external-interface.ts";
-import type { UdpCounters } from "../flannel/udp/udp-counters.ts";
+import type { UdpCounters } from "../backend/udp/udp-counters.ts";
+import type { Clock } from "../core/clock.ts";
+import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
+import type { UdpEnginePort, UdpEngineSpec } from "../backend/udp/udp-backend.ts";
+import type { PortError } from "../flannel/agent-ports.ts";
 import { formatCidr } from "../subnet/cidr.ts";
 import { formatIp, ip4, ipEquals, parseIp4, type Ip4 } from "../subnet/ip.ts";
 import type { DemoDockerStep } from "./demo-docker-step.ts";
 import { DemoHost, type DemoContainer, type EventedDatagramSocket } from "./demo-host.ts";
 import { Pinger, type PingResult } from "./pinger.ts";
-import { DEMO_UDP_PORT, type DemoPingRequest, type DemoSite, type DemoSiteError, type DemoSiteHost, type OpenDemoSite } from "./run-demo.ts";
+import type { DemoPingRequest, DemoSite, DemoSiteError, DemoSiteHost, OpenDemoSite } from "./run-demo.ts";
 
 /** The MTU the loopback hosts' external interface is given (Ethernet's), so that FLANNEL_MTU is 1472 as on the seed's hosts. */
 export const LOOPBACK_UNDERLAY_MTU = 1500;
@@ -62,7 +64,7 @@ const PUBLIC_IPS: readonly [Ip4, Ip4] = [parseIp4("127.0.0.1")._unsafeUnwrap(), 
  * ```ts
  * import { loopbackSite } from "./loopback-site.ts";
  * import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
- * import { systemClock } from "../flannel/clock.ts";
+ * import { systemClock } from "../core/clock.ts";
  * const site = loopbackSite({
  *   bindSocket: (address, port) => DgramDatagramSocket.bind(address, port),
  *   clock: systemClock,
@@ -79,7 +81,7 @@ export function loopbackSite(options: LoopbackSiteOptions): OpenDemoSite {
 async function open(options: LoopbackSiteOptions): Promise<Result<DemoSite, DemoSiteError>> {
   let lastError: LoopbackBindError | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const first = await options.bindSocket(formatIp(PUBLIC_IPS[0]), attempt === 0 ? DEMO_UDP_PORT : 0);
+    const first = await options.bindSocket(formatIp(PUBLIC_IPS[0]), attempt === 0 ? DEFAULT_UDP_PORT : 0);
     if (first.isErr()) {
       lastError = first.error;
       if (first.error.code === "EADDRINUSE" && attempt === 0) continue;
@@ -128,7 +130,7 @@ class LoopbackHost implements DemoSiteHost {
     this.#options = options;
   }
 
-  readonly openDataPath = (spec: DataPathSpec): ResultAsync<DataPath, PortError> => {
+  readonly openEngine = (spec: UdpEngineSpec): ResultAsync<UdpEnginePort, PortError> => {
     if (!ipEquals(spec.bindAddress, this.external.ifaceAddress) || spec.port !== this.#port) {
       return errAsync({ kind: "data-path", message: `the demo bound ${formatIp(this.external.ifaceAddress)}:${this.#port}, not ${formatIp(spec.bindAddress)}:${spec.port}` });
     }

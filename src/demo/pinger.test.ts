@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../flannel/clock.ts";
+import { ManualClock } from "../core/clock.ts";
 import { buildEchoRequest, echoReplyFor, readIcmp } from "./icmp-echo.ts";
 import { Pinger, type PingResult } from "./pinger.ts";
 

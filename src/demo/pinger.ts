@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { sleep, type Clock } from "../flannel/clock.ts";
+import { sleep, type Clock } from "../core/clock.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 import { buildEchoRequest, readIcmp } from "./icmp-echo.ts";
 import { formatEchoReply, formatIcmpError, formatPingHeader, formatPingStatistics } from "./ping-format.ts";
@@ -57,7 +57,7 @@ export interface PingResult {
  * ```ts
  * import { Pinger } from "./pinger.ts";
  * import { echoReplyFor } from "./icmp-echo.ts";
- * import { systemClock } from "../flannel/clock.ts";
+ * import { systemClock } from "../core/clock.ts";
  * const lines: string[] = [];
  * // A loop-back network: every request is answered at once.
  * const pinger: Pinger = new Pinger({

@@ -1,7 +1,7 @@
 import { errAsync, okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { systemClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
-import { systemClock } from "../flannel/clock.ts";
 import { cidrContains, parseCidr4 } from "../subnet/cidr.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";

@@ -10,15 +10,16 @@
  * @module
  */
 import { err, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import type { UdpCounters } from "../backend/udp/udp-counters.ts";
+import type { Clock } from "../core/clock.ts";
+import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
 import { formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
-import type { OpenDataPath } from "../flannel/agent-ports.ts";
+import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
 import { registryLeases } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type RunningAgent } from "../flannel/agent.ts";
-import type { Clock } from "../flannel/clock.ts";
-import type { ExternalInterface } from "../flannel/external-interface.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
 import { formatSubnetEnv, type SubnetEnv } from "../flannel/subnet-env.ts";
-import type { UdpCounters } from "../flannel/udp/udp-counters.ts";
 import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, type Ip4 } from "../subnet/ip.ts";
 import { describeNetworkConfig, parseNetworkConfig } from "../subnet/network-config.ts";
@@ -29,8 +30,6 @@ import type { PingResult } from "./pinger.ts";
 /** The seed's network config. */
 export const DEMO_NETWORK_CONFIG = '{"Network":"172.20.0.0/16"}';
 
-/** flanneld's UDP port, which the demo's hosts use when it is free. */
-export const DEMO_UDP_PORT = 8285;
 
 /** What a ping from one container to another is asked to do. */
 export interface DemoPingRequest {
@@ -55,7 +54,7 @@ export interface DemoSiteHost {
   /** Said after the host's name: where it lives and what is simulated. */
   readonly note: string;
   /** Opens the host's UDP data path; the agent calls it with its lease. */
-  readonly openDataPath: OpenDataPath;
+  readonly openEngine: OpenUdpEngine;
   /** The host's Docker step, if any. */
   readonly docker: DemoDockerStep | undefined;
   /** The data path's routes now, e.g. "172.20.9.0/24 -> 127.0.0.2:8285". */
@@ -160,7 +159,7 @@ export type DemoError =
  * import { loopbackSite } from "./loopback-site.ts";
  * import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
  * import { MemoryRegistry } from "../etcd/memory-registry.ts";
- * import { systemClock } from "../flannel/clock.ts";
+ * import { systemClock } from "../core/clock.ts";
  * import { seededRandom } from "../subnet/random.ts";
  *
  * const registry = new MemoryRegistry({ prefix: "/atomic.io/network" });
@@ -222,7 +221,7 @@ class DemoRun {
     o.print("");
 
     const port = site.value.port;
-    const configText = port === DEMO_UDP_PORT ? DEMO_NETWORK_CONFIG : `{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${port}}}`;
+    const configText = port === DEFAULT_UDP_PORT ? DEMO_NETWORK_CONFIG : `{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${port}}}`;
     const config = await this.#ensureConfig(configText, port);
     if (config.isErr()) return err(config.error);
 
@@ -299,7 +298,7 @@ class DemoRun {
     } else {
       const put = await o.registry.putConfig(text);
       if (put.isErr()) return err(put.error);
-      o.print(`$ flannel-ts config set '${text}'${port === DEMO_UDP_PORT ? "" : `   (port 8285 is taken here, so the demo's network uses ${port})`}`);
+      o.print(`$ flannel-ts config set '${text}'${port === DEFAULT_UDP_PORT ? "" : `   (port 8285 is taken here, so the demo's network uses ${port})`}`);
     }
     for (const line of lines(describeNetworkConfig(parseNetworkConfig(text)._unsafeUnwrap()))) o.print(`  ${line}`);
     o.print("");
@@ -316,7 +315,7 @@ class DemoRun {
       leases,
       peers,
       external: host.external,
-      openDataPath: host.openDataPath,
+      backends: { udp: udpBackend({ open: host.openEngine }) },
       subnetFile: {
         path: "/run/flannel/subnet.env",
         write: (env: SubnetEnv) => {

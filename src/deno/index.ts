@@ -4,5 +4,5 @@
  *
  * @module
  */
-export * from "./udp-libc.ts";
+export * from "./deno-libc.ts";
 export * from "./udp-engine-deno.ts";

@@ -1,7 +1,7 @@
 import { ResultAsync } from "neverthrow";
-import type { ForwarderExit, ForwarderInit } from "../flannel/udp/udp-forwarder.ts";
-import { startUdpEngineOn, type CommandResult, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../flannel/udp/udp-engine.ts";
-import { denoLibc } from "./udp-libc.ts";
+import { startUdpEngineOn, type CommandResult, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
+import type { ForwarderExit, ForwarderInit } from "../backend/udp/udp-forwarder.ts";
+import { denoLibc } from "./deno-libc.ts";
 
 type WorkerMessage = { readonly kind: "ready" } | { readonly kind: "exit"; readonly exit: ForwarderExit };
 

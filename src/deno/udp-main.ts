@@ -16,7 +16,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { FLANNEL_UDP_PORT, parseRouteSpec, type Route } from "../flannel/index.ts";
+import { DEFAULT_TUN_NAME, DEFAULT_UDP_MTU, DEFAULT_UDP_PORT } from "../core/defaults.ts";
+import { parseRouteSpec, type Route } from "../backend/index.ts";
 import { cidrContains, formatCidr, parseCidr4, parseIp4 } from "../subnet/index.ts";
 import { startUdpEngine } from "./udp-engine-deno.ts";
 
@@ -29,13 +30,13 @@ if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      tun: { type: "string", default: "flannel0" },
+      tun: { type: "string", default: DEFAULT_TUN_NAME },
       subnet: { type: "string" },
       network: { type: "string" },
       bind: { type: "string", default: "0.0.0.0" },
-      port: { type: "string", default: String(FLANNEL_UDP_PORT) },
+      port: { type: "string", default: String(DEFAULT_UDP_PORT) },
       route: { type: "string", multiple: true, default: [] },
-      mtu: { type: "string", default: "1472" },
+      mtu: { type: "string", default: String(DEFAULT_UDP_MTU) },
       "no-source-filter": { type: "boolean", default: false },
       "no-offload": { type: "boolean", default: false },
     },

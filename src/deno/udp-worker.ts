@@ -6,8 +6,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { runLibcForwarder, type ForwarderInit } from "../flannel/udp/udp-forwarder.ts";
-import { denoLibc } from "./udp-libc.ts";
+import { runLibcForwarder, type ForwarderInit } from "../backend/udp/udp-forwarder.ts";
+import { denoLibc } from "./deno-libc.ts";
 
 self.onmessage = (event: MessageEvent<ForwarderInit>) => {
   const libc = denoLibc();

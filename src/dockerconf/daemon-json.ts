@@ -20,9 +20,6 @@ export type DaemonJsonError =
   | JsonSyntaxError
   | { readonly kind: "not-an-object"; readonly line: number; readonly column: number; readonly goMessage: string; readonly message: string };
 
-/** Docker's default daemon.json path on Linux. */
-export const DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json";
-
 /**
  * Parses daemon.json: JSON (a UTF-8 byte-order mark is accepted and kept;
  * comments and trailing commas are errors with line and column, as dockerd

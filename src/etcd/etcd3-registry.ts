@@ -30,28 +30,14 @@ import {
   type Watcher,
 } from "etcd3";
 import { err, errAsync, ok, ResultAsync, type Result } from "neverthrow";
+import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import { GRPC_CODE_NAMES, needsAlarms, redactEndpoint, registryErrorOf, type EtcdFailure, type EtcdRequest } from "./_etcd3-failure.ts";
 import { decodeLeaseEntry, registryError, type StoredEntry } from "./_lease-entry.ts";
-import { DEFAULT_ETCD_PREFIX, flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
+import { flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
 import { formatLeaseAttrs, type LeaseAttrs } from "./lease-attrs.ts";
-import type {
-  CreateLeaseOptions,
-  DeleteLeaseOptions,
-  LeaseListing,
-  LeaseRecord,
-  LeaseWatch,
-  PutConfigOptions,
-  Registry,
-  RegistryError,
-  UnreadableLease,
-  UpdateLeaseOptions,
-  WatchLeasesOptions,
-  WrittenLease,
-} from "./registry.ts";
+import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, PutConfigOptions, Registry, RegistryError, UnreadableLease, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
 
-/** flanneld's default endpoint for this client (flanneld also lists the old port 4001, see docs/etcd.md). */
-export const DEFAULT_ETCD_ENDPOINTS: readonly string[] = Object.freeze(["http://127.0.0.1:2379"]);
 
 /** TLS material for {@link Etcd3Registry}, as file contents (PEM). */
 export interface Etcd3Tls {

@@ -1,7 +1,8 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
-import { cleanEtcdPath, DEFAULT_ETCD_PREFIX, flannelKeyLayout } from "./key-layout.ts";
+import { cleanEtcdPath, flannelKeyLayout } from "./key-layout.ts";
 
 describe("cleanEtcdPath", () => {
   it.each([

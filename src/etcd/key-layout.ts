@@ -1,8 +1,7 @@
 import { err, type Result } from "neverthrow";
+import { DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import { formatSubnetKey, parseSubnetKey, type SubnetKey, type SubnetKeyError } from "../subnet/subnet-key.ts";
 
-/** flanneld's default `--etcd-prefix`. */
-export const DEFAULT_ETCD_PREFIX = "/coreos.com/network";
 
 /**
  * Where flannel keeps its data in etcd under one prefix: the network config at

@@ -1,23 +1,11 @@
 import { err, ok, ResultAsync, type Result } from "neverthrow";
-import { systemClock, type Clock, type Timer } from "../flannel/clock.ts";
+import { systemClock, type Clock, type Timer } from "../core/clock.ts";
+import { DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import { decodeLeaseEntry, registryError, type StoredEntry } from "./_lease-entry.ts";
-import { DEFAULT_ETCD_PREFIX, flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
+import { flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
 import { formatLeaseAttrs, type LeaseAttrs } from "./lease-attrs.ts";
-import type {
-  CreateLeaseOptions,
-  DeleteLeaseOptions,
-  LeaseListing,
-  LeaseRecord,
-  LeaseWatch,
-  LeaseWatchEvent,
-  PutConfigOptions,
-  Registry,
-  RegistryError,
-  UpdateLeaseOptions,
-  WatchLeasesOptions,
-  WrittenLease,
-} from "./registry.ts";
+import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, LeaseWatchEvent, PutConfigOptions, Registry, RegistryError, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
 
 /** Options for {@link MemoryRegistry}. */
 export interface MemoryRegistryOptions {
@@ -77,7 +65,7 @@ const toAsync = <T>(result: Result<T, RegistryError>): ResultAsync<T, RegistryEr
  * @example
  * ```ts
  * import { MemoryRegistry } from "./memory-registry.ts";
- * import { ManualClock } from "../flannel/clock.ts";
+ * import { ManualClock } from "../core/clock.ts";
  * import { parseSubnetKey } from "../subnet/subnet-key.ts";
  * import { parseIp4 } from "../subnet/ip.ts";
  *

@@ -1,6 +1,6 @@
 /**
- * flannel's behaviour: lease policy, subnet.env, Docker options, the UDP
- * encapsulation engine and the agent.
+ * flannel's behaviour: lease policy, subnet.env, Docker options, iptables
+ * rules and the agent.
  *
  * @module
  */
@@ -9,12 +9,10 @@ export * from "./subnet-env.ts";
 export * from "./docker-opts.ts";
 export * from "./iptables-rules.ts";
 export * from "./external-interface.ts";
-export * from "./clock.ts";
 export * from "./lease-acquire.ts";
 export * from "./lease-peer-set.ts";
 export * from "./lease-peer-watch.ts";
 export * from "./lease-manager.ts";
-export * from "./udp/index.ts";
 export * from "./agent-ports.ts";
 export * from "./agent-events.ts";
 export * from "./agent.ts";

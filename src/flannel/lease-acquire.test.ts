@@ -1,14 +1,14 @@
 import { err, errAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import type { LeaseAttrs, RawJson } from "../etcd/lease-attrs.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
 import { parseIp4 } from "../subnet/ip.ts";
+import { parseNetworkConfig } from "../subnet/network-config.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { formatSubnetKey, parseSubnetKey } from "../subnet/subnet-key.ts";
-import { ManualClock } from "./clock.ts";
 import { acquireLease, subnetFitsConfig, type AcquireLeaseOptions } from "./lease-acquire.ts";
-import { parseNetworkConfig } from "../subnet/network-config.ts";
 
 const host = (ip: string): LeaseAttrs => ({ publicIp: parseIp4(ip)._unsafeUnwrap() });
 const key = (s: string) => parseSubnetKey(s)._unsafeUnwrap();

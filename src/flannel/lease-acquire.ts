@@ -1,19 +1,15 @@
 import { err, ok, ResultAsync, type Result } from "neverthrow";
+import { sleep, systemClock, type Clock } from "../core/clock.ts";
+import { DEFAULT_ACQUIRE_ATTEMPTS, DEFAULT_LEASE_TTL_SECONDS } from "../core/defaults.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import type { LeaseListing, LeaseRecord, Registry, RegistryError, WrittenLease } from "../etcd/registry.ts";
 import { createSubnetAllocator, type SubnetAllocator, type TakenSubnet } from "../subnet/allocate-subnet.ts";
 import { ipEquals } from "../subnet/ip.ts";
 import { parseNetworkConfig, type NetworkConfig, type NetworkConfigError } from "../subnet/network-config.ts";
 import { cryptoRandom, type Random } from "../subnet/random.ts";
-import type { OutOfSubnetsError } from "../subnet/subnet-pool.ts";
 import { describeSubnetKey, type SubnetKey } from "../subnet/subnet-key.ts";
-import { sleep, systemClock, type Clock } from "./clock.ts";
+import type { OutOfSubnetsError } from "../subnet/subnet-pool.ts";
 
-/** flanneld's lease TTL: 24 hours. */
-export const DEFAULT_LEASE_TTL_SECONDS = 24 * 60 * 60;
-
-/** flanneld's number of tries when another host creates the chosen subnet first. */
-export const DEFAULT_ACQUIRE_ATTEMPTS = 10;
 
 /** Backoff between two tries, "full jitter": a random wait up to `min(maxMs, initialMs * 2^try)`. */
 export interface AcquireBackoff {

@@ -1,12 +1,12 @@
 import { errAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import type { Registry, RegistryError, WatchLeasesOptions } from "../etcd/registry.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
-import { ManualClock } from "./clock.ts";
 import { LeaseManager, type LeaseManagerEvent, type LeaseManagerOptions } from "./lease-manager.ts";
 import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 
@@ -224,14 +224,26 @@ describe("LeaseManager", () => {
     await clock.advanceAsync(0);
     await watch.close();
     expect((await registry.createLease(parseSubnetKey("10.5.201.0-24")._unsafeUnwrap(), host("192.0.2.4"), { ttlSeconds: 600 })).isOk()).toBe(true);
+    registry.putRaw("/coreos.com/network/subnets/10.5.202.0-24", "not a lease");
+    registry.putRaw("/coreos.com/network/subnets/10.5.203.0-24", "not a lease either");
+    registry.putRaw("/coreos.com/network/subnets/10.5.203.0-24", '{"PublicIP":"192.0.2.5"}');
     await clock.advanceAsync(0);
     const late: PeerLeaseEvent[] = [];
     m.watchPeers((e) => late.push(e));
     await clock.advanceAsync(0);
     expect(early.map((e) => e.kind)).toEqual(["snapshot", "added"]);
     expect(late).toMatchObject([
-      { kind: "snapshot", peers: [{ key: "/coreos.com/network/subnets/10.5.200.0-24" }, { key: "/coreos.com/network/subnets/10.5.201.0-24" }] },
+      {
+        kind: "snapshot",
+        peers: [
+          { key: "/coreos.com/network/subnets/10.5.200.0-24" },
+          { key: "/coreos.com/network/subnets/10.5.201.0-24" },
+          { key: "/coreos.com/network/subnets/10.5.203.0-24", value: '{"PublicIP":"192.0.2.5"}' },
+        ],
+      },
+      { kind: "unreadable", entry: { key: "/coreos.com/network/subnets/10.5.202.0-24", value: "not a lease" } },
     ]);
+    expect(late).toHaveLength(2);
     await m.stop();
   });
 

@@ -1,24 +1,14 @@
-import type { ResultAsync, Result } from "neverthrow";
+import type { Result, ResultAsync } from "neverthrow";
+import { systemClock, type Clock, type Timer } from "../core/clock.ts";
+import { DEFAULT_LEASE_TTL_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_RENEW_RETRY_SECONDS } from "../core/defaults.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
-import type { LeaseRecord, LeaseWatch, LeaseWatchEvent, Registry, RegistryError } from "../etcd/registry.ts";
+import type { LeaseRecord, LeaseWatch, LeaseWatchEvent, Registry, RegistryError, UnreadableLease } from "../etcd/registry.ts";
 import { cryptoRandom, type Random } from "../subnet/random.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
-import { systemClock, type Clock, type Timer } from "./clock.ts";
-import {
-  acquireLease,
-  DEFAULT_LEASE_TTL_SECONDS,
-  type AcquireBackoff,
-  type AcquiredLease,
-  type AcquireLeaseError,
-} from "./lease-acquire.ts";
+import { acquireLease, type AcquireBackoff, type AcquiredLease, type AcquireLeaseError } from "./lease-acquire.ts";
 import { PeerLeaseSet, type OwnLease, type PeerLeaseEvent } from "./lease-peer-set.ts";
 import type { PeerLeaseWatch } from "./lease-peer-watch.ts";
 
-/** flanneld's `--subnet-lease-renew-margin` default: renew 60 minutes before expiry. */
-export const DEFAULT_RENEW_MARGIN_SECONDS = 60 * 60;
-
-/** How long flanneld waits before trying a failed renewal again: a minute. */
-export const DEFAULT_RETRY_INTERVAL_SECONDS = 60;
 
 /** Options for {@link LeaseManager}. */
 export interface LeaseManagerOptions {
@@ -30,9 +20,9 @@ export interface LeaseManagerOptions {
   readonly previousSubnet?: SubnetKey;
   /** Lease TTL. Default {@link DEFAULT_LEASE_TTL_SECONDS} (24 h). */
   readonly ttlSeconds?: number;
-  /** Renew this long before expiry; less than the TTL. Default {@link DEFAULT_RENEW_MARGIN_SECONDS} (60 min). */
+  /** Renew this long before expiry; less than the TTL. Default {@link (DEFAULT_RENEW_MARGIN_MINUTES * 60)} (60 min). */
   readonly renewMarginSeconds?: number;
-  /** Wait after a failed renewal or re-acquisition. Default {@link DEFAULT_RETRY_INTERVAL_SECONDS} (1 min). */
+  /** Wait after a failed renewal or re-acquisition. Default {@link DEFAULT_RENEW_RETRY_SECONDS} (1 min). */
   readonly retryIntervalSeconds?: number;
   /** Tries per acquisition (see {@link acquireLease}). Default 10. */
   readonly maxAttempts?: number;
@@ -101,9 +91,10 @@ export class LeaseManager {
   #current: AcquiredLease | undefined;
   #timer: Timer | undefined;
   #watch: LeaseWatch | undefined;
-  // Every readable lease in the store as the watch last reported it (after
-  // its first snapshot), so that a peer watch opened later starts from it.
+  // Every entry under the subnets prefix as the watch last reported it
+  // (after its first snapshot), so that a peer watch opened later starts from it.
   #leases: Map<string, LeaseRecord> | undefined;
+  #unreadable = new Map<string, UnreadableLease>();
   #revision = 0;
   #queue: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -117,8 +108,8 @@ export class LeaseManager {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? cryptoRandom();
     this.#ttl = options.ttlSeconds ?? DEFAULT_LEASE_TTL_SECONDS;
-    this.#margin = options.renewMarginSeconds ?? DEFAULT_RENEW_MARGIN_SECONDS;
-    this.#retry = options.retryIntervalSeconds ?? DEFAULT_RETRY_INTERVAL_SECONDS;
+    this.#margin = options.renewMarginSeconds ?? (DEFAULT_RENEW_MARGIN_MINUTES * 60);
+    this.#retry = options.retryIntervalSeconds ?? DEFAULT_RENEW_RETRY_SECONDS;
     if (!(this.#ttl > 0)) throw new RangeError(`LeaseManager: ttlSeconds ${this.#ttl} is not positive`);
     if (!(this.#margin > 0 && this.#margin < this.#ttl)) {
       throw new RangeError(`LeaseManager: renewMarginSeconds ${this.#margin} must be above 0 and below ttlSeconds ${this.#ttl}`);
@@ -158,7 +149,8 @@ export class LeaseManager {
     const entry: PeerWatchEntry = { set: new PeerLeaseSet(this.#own()), onEvent, ...(onError === undefined ? {} : { onError }) };
     this.#peerWatches.add(entry);
     if (this.#leases !== undefined) {
-      emitAll(entry, entry.set.apply({ kind: "snapshot", listing: { revision: this.#revision, leases: [...this.#leases.values()], unreadable: [] } }));
+      const listing = { revision: this.#revision, leases: [...this.#leases.values()], unreadable: [...this.#unreadable.values()] };
+      emitAll(entry, entry.set.apply({ kind: "snapshot", listing }));
     }
     this.#ensureWatch();
     return {
@@ -230,13 +222,17 @@ export class LeaseManager {
   #remember(e: LeaseWatchEvent): void {
     if (e.kind === "snapshot") {
       this.#leases = new Map(e.listing.leases.map((l) => [l.key, l]));
+      this.#unreadable = new Map(e.listing.unreadable.map((u) => [u.key, u]));
       this.#revision = e.listing.revision;
       return;
     }
     if (this.#leases === undefined) return;
     this.#revision = e.revision;
-    if (e.kind === "put") this.#leases.set(e.lease.key, e.lease);
-    else this.#leases.delete(e.kind === "delete" ? e.key : e.entry.key);
+    const key = e.kind === "put" ? e.lease.key : e.kind === "delete" ? e.key : e.entry.key;
+    this.#leases.delete(key);
+    this.#unreadable.delete(key);
+    if (e.kind === "put") this.#leases.set(key, e.lease);
+    if (e.kind === "unreadable") this.#unreadable.set(key, e.entry);
   }
 
   #schedule(at: number | undefined): void {

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
+import type { CommandRunner } from "../core/command-runner.ts";
 import type { EngineNetworkApi } from "../dockerconf/engine-verify.ts";
 import { parseCidr4 } from "../subnet/cidr.ts";
-import { findDockerdCommandLine, runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
 import { dockerStep, type DockerStepOptions } from "./agent-docker-step.ts";
-import type { CommandRunner } from "./run-command.ts";
+import { findDockerdCommandLine, runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
 
 const seed = `{
   "registry-mirrors": ["https://mirror.example.invalid"],

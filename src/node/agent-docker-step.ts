@@ -8,15 +8,16 @@
  */
 import Docker from "dockerode";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { sleep, systemClock, type Clock } from "../core/clock.ts";
+import type { CommandRunner } from "../core/command-runner.ts";
 import type { DockerdVersion } from "../dockerconf/dockerd-flags.ts";
 import { defaultBridgeExpectation, verifyDefaultBridge, type DefaultBridgeReport, type EngineNetworkApi } from "../dockerconf/engine-verify.ts";
 import { dockerNetworkSettings, type DockerNetworkSettings } from "../dockerconf/network-settings.ts";
 import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import type { DockerReport, DockerStep, DockerTarget, PortError } from "../flannel/agent-ports.ts";
-import { sleep, systemClock, type Clock } from "../flannel/clock.ts";
 import { findDockerdCommandLine, type FindDockerdCommandLineOptions } from "./agent-dockerd-command-line.ts";
 import { planDaemonJsonFile, writeDaemonJsonPlan } from "./daemon-json-file.ts";
-import { runCommand, type CommandRunner } from "./run-command.ts";
+import { runCommand } from "./run-command.ts";
 
 /** Options of {@link dockerStep}. */
 export interface DockerStepOptions {

@@ -7,7 +7,7 @@
  * @module
  */
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { DEFAULT_DAEMON_JSON } from "../dockerconf/daemon-json.ts";
+import { DEFAULT_DAEMON_JSON } from "../core/defaults.ts";
 import { planDaemonJson, type DaemonJsonPlan, type PlanDaemonJsonError, type PlanDaemonJsonOptions } from "../dockerconf/plan-daemon-json.ts";
 import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";

@@ -1,9 +1,9 @@
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import type { CommandRunner } from "../core/command-runner.ts";
 import { forwardRules } from "../flannel/iptables-rules.ts";
 import { parseCidr } from "../subnet/index.ts";
 import { ensureIptablesRules, removeIptablesRules } from "./iptables.ts";
-import type { CommandRunner } from "./run-command.ts";
 
 // A fake iptables that keeps a rule list, so that ensure/remove can be
 // checked for idempotence without touching the host's firewall.

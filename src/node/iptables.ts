@@ -1,6 +1,7 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import type { CommandRunner, CommandStartError } from "../core/command-runner.ts";
 import { chainsOf, type IptablesRule } from "../flannel/iptables-rules.ts";
-import { runCommand, type CommandRunner, type CommandStartError } from "./run-command.ts";
+import { runCommand } from "./run-command.ts";
 
 /** An iptables call failed. */
 export interface IptablesError {

@@ -1,22 +1,6 @@
 import { execFile } from "node:child_process";
 import { ResultAsync } from "neverthrow";
-
-/** What a finished command printed and how it exited. */
-export interface CommandOutput {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** A command could not be started at all (not installed, not executable). */
-export interface CommandStartError {
-  readonly kind: "command-start";
-  readonly command: string;
-  readonly message: string;
-}
-
-/** Runs a program with arguments; a non-zero exit is a value, not an error. */
-export type CommandRunner = (command: string, args: readonly string[]) => ResultAsync<CommandOutput, CommandStartError>;
+import type { CommandOutput, CommandRunner, CommandStartError } from "../core/command-runner.ts";
 
 /**
  * Runs `command` with `args` (no shell) and collects its output. A non-zero

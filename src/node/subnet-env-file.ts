@@ -5,12 +5,11 @@
  * @module
  */
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import { formatSubnetEnv, parseSubnetEnv, type FormatSubnetEnvOptions, type SubnetEnv, type SubnetEnvError } from "../flannel/subnet-env.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
 import { readTextFile, type FileReadError } from "./read-text-file.ts";
 
-/** flanneld's default subnet.env path. */
-export const DEFAULT_SUBNET_FILE = "/run/flannel/subnet.env";
 
 /**
  * Reads and parses subnet.env.

@@ -1,10 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { ResultAsync } from "neverthrow";
-import type { ForwarderExit, ForwarderInit } from "../flannel/udp/udp-forwarder.ts";
-import { startUdpEngineOn, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../flannel/udp/udp-engine.ts";
+import { startUdpEngineOn, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
+import type { ForwarderExit, ForwarderInit } from "../backend/udp/udp-forwarder.ts";
+import { koffiLibc } from "./koffi-libc.ts";
 import { runCommand } from "./run-command.ts";
-import { koffiLibc } from "./udp-libc.ts";
 
 type WorkerMessage = { readonly kind: "ready" } | { readonly kind: "exit"; readonly exit: ForwarderExit };
 

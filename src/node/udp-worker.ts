@@ -6,8 +6,8 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runLibcForwarder, type ForwarderInit } from "../flannel/udp/udp-forwarder.ts";
-import { koffiLibc } from "./udp-libc.ts";
+import { runLibcForwarder, type ForwarderInit } from "../backend/udp/udp-forwarder.ts";
+import { koffiLibc } from "./koffi-libc.ts";
 
 const init = workerData as ForwarderInit;
 const libc = koffiLibc();

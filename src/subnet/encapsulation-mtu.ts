@@ -4,18 +4,8 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
+import { ENCAPSULATION_OVERHEAD } from "../core/defaults.ts";
 
-/** Bytes each backend adds to a packet, as flanneld subtracts them (IPv4 underlay). */
-export const ENCAPSULATION_OVERHEAD = Object.freeze({
-  /** flannel's UDP backend: outer IPv4 header (20) + UDP header (8). */
-  udp: 28,
-  /** VXLAN: outer IPv4 (20) + UDP (8) + VXLAN header (8) + inner Ethernet header (14). */
-  vxlan: 50,
-  /** IP-in-IP: one more IPv4 header. */
-  ipip: 20,
-  /** host-gw routes packets as they are. */
-  "host-gw": 0,
-});
 
 /** A backend whose overhead is known. */
 export type EncapsulationType = keyof typeof ENCAPSULATION_OVERHEAD;

@@ -13,10 +13,11 @@ export { ensureDockerHostImage, innerBusyboxImage, innerBusyboxTar } from "./ens
 export { startDockerHost, type DockerHost, type DockerHostMount, type InnerImage, type StartDockerHostOptions } from "./start-docker-host.ts";
 export { startDockerHosts, type DockerHosts, type StartDockerHostsOptions } from "./start-docker-hosts.ts";
 export type { SpawnedProcess, SpawnOptions } from "./spawned-process.ts";
-export { inspectHostNetwork, type CommandRunner, type NetworkInterface, type NetworkView } from "./inspect-host-network.ts";
+export { inspectHostNetwork, type ExecTarget, type NetworkInterface, type NetworkView } from "./inspect-host-network.ts";
 export { inspectContainerNetwork, type ContainerNetworkView, type DockerNetworkAttachment } from "./inspect-container-network.ts";
 export { parseIpAddr, type IpAddress } from "./parse-ip-addr.ts";
 export { parseIpLink, type IpLink } from "./parse-ip-link.ts";
 export { parseIpRoute, type IpRoute } from "./parse-ip-route.ts";
 export { FLANNEL_TS_IN_HOST, flannelTsMounts, runAgent, type FlannelTsMountsOptions, type HostAgent, type RunAgentOptions } from "./run-agent.ts";
 export { runAgentHosts, type AgentHosts, type RunAgentHostsOptions } from "./run-agent-hosts.ts";
+export { registryContract, type ContractExpect, type RegistryContractCase, type RegistryContractHarness } from "./registry-contract.ts";

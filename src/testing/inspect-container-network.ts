@@ -1,4 +1,4 @@
-import { networkView, type CommandRunner, type NetworkView } from "./inspect-host-network.ts";
+import { networkView, type ExecTarget, type NetworkView } from "./inspect-host-network.ts";
 
 /** A container's attachment to one Docker network, from `docker inspect`. */
 export interface DockerNetworkAttachment {
@@ -50,7 +50,7 @@ interface InspectJson {
  * await host.stop();
  * ```
  */
-export async function inspectContainerNetwork(host: CommandRunner, container: string): Promise<ContainerNetworkView> {
+export async function inspectContainerNetwork(host: ExecTarget, container: string): Promise<ContainerNetworkView> {
   const r = await host.exec(["docker", "inspect", "--type", "container", container]);
   if (r.exitCode !== 0) throw new Error(`docker inspect ${container} failed (${r.exitCode}): ${r.stderr.trim()}`);
   const [info] = JSON.parse(r.stdout) as [InspectJson];

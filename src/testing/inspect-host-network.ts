@@ -15,7 +15,7 @@ export interface NetworkView {
 }
 
 /** Anything that runs a command and reports its output, e.g. a `DockerHost`. */
-export interface CommandRunner {
+export interface ExecTarget {
   exec(cmd: readonly string[]): Promise<ExecResult>;
 }
 
@@ -36,7 +36,7 @@ export interface CommandRunner {
  * await host.stop();
  * ```
  */
-export async function inspectHostNetwork(host: CommandRunner): Promise<NetworkView> {
+export async function inspectHostNetwork(host: ExecTarget): Promise<NetworkView> {
   return networkView((args) => host.exec(["ip", ...args]), "host");
 }
 

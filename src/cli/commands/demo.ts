@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { systemClock } from "../../core/clock.ts";
 import { demoDockerStep } from "../../demo/demo-docker-step.ts";
 import { DgramDatagramSocket } from "../../demo/dgram-datagram-socket.ts";
 import { loopbackSite } from "../../demo/loopback-site.ts";
@@ -8,9 +9,8 @@ import { netnsSite } from "../../demo/netns-site.ts";
 import { runDemo } from "../../demo/run-demo.ts";
 import { SEED_DAEMON_JSON } from "../../demo/seed-daemon-json.ts";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
-import { runCommand } from "../../node/run-command.ts";
 import type { Registry } from "../../etcd/registry.ts";
-import { systemClock } from "../../flannel/clock.ts";
+import { runCommand } from "../../node/run-command.ts";
 import { cryptoRandom, seededRandom } from "../../subnet/random.ts";
 import { ETCD_FLAG_OPTIONS, openEtcdRegistry, resolveEtcdSettings } from "../etcd-flags.ts";
 import type { CliCommand, CliIo } from "../io.ts";

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { DEFAULT_DAEMON_JSON } from "../../dockerconf/daemon-json.ts";
+import { DEFAULT_DAEMON_JSON, DEFAULT_SUBNET_FILE } from "../../core/defaults.ts";
 import { parseDockerdArgs } from "../../dockerconf/dockerd-args.ts";
 import type { DockerdVersion } from "../../dockerconf/dockerd-flags.ts";
 import { defaultBridgeExpectation, verifyDefaultBridge, type DefaultBridgeReport, type EngineNetworkApi } from "../../dockerconf/engine-verify.ts";
@@ -14,7 +14,7 @@ import type { DaemonJsonPlan } from "../../dockerconf/plan-daemon-json.ts";
 import { splitUnitWords } from "../../dockerconf/systemd-unit.ts";
 import type { DaemonJsonIssue, DockerdCommandLine } from "../../dockerconf/validate-daemon-json.ts";
 import { planDaemonJsonFile, writeDaemonJsonPlan } from "../../node/daemon-json-file.ts";
-import { DEFAULT_SUBNET_FILE, readSubnetEnvFile } from "../../node/subnet-env-file.ts";
+import { readSubnetEnvFile } from "../../node/subnet-env-file.ts";
 import { dockerdCommandLineFromSystemd } from "../../node/systemd-unit-files.ts";
 import { parseCidr4 } from "../../subnet/cidr.ts";
 import type { CliCommand, CliIo } from "../io.ts";

@@ -1,9 +1,11 @@
 import { parseArgs } from "node:util";
-import { acquireLease, DEFAULT_LEASE_TTL_SECONDS, type AcquiredLease } from "../../flannel/lease-acquire.ts";
+import { DEFAULT_LEASE_TTL_SECONDS, DEFAULT_SUBNET_FILE } from "../../core/defaults.ts";
+import { acquireLease, type AcquiredLease } from "../../flannel/lease-acquire.ts";
 import type { SubnetEnv } from "../../flannel/subnet-env.ts";
-import { DEFAULT_SUBNET_FILE, readSubnetEnvFile, writeSubnetEnvFile } from "../../node/subnet-env-file.ts";
+import { readSubnetEnvFile, writeSubnetEnvFile } from "../../node/subnet-env-file.ts";
 import { formatCidr } from "../../subnet/cidr.ts";
-import { ENCAPSULATION_OVERHEAD, encapsulationMtu, type EncapsulationType } from "../../subnet/encapsulation-mtu.ts";
+import { ENCAPSULATION_OVERHEAD } from "../../core/defaults.ts";
+import { encapsulationMtu, type EncapsulationType } from "../../subnet/encapsulation-mtu.ts";
 import { formatIp, parseIp4 } from "../../subnet/ip.ts";
 import type { SubnetKey } from "../../subnet/subnet-key.ts";
 import { ETCD_FLAG_OPTIONS, ETCD_FLAGS_HELP, openEtcdRegistry, withRegistry, type OpenRegistry } from "../etcd-flags.ts";

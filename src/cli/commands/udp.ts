@@ -1,11 +1,10 @@
 import { parseArgs } from "node:util";
 import { err, ok, type Result } from "neverthrow";
-import type { CliCommand, CliIo } from "../io.ts";
-import { FLANNEL_UDP_PORT, parseRouteSpec, type Route, type UdpEngineOptions } from "../../flannel/index.ts";
+import { parseRouteSpec, type Route, type UdpEngineOptions } from "../../backend/index.ts";
+import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT, ENCAPSULATION_OVERHEAD } from "../../core/defaults.ts";
 import { cidrAddress, cidrContains, cidrNetwork, formatCidr, formatIp, parseCidr4, parseIp4, type Cidr4, type Ip4 } from "../../subnet/index.ts";
+import type { CliCommand, CliIo } from "../io.ts";
 
-/** IPv4 (20) + UDP (8): what the encapsulation adds to every packet. */
-const ENCAPSULATION_OVERHEAD = 28;
 
 const usage = `Usage: flannel-ts udp --tun NAME --subnet CIDR --network CIDR --bind IP --route CIDR=IP [flags]
 
@@ -63,7 +62,7 @@ function parseFlags(argv: readonly string[]): Result<UdpFlags, string> {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
-        tun: { type: "string", default: "flannel0" },
+        tun: { type: "string", default: DEFAULT_TUN_NAME },
         subnet: { type: "string" },
         network: { type: "string" },
         bind: { type: "string" },
@@ -89,7 +88,7 @@ function parseFlags(argv: readonly string[]): Result<UdpFlags, string> {
   if (!cidrContains(network.value, subnet.value)) return err(`--subnet ${formatCidr(subnet.value)} is not inside --network ${formatCidr(network.value)}`);
   const bind = parseIp4(values.bind!);
   if (bind.isErr()) return err(`--bind: ${bind.error.message}`);
-  const port = values.port === undefined ? ok(FLANNEL_UDP_PORT) : parsePort(values.port, "--port");
+  const port = values.port === undefined ? ok(DEFAULT_UDP_PORT) : parsePort(values.port, "--port");
   if (port.isErr()) return err(port.error);
   const routes: Route[] = [];
   for (const text of values.route) {
@@ -124,7 +123,7 @@ async function defaultMtu(bind: Ip4): Promise<number> {
       ? interfaces.find((i) => i.name === defaultRouteInterface())
       : interfaces.find((i) => i.addresses.some((a) => a.family === 4 && a.value === bind.value));
   const mtu = holder !== undefined && holder.mtu > 0 ? holder.mtu : 1500;
-  return mtu - ENCAPSULATION_OVERHEAD;
+  return mtu - ENCAPSULATION_OVERHEAD.udp;
 }
 
 function waitForSignal(io: CliIo, printCounters: () => void, failed: Promise<string>): Promise<{ signal?: string; failure?: string }> {

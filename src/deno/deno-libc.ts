@@ -1,4 +1,4 @@
-import type { Libc } from "../flannel/udp/libc.ts";
+import type { Libc } from "../libc/libc.ts";
 
 const SYMBOLS = {
   open: { parameters: ["usize", "i32"], result: "i32" },
@@ -28,7 +28,7 @@ let loaded: Libc | undefined;
  * @returns the binding (opened once per thread)
  * @example
  * ```ts
- * import { denoLibc } from "./udp-libc.ts";
+ * import { denoLibc } from "./deno-libc.ts";
  * const libc = denoLibc();
  * libc.addressOf(new Uint8Array(new ArrayBuffer(16))) > 0; // true
  * ```

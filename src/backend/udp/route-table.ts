@@ -1,7 +1,6 @@
+import { DEFAULT_UDP_PORT } from "../../core/defaults.ts";
 import { cidr4, cidrNetwork, ip4, mask4, type Cidr4, type Ip4 } from "../../subnet/index.ts";
 
-/** flanneld's UDP port, the default of `--port` and of every route. */
-export const FLANNEL_UDP_PORT = 8285;
 
 /** Where packets for a subnet go: the peer's public address (uint32) and UDP port. */
 export interface RoutePeer {
@@ -29,7 +28,7 @@ export type RouteChange =
 
 /** Options of {@link RouteTable}. */
 export interface RouteTableOptions {
-  /** The UDP port of routes set without one. Default {@link FLANNEL_UDP_PORT} (8285). */
+  /** The UDP port of routes set without one. Default {@link DEFAULT_UDP_PORT} (8285). */
   readonly defaultPort?: number;
 }
 
@@ -75,7 +74,7 @@ export class RouteTable {
    * @param options see {@link RouteTableOptions}
    */
   constructor(routes: Iterable<Route> = [], options: RouteTableOptions = {}) {
-    this.defaultPort = options.defaultPort ?? FLANNEL_UDP_PORT;
+    this.defaultPort = options.defaultPort ?? DEFAULT_UDP_PORT;
     for (const route of routes) this.set(route.subnet, route.peer, route.port);
   }
 

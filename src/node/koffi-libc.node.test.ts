@@ -1,8 +1,8 @@
 import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { addr } from "../../test/helpers/ipv4-packets.ts";
-import { LibcUdpSocket, openUdpSocket, PORT_IDLE, type DatagramSource, type OpenedUdpSocket } from "../flannel/index.ts";
-import { koffiLibc } from "./udp-libc.ts";
+import { LibcUdpSocket, openUdpSocket, PORT_IDLE, type DatagramSource, type OpenedUdpSocket } from "../backend/index.ts";
+import { koffiLibc } from "./koffi-libc.ts";
 
 const libc = koffiLibc();
 const LOOPBACK = addr("127.0.0.1");

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from "neverthrow";
+import { errnoName } from "../../libc/errno-name.ts";
+import { LINUX, SOCKADDR_IN_LENGTH, writeSockaddrIn, type Libc } from "../../libc/libc.ts";
 import { formatIp, ip4 } from "../../subnet/index.ts";
-import { errnoName } from "./errno-name.ts";
-import { LINUX, SOCKADDR_IN_LENGTH, writeSockaddrIn, type Libc } from "./libc.ts";
 import type { LibcUdpSocketFeatures } from "./libc-ports.ts";
 
 /** Options of {@link openUdpSocket}. */

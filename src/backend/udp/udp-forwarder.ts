@@ -1,4 +1,4 @@
-import type { Libc } from "./libc.ts";
+import type { Libc } from "../../libc/libc.ts";
 import { LibcTun, LibcUdpSocket } from "./libc-ports.ts";
 import type { DatagramSocket, TunDevice } from "./packet-ports.ts";
 import { RouteLog } from "./route-log.ts";

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
-import { errnoName } from "./errno-name.ts";
-import { LINUX, type Libc } from "./libc.ts";
+import { errnoName } from "../../libc/errno-name.ts";
+import { LINUX, type Libc } from "../../libc/libc.ts";
 
 /** Options of {@link openTun}. */
 export interface OpenTunOptions {

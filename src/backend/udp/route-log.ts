@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type Timer } from "../../core/clock.ts";
 import type { RouteChange, RouteTable } from "./route-table.ts";
 
 // Layout of the Int32Array: [0] changes written, [1] capacity, [2] readers,
@@ -143,15 +144,16 @@ export class RouteLog {
  * @param table the primary table
  * @param log the log the forwarding threads read
  * @param retryMs how long to wait before retrying a full ring (default 5)
+ * @param clock the time source of that wait (default the system clock)
  * @returns a function that stops following the table
  */
-export function publishRoutes(table: RouteTable, log: RouteLog, retryMs = 5): () => void {
+export function publishRoutes(table: RouteTable, log: RouteLog, retryMs = 5, clock: Clock = systemClock): () => void {
   const backlog: RouteChange[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Timer | undefined;
   const flush = (): void => {
     timer = undefined;
     while (backlog.length > 0 && log.tryAppend(backlog[0]!)) backlog.shift();
-    if (backlog.length > 0) timer = setTimeout(flush, retryMs);
+    if (backlog.length > 0) timer = clock.setTimer(retryMs, flush);
   };
   const push = (change: RouteChange): void => {
     backlog.push(change);
@@ -163,6 +165,6 @@ export function publishRoutes(table: RouteTable, log: RouteLog, retryMs = 5): ()
   const unsubscribe = table.subscribe(push);
   return () => {
     unsubscribe();
-    if (timer !== undefined) clearTimeout(timer);
+    timer?.cancel();
   };
 }

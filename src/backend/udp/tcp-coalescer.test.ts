@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { payloadBytes, tcpChecksumOk, tcpPacket } from "../../../test/helpers/ipv4-packets.ts";
-import { segmentTcp4 } from "./tcp-segmenter.ts";
 import { TcpCoalescer } from "./tcp-coalescer.ts";
+import { segmentTcp4 } from "./tcp-segmenter.ts";
 import { completeChecksum, readVnetHeader } from "./virtio-net-header.ts";
 
 const ts = Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2);

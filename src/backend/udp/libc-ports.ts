@@ -1,4 +1,4 @@
-import { ERRNO, LINUX, readU64, SOCKADDR_IN_LENGTH, writeSockaddrIn, writeU64, type Libc } from "./libc.ts";
+import { ERRNO, LINUX, readU64, SOCKADDR_IN_LENGTH, writeSockaddrIn, writeU64, type Libc } from "../../libc/libc.ts";
 import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
 
 function offHeap(length: number): Uint8Array {

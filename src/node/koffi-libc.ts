@@ -1,5 +1,5 @@
 import koffi from "koffi";
-import type { Libc } from "../flannel/udp/libc.ts";
+import type { Libc } from "../libc/libc.ts";
 
 let loaded: Libc | undefined;
 
@@ -12,7 +12,7 @@ let loaded: Libc | undefined;
  * @returns the binding (loaded once per thread)
  * @example
  * ```ts
- * import { koffiLibc } from "./udp-libc.ts";
+ * import { koffiLibc } from "./koffi-libc.ts";
  * const libc = koffiLibc();
  * libc.addressOf(new Uint8Array(new ArrayBuffer(16))) > 0; // true
  * ```

@@ -1,10 +1,12 @@
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import { sleep, systemClock } from "../../core/clock.ts";
+import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
+import type { Libc } from "../../libc/libc.ts";
 import { cidrNetwork, type Cidr4, type Ip4 } from "../../subnet/index.ts";
-import type { Libc } from "./libc.ts";
 import { openTun, type OpenedTun, type TunOpenError } from "./open-tun.ts";
 import { openUdpSocket, type OpenedUdpSocket, type UdpSocketOpenError } from "./open-udp-socket.ts";
 import { publishRoutes, RouteLog } from "./route-log.ts";
-import { FLANNEL_UDP_PORT, RouteTable, type Route } from "./route-table.ts";
+import { RouteTable, type Route } from "./route-table.ts";
 import { tunSetupCommands } from "./tun-setup-commands.ts";
 import { COUNTER_SLOTS, readUdpCounters, type UdpCounters } from "./udp-counters.ts";
 import { CONTROL_STOP, type ForwarderDirection, type ForwarderInit } from "./udp-forwarder.ts";
@@ -114,7 +116,7 @@ const DIRECTIONS: readonly ForwarderDirection[] = ["outbound", "inbound"];
 
 function checkOptions(options: UdpEngineOptions): Result<void, TunConfigError> {
   const mtu = options.mtu ?? 1472;
-  const port = options.port ?? FLANNEL_UDP_PORT;
+  const port = options.port ?? DEFAULT_UDP_PORT;
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) return err({ kind: "tun-config", command: "", message: `MTU ${mtu} is not between 68 and 65535` });
   if (!Number.isInteger(port) || port < 1 || port > 65535) return err({ kind: "tun-config", command: "", message: `UDP port ${port} is not between 1 and 65535` });
   return ok(undefined);
@@ -134,7 +136,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
   const checked = checkOptions(options);
   if (checked.isErr()) return errAsync(checked.error);
   const { libc } = platform;
-  const name = options.device ?? "flannel0";
+  const name = options.device ?? DEFAULT_TUN_NAME;
   const offload = options.offload ?? true;
 
   const removeDevice = (tun: OpenedTun): Promise<void> => {
@@ -172,13 +174,13 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
   };
 
   const openSocket = (tun: OpenedTun): ResultAsync<[OpenedTun, OpenedUdpSocket], UdpEngineError> => {
-    const socket = openUdpSocket(libc, options.bind?.value ?? 0, options.port ?? FLANNEL_UDP_PORT, { offload });
+    const socket = openUdpSocket(libc, options.bind?.value ?? 0, options.port ?? DEFAULT_UDP_PORT, { offload });
     if (socket.isErr()) return ResultAsync.fromSafePromise(removeDevice(tun)).andThen(() => errAsync(socket.error));
     return okAsync([tun, socket.value]);
   };
 
   const start = ([tun, socket]: [OpenedTun, OpenedUdpSocket]): ResultAsync<UdpEngine, UdpEngineError> => {
-    const routes = new RouteTable(options.routes ?? [], { defaultPort: options.port ?? FLANNEL_UDP_PORT });
+    const routes = new RouteTable(options.routes ?? [], { defaultPort: options.port ?? DEFAULT_UDP_PORT });
     const control = new SharedArrayBuffer(64);
     const counters = new SharedArrayBuffer(DIRECTIONS.length * COUNTER_SLOTS * 8);
     const log = RouteLog.create({ readers: DIRECTIONS.length });
@@ -190,7 +192,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
         localAddress: cidrNetwork(options.subnet).address,
         localPrefix: options.subnet.prefix,
         sourceFilter: options.sourceFilter ?? true,
-        defaultPort: options.port ?? FLANNEL_UDP_PORT,
+        defaultPort: options.port ?? DEFAULT_UDP_PORT,
         pollMs: options.pollMs ?? 100,
         control,
         counters,
@@ -207,11 +209,10 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
         const grace = (options.pollMs ?? 100) * 5 + 1000;
         await Promise.all(
           threads.map(async (thread) => {
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), grace)));
-            const outcome = await Promise.race([thread.exited.then(() => "exited" as const), late]);
-            clearTimeout(timer);
-            if (outcome === "late") await thread.terminate();
+            const waited = new AbortController();
+            const exited = await Promise.race([thread.exited.then(() => true), sleep(systemClock, grace, waited.signal).then(() => false)]);
+            waited.abort();
+            if (!exited) await thread.terminate();
           }),
         );
         libc.close(socket.fd);

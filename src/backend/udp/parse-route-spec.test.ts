@@ -1,7 +1,7 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { cidr4, ip4, parseCidr4 } from "../../subnet/index.ts";
 import { addr } from "../../../test/helpers/ipv4-packets.ts";
+import { cidr4, ip4, parseCidr4 } from "../../subnet/index.ts";
 import { parseRouteSpec } from "./parse-route-spec.ts";
 
 const network = parseCidr4("10.5.0.0/16")._unsafeUnwrap();
