@@ -1,7 +1,7 @@
 // The scale benchmark's phases: start etcd and the workers, acquire, converge,
 // time fan-out, measure the steady state, inject faults, check, report.
 import { readFileSync } from "node:fs";
-import { availableParallelism, cpus, release, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
 import type { Registry } from "../../src/etcd/registry.ts";
 import { takenSubnets } from "../../src/flannel/lease-acquire.ts";
@@ -55,7 +55,7 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
   const { log, print } = ctx;
   const workers = workerCount(o);
   const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "?"}), ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node.js ${process.version}`;
-  log(`machine: ${machine}`);
+  log(`machine: ${machine}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} (other work on the machine slows every figure)`);
   log(`starting ${o.etcdNodes} etcd member(s) as local processes`);
   const cluster = await startLocalEtcdCluster({ size: o.etcdNodes, ...(o.etcdImage === undefined ? {} : { image: o.etcdImage }), keep: o.keep, log });
   ctx.onCleanup(() => cluster.destroySync());
