@@ -173,7 +173,12 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
  * An endpoint URL with its user name and password replaced by `***`, for messages.
  *
  * @param endpoint a URL as given
- * @returns the URL without credentials (unchanged when it has none or does not parse)
+ * @returns the URL without credentials (unchanged when it has none); also for a URL that does not parse
+ * @example
+ * ```ts
+ * import { redactEndpoint } from "./etcd3-registry.ts";
+ * redactEndpoint("https://flannel:s3cret@etcd.example:2379"); // "https://***@etcd.example:2379"
+ * ```
  */
 export function redactEndpoint(endpoint: string): string {
   // The credentials sit between "//" and the last "@" before the host: cut

@@ -39,6 +39,8 @@ import { formatLeaseAttrs, type LeaseAttrs } from "./lease-attrs.ts";
 import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, PutConfigOptions, Registry, RegistryError, UnreadableLease, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
 
 
+export { redactEndpoint } from "./_etcd3-failure.ts";
+
 /** TLS material for {@link Etcd3Registry}, as file contents (PEM). */
 export interface Etcd3Tls {
   /** CA certificates that signed etcd's server certificate. Default: the system's roots. */
