@@ -119,9 +119,9 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
     case "closed":
       return { kind: "closed", message: "the registry is closed" };
     case "circuit-open":
-      return unavailable(`etcd at ${at} was not asked while ${request.what}: its last requests to every endpoint failed, and the client waits 5 s before it tries again; ${CHECK}`);
+      return unavailable(`etcd at ${at} did not answer: its last requests to every endpoint failed, and the client waits 5 s before it asks again (${request.what}); ${CHECK}`);
     case "auth-failed":
-      return { kind: "permission-denied", message: `etcd at ${at} refused the user name or password while ${request.what}; check --etcd-username and --etcd-password` };
+      return { kind: "permission-denied", message: `etcd refused the request: authentication failed, the user name or password is wrong (${request.what}); check --etcd-username/--etcd-password` };
     case "other":
       return storeError(`etcd client failed while ${request.what}: ${failure.text}`);
     case "grpc":
@@ -132,14 +132,14 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
   const etcdSays = ETCD_CODES.has(code) && failure.details !== "" ? `: ${failure.details}` : "";
   switch (code) {
     case DEADLINE_EXCEEDED:
-      return unavailable(`etcd at ${at} did not answer within ${context.timeoutMs / 1000} s while ${request.what}; ${CHECK}`);
+      return unavailable(`etcd at ${at} did not answer: nothing within ${context.timeoutMs / 1000} s (${request.what}); ${CHECK}`);
     case UNAVAILABLE:
-      return unavailable(`etcd at ${at} could not be reached while ${request.what} (no connection, or etcd has no leader); ${CHECK}`);
+      return unavailable(`etcd at ${at} did not answer: no connection, or etcd has no leader (${request.what}); ${CHECK}`);
     case CANCELLED:
-      return unavailable(`the request to etcd at ${at} was cancelled while ${request.what} (its connection closed); ${CHECK}`);
+      return unavailable(`etcd at ${at} did not answer: the connection closed (${request.what}); ${CHECK}`);
     case PERMISSION_DENIED:
     case UNAUTHENTICATED:
-      return { kind: "permission-denied", message: `etcd at ${at} denied ${request.what}${etcdSays}; check --etcd-username, --etcd-password and the user's roles` };
+      return { kind: "permission-denied", message: `etcd refused the request${etcdSays} (${request.what}); check --etcd-username/--etcd-password and the user's roles` };
     case UNIMPLEMENTED:
       return storeError(`the server at ${at} does not serve etcd's v3 API (gRPC ${name}) while ${request.what}; check --etcd-endpoints`);
     case INVALID_ARGUMENT: {
@@ -162,7 +162,7 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
       if (write.bytes > GRPC_MARGIN_BYTES) {
         return storeError(`etcd refused the write of ${write.key} (${write.bytes} bytes) as too large: it is over etcd's gRPC message limit (--max-request-bytes, 1.5 MiB by default, plus 512 KiB)`);
       }
-      return unavailable(`etcd at ${at} is overloaded: it refused ${request.what} with too many requests pending; it is tried again later`);
+      return unavailable(`etcd at ${at} did not answer: it is overloaded, with too many requests pending (${request.what}); it is tried again later`);
     }
     default:
       return storeError(`etcd refused ${request.what} (gRPC ${name})${etcdSays}`);

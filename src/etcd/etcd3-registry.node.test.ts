@@ -135,22 +135,22 @@ describe("Etcd3Registry: failures of a read, by gRPC code", () => {
   it.each([
     {
       raw: new GRPCUnavailableError("14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: "),
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} could not be reached while ${LIST} (no connection, or etcd has no leader); ${CHECK}` },
+      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: no connection, or etcd has no leader (${LIST}); ${CHECK}` },
     },
     {
       raw: grpcStatus(14, "14 UNAVAILABLE: Connection dropped"),
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} could not be reached while ${LIST} (no connection, or etcd has no leader); ${CHECK}` },
+      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: no connection, or etcd has no leader (${LIST}); ${CHECK}` },
     },
     {
       raw: new GRPCDeadlineExceededError("4 DEADLINE_EXCEEDED: Deadline exceeded after 6.132s,name resolution: 1.868s,LB pick: 2.916s,remote_addr=127.0.0.1:2379"),
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer within 5 s while ${LIST}; ${CHECK}` },
+      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: nothing within 5 s (${LIST}); ${CHECK}` },
     },
     {
       raw: brokenCircuit(),
       want: {
         kind: "unavailable",
         endpoints: [E],
-        message: `etcd at ${E} was not asked while ${LIST}: its last requests to every endpoint failed, and the client waits 5 s before it tries again; ${CHECK}`,
+        message: `etcd at ${E} did not answer: its last requests to every endpoint failed, and the client waits 5 s before it asks again (${LIST}); ${CHECK}`,
       },
     },
     {
@@ -159,11 +159,11 @@ describe("Etcd3Registry: failures of a read, by gRPC code", () => {
     },
     {
       raw: new EtcdPermissionDeniedError("7 PERMISSION_DENIED: etcdserver: permission denied"),
-      want: { kind: "permission-denied", message: `etcd at ${E} denied ${LIST}: etcdserver: permission denied; check --etcd-username, --etcd-password and the user's roles` },
+      want: { kind: "permission-denied", message: `etcd refused the request: etcdserver: permission denied (${LIST}); check --etcd-username/--etcd-password and the user's roles` },
     },
     {
       raw: new EtcdAuthenticationFailedError("3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password"),
-      want: { kind: "permission-denied", message: `etcd at ${E} refused the user name or password while ${LIST}; check --etcd-username and --etcd-password` },
+      want: { kind: "permission-denied", message: `etcd refused the request: authentication failed, the user name or password is wrong (${LIST}); check --etcd-username/--etcd-password` },
     },
     {
       raw: new GRPCInvalidArgumentError("3 INVALID_ARGUMENT: etcdserver: user name is empty"),
@@ -252,14 +252,14 @@ describe("Etcd3Registry: RESOURCE_EXHAUSTED and INVALID_ARGUMENT on a write say 
       bytes: 100,
       raw: new GRPCResourceExhastedError("8 RESOURCE_EXHAUSTED: etcdserver: too many requests"),
       alarms: noAlarm,
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} is overloaded: it refused writing ${CONFIG} with too many requests pending; it is tried again later` },
+      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: it is overloaded, with too many requests pending (writing ${CONFIG}); it is tried again later` },
     },
     {
       name: "too many requests, and the alarms cannot be read",
       bytes: 100,
       raw: new GRPCResourceExhastedError("8 RESOURCE_EXHAUSTED: etcdserver: too many requests"),
       alarms: () => Promise.reject(new GRPCUnavailableError("14 UNAVAILABLE: x")),
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} is overloaded: it refused writing ${CONFIG} with too many requests pending; it is tried again later` },
+      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: it is overloaded, with too many requests pending (writing ${CONFIG}); it is tried again later` },
     },
   ])("$name", async ({ bytes, raw, alarms, want }) => {
     script("txn", () => Promise.reject(raw));
