@@ -22,6 +22,7 @@ const commands: ReadonlyArray<readonly [string, Loader]> = [
   ["udp", () => import("./commands/udp.ts")],
   ["agent", () => import("./commands/agent.ts")],
   ["demo", () => import("./commands/demo.ts")],
+  ["pipework", () => import("./commands/pipework.ts")],
 ];
 
 function version(): string {
