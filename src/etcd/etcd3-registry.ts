@@ -1,13 +1,45 @@
 import { Buffer } from "node:buffer";
-import { castGrpcError, ClientClosedError, Etcd3, EtcdAuthenticationFailedError, EtcdInvalidAuthTokenError, EtcdPermissionDeniedError, GRPCDeadlineExceededError, GRPCUnauthenticatedError, isRecoverableError, type IKeyValue, type IOptions, type IRequestOp, type IWatchResponse, type Watcher } from "etcd3";
-import { err, ok, ResultAsync, type Result } from "neverthrow";
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import {
+  castGrpcError,
+  ClientClosedError,
+  Etcd3,
+  EtcdAuthenticationFailedError,
+  EtcdInvalidAuthTokenError,
+  EtcdLeaseInvalidError,
+  EtcdPermissionDeniedError,
+  GRPCAbortedError,
+  GRPCAlreadyExistsError,
+  GRPCCancelledError,
+  GRPCDataLossError,
+  GRPCDeadlineExceededError,
+  GRPCFailedPreconditionError,
+  GRPCInternalError,
+  GRPCInvalidArgumentError,
+  GRPCNotFoundError,
+  GRPCNotImplementedError,
+  GRPCOutOfRangeError,
+  GRPCResourceExhastedError,
+  GRPCUnauthenticatedError,
+  GRPCUnavailableError,
+  GRPCUnknownError,
+  type IKeyValue,
+  type IOptions,
+  type IRequestOp,
+  type IWatchResponse,
+  type Watcher,
+} from "etcd3";
+import { err, errAsync, ok, ResultAsync, type Result } from "neverthrow";
 import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
+import { GRPC_CODE_NAMES, needsAlarms, redactEndpoint, registryErrorOf, type EtcdFailure, type EtcdRequest } from "./_etcd3-failure.ts";
 import { decodeLeaseEntry, registryError, type StoredEntry } from "./_lease-entry.ts";
 import { flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
 import { formatLeaseAttrs, type LeaseAttrs } from "./lease-attrs.ts";
 import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, PutConfigOptions, Registry, RegistryError, UnreadableLease, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
 
+
+export { redactEndpoint } from "./_etcd3-failure.ts";
 
 /** TLS material for {@link Etcd3Registry}, as file contents (PEM). */
 export interface Etcd3Tls {
@@ -15,9 +47,25 @@ export interface Etcd3Tls {
   readonly ca?: Uint8Array;
   /** Client certificate chain, for etcd's `--client-cert-auth`. Default: none. */
   readonly cert?: Uint8Array;
-  /** Key of the client certificate. Default: none. */
+  /** Key of the client certificate (unencrypted). Default: none. */
   readonly key?: Uint8Array;
 }
+
+/** Why {@link Etcd3Registry.open} refused its options; nothing was connected. */
+export type Etcd3RegistryOptionsError =
+  /** An endpoint is not `http(s)://host:port`, or carries credentials (shown as `***`). */
+  | { readonly kind: "invalid-endpoint"; readonly endpoint: string; readonly message: string }
+  /** A TLS file is not what it must be: not PEM, unreadable, encrypted, or a key that is not the certificate's. */
+  | { readonly kind: "invalid-tls"; readonly field: "ca" | "cert" | "key"; readonly file?: string; readonly message: string }
+  /** The etcd client refused the options for another reason. */
+  | { readonly kind: "client-setup"; readonly message: string };
+
+/**
+ * The largest answer this client accepts: 64 MiB (gRPC's default of 4 MiB
+ * would refuse a listing of about 28,000 leases; flannel's largest network,
+ * 10.0.0.0/8 in /24 subnets, has 65,536, about 10 MiB).
+ */
+export const ETCD_RECEIVE_LIMIT_BYTES = 64 * 2 ** 20;
 
 /** Options for {@link Etcd3Registry}. */
 export interface Etcd3RegistryOptions {
@@ -27,6 +75,8 @@ export interface Etcd3RegistryOptions {
   readonly prefix?: string;
   /** TLS files; TLS is also used, with the system's roots, when an endpoint is `https://`. Default: none. */
   readonly tls?: Etcd3Tls;
+  /** Where the TLS files came from (their paths), named in messages. Default: none. */
+  readonly tlsFiles?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   /** User name for etcd's authentication. Default: none. */
   readonly username?: string;
   /** Password for `username`. */
@@ -39,11 +89,23 @@ export interface Etcd3RegistryOptions {
   readonly requestTimeoutMs?: number;
   /** Longest wait between two attempts to re-establish a broken watch. Default 5,000 ms. */
   readonly maxWatchBackoffMs?: number;
+  /**
+   * Open connections of its own. By default grpc-js shares one connection
+   * per endpoint among all registries of a process that have the same
+   * endpoints and settings (without TLS); a process that stands in for many
+   * hosts, such as the scale benchmark, sets this so that each registry
+   * connects as a separate host would. Default false.
+   */
+  readonly ownConnections?: boolean;
 }
 
 interface ActiveWatch {
   close(): Promise<void>;
 }
+
+// Makes a registry's channel options differ from every other registry's, so
+// that grpc-js's process-wide pool gives it connections of its own.
+let connectionGroups = 0;
 
 const num = (revision: string | number | undefined): number => Number(revision ?? 0);
 
@@ -51,7 +113,7 @@ const num = (revision: string | number | undefined): number => Number(revision ?
  * A {@link Registry} on etcd v3 through the `etcd3` package, with flanneld's
  * keys and values. Creating a lease is one transaction that compares the
  * key's version with 0 and puts the value attached to a freshly granted
- * etcd lease (revoked again when the transaction does not succeed). Watches
+ * etcd lease (revoked again when the transaction surely did not succeed). Watches
  * resume from the last revision they delivered after a reconnect, and list
  * again when etcd has compacted that history away.
  *
@@ -72,28 +134,62 @@ export class Etcd3Registry implements Registry {
   readonly endpoints: readonly string[];
   readonly #layout: FlannelKeyLayout;
   readonly #client: Etcd3;
+  readonly #clientOptions: IOptions;
   readonly #maxBackoff: number;
+  readonly #timeoutMs: number;
   readonly #watches = new Set<ActiveWatch>();
   #closed = false;
 
   /**
+   * Checks the options (endpoints; TLS files read as PEM, the key matched to
+   * the certificate) and sets the client up; connections open on first use.
+   *
    * @param options endpoints, prefix, TLS, credentials, timeouts; all optional
-   * @throws RangeError when `endpoints` is empty
+   * @returns the registry, or what is wrong with the options (naming the TLS file)
+   * @example
+   * ```ts
+   * import { Etcd3Registry } from "./etcd3-registry.ts";
+   *
+   * const opened = Etcd3Registry.open({ endpoints: ["http://user:secret@127.0.0.1:2379"] });
+   * if (opened.isErr()) console.error(opened.error.message); // the endpoint carries credentials (shown as ***)
+   * else await opened.value.close();
+   * ```
+   */
+  static open(options: Etcd3RegistryOptions = {}): Result<Etcd3Registry, Etcd3RegistryOptionsError> {
+    const checked = checkOptions(options);
+    if (checked.isErr()) return err(checked.error);
+    try {
+      return ok(new Etcd3Registry(options));
+    } catch (e) {
+      return err({ kind: "client-setup", message: `the etcd client cannot be set up: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  /**
+   * @param options endpoints, prefix, TLS, credentials, timeouts; all optional
+   * @throws RangeError with the message of {@link Etcd3Registry.open}'s error when the options are unusable
    */
   constructor(options: Etcd3RegistryOptions = {}) {
+    const checked = checkOptions(options);
+    if (checked.isErr()) throw new RangeError(`Etcd3Registry: ${checked.error.message}`);
     this.endpoints = Object.freeze([...(options.endpoints ?? DEFAULT_ETCD_ENDPOINTS)]);
-    if (this.endpoints.length === 0) throw new RangeError("Etcd3Registry: at least one endpoint is needed");
     this.#layout = flannelKeyLayout(options.prefix ?? DEFAULT_ETCD_PREFIX);
     this.prefix = this.#layout.prefix;
     this.#maxBackoff = options.maxWatchBackoffMs ?? 5_000;
     const timeout = options.requestTimeoutMs ?? 5_000;
+    this.#timeoutMs = timeout;
     const tls = options.tls;
     const clientOptions: IOptions = {
       hosts: [...this.endpoints],
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
       // Notice a dead connection (a host that vanished without closing it)
       // within seconds; etcd accepts pings every 5 s and more.
-      grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5_000 },
+      grpcOptions: {
+        "grpc.keepalive_time_ms": 10_000,
+        "grpc.keepalive_timeout_ms": 5_000,
+        "grpc.max_receive_message_length": ETCD_RECEIVE_LIMIT_BYTES,
+        ...(options.ownConnections === true ? { "flannel-ts.connection-group": ++connectionGroups } : {}),
+      },
       ...(tls === undefined || (tls.ca === undefined && tls.cert === undefined && tls.key === undefined)
         ? {}
         : {
@@ -106,12 +202,18 @@ export class Etcd3Registry implements Registry {
           }),
       ...(options.username === undefined ? {} : { auth: { username: options.username, password: options.password ?? "" } }),
     };
-    this.#client = new Etcd3(clientOptions);
+    this.#clientOptions = clientOptions;
+    try {
+      this.#client = new Etcd3(clientOptions);
+    } catch (e) {
+      // The checks above make this unlikely; the client's own text, without its stack.
+      throw new RangeError(`Etcd3Registry: the etcd client cannot be set up: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   getConfig(): ResultAsync<string, RegistryError> {
     const key = this.#layout.configKey;
-    return this.#call(() => this.#client.kv.range({ key: Buffer.from(key) })).andThen((res) => {
+    return this.#call({ what: `reading ${key}` }, () => this.#client.kv.range({ key: Buffer.from(key) })).andThen((res) => {
       const kv = res.kvs[0];
       return kv === undefined ? err(registryError.configNotFound(key)) : ok(kv.value.toString("utf8"));
     });
@@ -119,16 +221,18 @@ export class Etcd3Registry implements Registry {
 
   putConfig(text: string, options: PutConfigOptions = {}): ResultAsync<void, RegistryError> {
     const key = Buffer.from(this.#layout.configKey);
-    const put: IRequestOp = { request_put: { key, value: Buffer.from(text, "utf8") } };
+    const value = Buffer.from(text, "utf8");
+    const put: IRequestOp = { request_put: { key, value } };
     const compare = options.overwrite === true ? [] : [{ key, target: "Version" as const, result: "Equal" as const, version: 0 }];
-    return this.#call(() => this.#client.kv.txn({ compare, success: [put], failure: [] })).andThen((res) =>
+    const request = { what: `writing ${this.#layout.configKey}`, write: { key: this.#layout.configKey, bytes: key.length + value.length } };
+    return this.#call(request, () => this.#client.kv.txn({ compare, success: [put], failure: [] })).andThen((res) =>
       res.succeeded ? ok(undefined) : err(registryError.configExists(this.#layout.configKey)),
     );
   }
 
   listLeases(): ResultAsync<LeaseListing, RegistryError> {
     const start = Buffer.from(this.#layout.subnetsPrefix);
-    return this.#call(() => this.#client.kv.range({ key: start, range_end: prefixEnd(start) })).map((res) => {
+    return this.#call({ what: `listing the leases under ${this.#layout.subnetsPrefix}` }, () => this.#client.kv.range({ key: start, range_end: prefixEnd(start) })).map((res) => {
       const leases: LeaseRecord[] = [];
       const unreadable: UnreadableLease[] = [];
       for (const kv of res.kvs) {
@@ -142,7 +246,7 @@ export class Etcd3Registry implements Registry {
 
   getLease(subnet: SubnetKey): ResultAsync<LeaseRecord | undefined, RegistryError> {
     const key = this.#layout.leaseKey(subnet);
-    return this.#call(() => this.#client.kv.range({ key: Buffer.from(key) })).andThen((res): Result<LeaseRecord | undefined, RegistryError> => {
+    return this.#call({ what: `reading ${key}` }, () => this.#client.kv.range({ key: Buffer.from(key) })).andThen((res): Result<LeaseRecord | undefined, RegistryError> => {
       const kv = res.kvs[0];
       if (kv === undefined) return ok(undefined);
       const decoded = decodeLeaseEntry(this.#layout, stored(kv));
@@ -175,14 +279,14 @@ export class Etcd3Registry implements Registry {
     const expected = options.ifCreateRevision;
     const compare = expected === undefined ? [] : [{ key: Buffer.from(key), target: "Create" as const, result: "Equal" as const, create_revision: expected }];
     const del: IRequestOp = { request_delete_range: { key: Buffer.from(key) } };
-    return this.#call(() => this.#client.kv.txn({ compare, success: [del], failure: [] })).andThen((res) => {
+    return this.#call({ what: `deleting ${key}` }, () => this.#client.kv.txn({ compare, success: [del], failure: [] })).andThen((res) => {
       if (!res.succeeded) return err(registryError.leaseChanged(key, expected ?? 0));
       return ok(num(res.responses[0]?.response_delete_range.deleted) > 0);
     });
   }
 
   timeToLive(leaseId: string): ResultAsync<number | null, RegistryError> {
-    return this.#call(() => this.#client.leaseClient.leaseTimeToLive({ ID: leaseId })).map((res) => {
+    return this.#call({ what: `reading the TTL of etcd lease ${leaseId}` }, () => this.#client.leaseClient.leaseTimeToLive({ ID: leaseId })).map((res) => {
       const ttl = num(res.TTL);
       return ttl < 0 ? null : ttl;
     });
@@ -251,14 +355,14 @@ export class Etcd3Registry implements Registry {
       });
       w.on("disconnected", (cause: unknown) => {
         if (closed || watcher !== w) return;
-        onError(this.#error(cause));
+        onError(this.#watchError(cause));
         restart(false);
       });
       // etcd cancelled the watch: its start revision was compacted away, or
       // the user lost access. Either way, start over from a fresh listing.
       w.on("error", (cause: unknown) => {
         if (closed || watcher !== w) return;
-        onError(this.#error(cause));
+        onError(this.#watchError(cause));
         restart(true);
       });
     };
@@ -289,8 +393,11 @@ export class Etcd3Registry implements Registry {
 
   // Grants a lease when a TTL is asked for, then puts the value in one
   // transaction under `compare`. Resolves to undefined when the comparison
-  // failed. The lease is revoked whenever the put did not happen, or might
-  // not have (a timeout may hide a commit; revoking deletes such a key).
+  // failed. The new etcd lease is revoked when the put surely did not happen
+  // (the comparison failed, or etcd refused the request). When the outcome is
+  // unknown (a timeout or a dropped connection may hide a commit) it is left
+  // to expire: revoking it would delete the key if the put did commit, and a
+  // renewal that was only slow would become a lost lease.
   #writeLease(
     key: string,
     subnet: SubnetKey,
@@ -302,17 +409,22 @@ export class Etcd3Registry implements Registry {
     const grant: ResultAsync<{ id: string; ttl: number } | undefined, RegistryError> =
       ttlSeconds === null
         ? new ResultAsync(Promise.resolve(ok(undefined)))
-        : this.#call(() => this.#client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: 0 })).map((res) => ({ id: res.ID, ttl: num(res.TTL) }));
+        : this.#call({ what: `granting an etcd lease for ${key}` }, () => this.#client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: 0 })).map((res) => ({
+            id: res.ID,
+            ttl: num(res.TTL),
+          }));
     return grant.andThen((lease) => {
+      const keyBytes = Buffer.from(key);
+      const valueBytes = Buffer.from(value, "utf8");
       const put: IRequestOp = {
-        request_put: { key: Buffer.from(key), value: Buffer.from(value, "utf8"), prev_kv: true, ...(lease === undefined ? {} : { lease: lease.id }) },
+        request_put: { key: keyBytes, value: valueBytes, prev_kv: true, ...(lease === undefined ? {} : { lease: lease.id }) },
       };
       const revoke = (): void => {
         if (lease !== undefined) this.#client.leaseClient.leaseRevoke({ ID: lease.id }).catch(() => undefined);
       };
-      return this.#call(() => this.#client.kv.txn({ compare, success: [put], failure: [] }))
+      return this.#call({ what: `writing ${key}`, write: { key, bytes: keyBytes.length + valueBytes.length } }, () => this.#client.kv.txn({ compare, success: [put], failure: [] }))
         .mapErr((e) => {
-          revoke();
+          if (e.kind !== "unavailable") revoke();
           return e;
         })
         .map((res): WrittenLease | undefined => {
@@ -336,34 +448,162 @@ export class Etcd3Registry implements Registry {
     });
   }
 
-  #call<T>(request: () => Promise<T>): ResultAsync<T, RegistryError> {
-    if (this.#closed) return new ResultAsync(Promise.resolve(err(registryError.closed())));
-    return ResultAsync.fromPromise(request(), (cause) => this.#error(cause));
+  // Sends a request; a failure becomes a registry error by its gRPC code and
+  // the request (RESOURCE_EXHAUSTED on a write also asks etcd for its alarms).
+  #call<T>(request: EtcdRequest, send: () => Promise<T>): ResultAsync<T, RegistryError> {
+    if (this.#closed) return errAsync(registryError.closed());
+    return ResultAsync.fromPromise(send(), (raw) => raw).orElse((raw) => {
+      const failure = this.#failureOf(raw);
+      if (!needsAlarms(failure, request)) return errAsync(this.#describe(failure, request));
+      return ResultAsync.fromSafePromise(this.#noSpace()).andThen((noSpace) => errAsync(this.#describe(failure, request, noSpace)));
+    });
   }
 
-  #error(raw: unknown): RegistryError {
-    // Errors from watch streams reach us as grpc's plain errors with a status code.
-    const cause = raw instanceof Error ? castGrpcError(raw) : raw;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    if (cause instanceof ClientClosedError || this.#closed) return registryError.closed();
-    if (
-      cause instanceof EtcdAuthenticationFailedError ||
-      cause instanceof EtcdPermissionDeniedError ||
-      cause instanceof EtcdInvalidAuthTokenError ||
-      cause instanceof GRPCUnauthenticatedError
-    ) {
-      return { kind: "permission-denied", message: `etcd refused the request: ${detail}; check --etcd-username/--etcd-password and the user's roles` };
-    }
-    const brokenCircuit = typeof cause === "object" && cause !== null && (cause as { isBrokenCircuitError?: unknown }).isBrokenCircuitError === true;
-    if (cause instanceof GRPCDeadlineExceededError || brokenCircuit || (cause instanceof Error && isRecoverableError(cause))) {
-      return {
-        kind: "unavailable",
-        endpoints: this.endpoints,
-        message: `etcd at ${this.endpoints.join(",")} did not answer: ${detail}; check --etcd-endpoints, that etcd runs and has a leader, and the TLS settings`,
-      };
-    }
-    return { kind: "store-error", message: `etcd: ${detail}` };
+  #watchError(raw: unknown): RegistryError {
+    return this.#describe(this.#failureOf(raw), { what: `watching the leases under ${this.#layout.subnetsPrefix}` });
   }
+
+  #describe(failure: EtcdFailure, request: EtcdRequest, noSpace?: boolean): RegistryError {
+    return registryErrorOf(failure, request, {
+      endpoints: this.endpoints,
+      timeoutMs: this.#timeoutMs,
+      receiveLimitBytes: ETCD_RECEIVE_LIMIT_BYTES,
+      ...(noSpace === undefined ? {} : { noSpace }),
+    });
+  }
+
+  #failureOf(raw: unknown): EtcdFailure {
+    if (this.#closed || raw instanceof ClientClosedError) return { kind: "closed" };
+    // cockatiel marks the errors of an open circuit breaker with this property.
+    if (typeof raw === "object" && raw !== null && (raw as { isBrokenCircuitError?: unknown }).isBrokenCircuitError === true) return { kind: "circuit-open" };
+    // Watch streams hand over gRPC's plain errors; castGrpcError gives them etcd3's class for their status code.
+    const cast: unknown = raw instanceof Error ? castGrpcError(raw) : raw;
+    if (cast instanceof EtcdAuthenticationFailedError) return { kind: "auth-failed" };
+    for (const [type, code] of GRPC_ERROR_CODES) {
+      if (cast instanceof type) {
+        const prefix = `${code} ${GRPC_CODE_NAMES[code] ?? ""}: `;
+        return { kind: "grpc", code, details: cast.message.startsWith(prefix) ? cast.message.slice(prefix.length) : cast.message };
+      }
+    }
+    return { kind: "other", text: cast instanceof Error ? cast.message : String(cast) };
+  }
+
+  // Whether etcd has raised its NOSPACE alarm; undefined when it cannot say.
+  // Asked on a client of its own: the client retries a RESOURCE_EXHAUSTED
+  // write, and those failures open its circuit breaker for the endpoint.
+  async #noSpace(): Promise<boolean | undefined> {
+    const asker = new Etcd3(this.#clientOptions);
+    try {
+      const res = await asker.maintenance.alarm({ action: "Get", memberID: 0, alarm: "None" });
+      return res.alarms.some((a) => a.alarm === "Nospace");
+    } catch {
+      return undefined;
+    } finally {
+      asker.close();
+    }
+  }
+}
+
+// etcd3's error classes and the gRPC status codes they stand for.
+const GRPC_ERROR_CODES: readonly (readonly [abstract new (...args: never[]) => Error, number])[] = [
+  [GRPCCancelledError, 1],
+  [GRPCUnknownError, 2],
+  [GRPCInvalidArgumentError, 3],
+  [GRPCDeadlineExceededError, 4],
+  [GRPCNotFoundError, 5],
+  [EtcdLeaseInvalidError, 5],
+  [GRPCAlreadyExistsError, 6],
+  [EtcdPermissionDeniedError, 7],
+  [GRPCResourceExhastedError, 8],
+  [GRPCFailedPreconditionError, 9],
+  [GRPCAbortedError, 10],
+  [GRPCOutOfRangeError, 11],
+  [GRPCNotImplementedError, 12],
+  [GRPCInternalError, 13],
+  [GRPCUnavailableError, 14],
+  [GRPCDataLossError, 15],
+  [GRPCUnauthenticatedError, 16],
+  [EtcdInvalidAuthTokenError, 16],
+];
+
+// Everything the registry checks before it sets a client up: endpoints
+// (http or https, a port, no credentials) and TLS material (PEM that Node can
+// read, a certificate with its key).
+function checkOptions(options: Etcd3RegistryOptions): Result<void, Etcd3RegistryOptionsError> {
+  const endpoints = options.endpoints ?? DEFAULT_ETCD_ENDPOINTS;
+  if (endpoints.length === 0) return err({ kind: "invalid-endpoint", endpoint: "", message: "at least one etcd endpoint is needed" });
+  for (const endpoint of endpoints) {
+    const problem = endpointProblem(endpoint);
+    if (problem !== undefined) {
+      const shown = redactEndpoint(endpoint);
+      return err({ kind: "invalid-endpoint", endpoint: shown, message: `etcd endpoint ${JSON.stringify(shown)} ${problem}` });
+    }
+  }
+  return checkTls(options.tls, options.tlsFiles ?? {});
+}
+
+function endpointProblem(endpoint: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return "is not a URL; give http://host:port or https://host:port";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "is not http:// or https://";
+  if (url.username !== "" || url.password !== "") return "carries a user name or password: give them as the registry's username and password (--etcd-username, --etcd-password)";
+  if (url.port === "") return "has no port (etcd's is 2379)";
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "") return "has a path; give scheme, host and port only";
+  return undefined;
+}
+
+const ROLE = { ca: "CA certificate", cert: "client certificate", key: "client key" } as const;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+
+function checkTls(tls: Etcd3Tls | undefined, files: NonNullable<Etcd3RegistryOptions["tlsFiles"]>): Result<void, Etcd3RegistryOptionsError> {
+  if (tls === undefined) return ok(undefined);
+  const bad = (field: "ca" | "cert" | "key", problem: string): Result<never, Etcd3RegistryOptionsError> => {
+    const file = files[field];
+    return err({ kind: "invalid-tls", field, ...(file === undefined ? {} : { file }), message: `the ${ROLE[field]}${file === undefined ? "" : ` ${file}`} ${problem}` });
+  };
+  const certificates = (field: "ca" | "cert", bytes: Uint8Array): Result<X509Certificate[], Etcd3RegistryOptionsError> => {
+    const blocks = Buffer.from(bytes).toString("latin1").match(PEM_CERTIFICATE) ?? [];
+    if (blocks.length === 0) return bad(field, 'is not PEM: it has no "-----BEGIN CERTIFICATE-----" block (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)');
+    const parsed: X509Certificate[] = [];
+    for (const [i, block] of blocks.entries()) {
+      try {
+        parsed.push(new X509Certificate(block));
+      } catch {
+        return bad(field, `has a PEM block that is not a readable X.509 certificate (block ${i + 1} of ${blocks.length})`);
+      }
+    }
+    return ok(parsed);
+  };
+  if (tls.ca !== undefined) {
+    const ca = certificates("ca", tls.ca);
+    if (ca.isErr()) return err(ca.error);
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    return tls.cert === undefined ? bad("key", "needs its client certificate: give both") : bad("cert", "needs its key: give both");
+  }
+  if (tls.cert === undefined || tls.key === undefined) return ok(undefined);
+  const chain = certificates("cert", tls.cert);
+  if (chain.isErr()) return err(chain.error);
+  const keyText = Buffer.from(tls.key).toString("latin1");
+  if (!PEM_PRIVATE_KEY.test(keyText)) return bad("key", 'is not PEM: it has no "-----BEGIN ... PRIVATE KEY-----" block');
+  // PEM marks an encrypted key in its label (PKCS#8) or in a header (the older OpenSSL format).
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(keyText)) {
+    return bad("key", "is encrypted with a passphrase; etcd's client needs it unencrypted (openssl pkey -in FILE -out FILE.plain)");
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: keyText, format: "pem" });
+  } catch {
+    return bad("key", "is not a readable private key");
+  }
+  const leaf = chain.value[0] as X509Certificate;
+  if (!leaf.checkPrivateKey(key)) return bad("key", `is not the key of the client certificate${files.cert === undefined ? "" : ` ${files.cert}`}`);
+  return ok(undefined);
 }
 
 function stored(kv: IKeyValue): StoredEntry {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
-import type { Registry, RegistryError } from "../etcd/registry.ts";
+import type { Registry, RegistryError, WatchLeasesOptions } from "../etcd/registry.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
@@ -38,6 +38,24 @@ function flakyUpdates(inner: Registry, failing: { on: boolean }): Registry {
 }
 
 const kinds = (events: readonly LeaseManagerEvent[]) => events.map((e) => e.kind);
+
+/** A registry that records the options of every watch it opens (and can fail them on demand). */
+function countingWatches(inner: Registry): { registry: Registry; watches: WatchLeasesOptions[] } {
+  const watches: WatchLeasesOptions[] = [];
+  const registry = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === "watchLeases") {
+        return (options: WatchLeasesOptions) => {
+          watches.push(options);
+          return target.watchLeases(options);
+        };
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { registry, watches };
+}
 
 describe("LeaseManager", () => {
   it("renews the margin before expiry, with flanneld's defaults of 24 h and 60 min", async () => {
@@ -163,6 +181,84 @@ describe("LeaseManager", () => {
     expect(watch.peers.some((l) => l.key === m.lease?.lease.key)).toBe(false);
     await clock.advanceAsync(600_000);
     expect(seen.slice(-2).map((e) => e.kind)).toEqual(["removed", "removed"]);
+    await m.stop();
+  });
+
+  it("watches the store once for itself and all its peer watches", async () => {
+    const { clock, registry: memory, manager } = setup();
+    const { registry, watches } = countingWatches(memory);
+    const m = manager({ registry });
+    const first = (await m.start())._unsafeUnwrap();
+    const a: PeerLeaseEvent[] = [];
+    const b: PeerLeaseEvent[] = [];
+    m.watchPeers((e) => a.push(e));
+    m.watchPeers((e) => b.push(e));
+    await clock.advanceAsync(0);
+    expect((await memory.createLease(parseSubnetKey("10.5.200.0-24")._unsafeUnwrap(), host("192.0.2.2"), { ttlSeconds: 600 })).isOk()).toBe(true);
+    await clock.advanceAsync(0);
+    expect(watches).toHaveLength(1);
+    expect(watches[0]?.fromRevision).toBeUndefined();
+    for (const seen of [a, b]) {
+      expect(seen).toMatchObject([
+        { kind: "snapshot", peers: [] },
+        { kind: "added", lease: { key: "/coreos.com/network/subnets/10.5.200.0-24" } },
+      ]);
+    }
+    // The manager still sees its own lease go through that watch.
+    expect((await memory.deleteLease(first.lease.subnet)).isOk()).toBe(true);
+    await clock.advanceAsync(0);
+    expect(m.lease?.lease.key).toBe(first.lease.key);
+    expect(watches).toHaveLength(1);
+    await m.stop();
+  });
+
+  it("starts a peer watch opened later from the leases as they are now", async () => {
+    const { clock, registry, manager } = setup();
+    const m = manager();
+    (await m.start())._unsafeUnwrap();
+    const early: PeerLeaseEvent[] = [];
+    const watch = m.watchPeers((e) => early.push(e));
+    await clock.advanceAsync(0);
+    const peer = parseSubnetKey("10.5.200.0-24")._unsafeUnwrap();
+    expect((await registry.createLease(peer, host("192.0.2.2"), { ttlSeconds: 600 })).isOk()).toBe(true);
+    await clock.advanceAsync(0);
+    await watch.close();
+    expect((await registry.createLease(parseSubnetKey("10.5.201.0-24")._unsafeUnwrap(), host("192.0.2.4"), { ttlSeconds: 600 })).isOk()).toBe(true);
+    registry.putRaw("/coreos.com/network/subnets/10.5.202.0-24", "not a lease");
+    registry.putRaw("/coreos.com/network/subnets/10.5.203.0-24", "not a lease either");
+    registry.putRaw("/coreos.com/network/subnets/10.5.203.0-24", '{"PublicIP":"192.0.2.5"}');
+    await clock.advanceAsync(0);
+    const late: PeerLeaseEvent[] = [];
+    m.watchPeers((e) => late.push(e));
+    await clock.advanceAsync(0);
+    expect(early.map((e) => e.kind)).toEqual(["snapshot", "added"]);
+    expect(late).toMatchObject([
+      {
+        kind: "snapshot",
+        peers: [
+          { key: "/coreos.com/network/subnets/10.5.200.0-24" },
+          { key: "/coreos.com/network/subnets/10.5.201.0-24" },
+          { key: "/coreos.com/network/subnets/10.5.203.0-24", value: '{"PublicIP":"192.0.2.5"}' },
+        ],
+      },
+      { kind: "unreadable", entry: { key: "/coreos.com/network/subnets/10.5.202.0-24", value: "not a lease" } },
+    ]);
+    expect(late).toHaveLength(2);
+    await m.stop();
+  });
+
+  it("tells every peer watch when the store cannot be reached", async () => {
+    const { clock, registry: memory, manager } = setup();
+    const { registry, watches } = countingWatches(memory);
+    const m = manager({ registry });
+    (await m.start())._unsafeUnwrap();
+    const errors: string[] = [];
+    m.watchPeers(() => undefined, (e) => errors.push(`a: ${e.kind}`));
+    m.watchPeers(() => undefined);
+    m.watchPeers(() => undefined, (e) => errors.push(`c: ${e.kind}`));
+    await clock.advanceAsync(0);
+    watches[0]?.onError?.(unavailable);
+    expect(errors).toEqual(["a: unavailable", "c: unavailable"]);
     await m.stop();
   });
 

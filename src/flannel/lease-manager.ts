@@ -2,12 +2,12 @@ import type { Result, ResultAsync } from "neverthrow";
 import { systemClock, type Clock, type Timer } from "../core/clock.ts";
 import { DEFAULT_LEASE_TTL_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_RENEW_RETRY_SECONDS } from "../core/defaults.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
-import type { LeaseWatch, LeaseWatchEvent, Registry, RegistryError } from "../etcd/registry.ts";
+import type { LeaseRecord, LeaseWatch, LeaseWatchEvent, Registry, RegistryError, UnreadableLease } from "../etcd/registry.ts";
 import { cryptoRandom, type Random } from "../subnet/random.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import { acquireLease, type AcquireBackoff, type AcquiredLease, type AcquireLeaseError } from "./lease-acquire.ts";
-import type { OwnLease, PeerLeaseEvent } from "./lease-peer-set.ts";
-import { watchPeerLeases, type PeerLeaseWatch } from "./lease-peer-watch.ts";
+import { PeerLeaseSet, type OwnLease, type PeerLeaseEvent } from "./lease-peer-set.ts";
+import type { PeerLeaseWatch } from "./lease-peer-watch.ts";
 
 
 /** Options for {@link LeaseManager}. */
@@ -57,7 +57,9 @@ export type LeaseManagerEvent =
  * failure), and when it is gone (expired, deleted by an operator) acquires
  * again, the same subnet while it is free, and says so with an event.
  * flanneld exits in that case instead. Reservations are not renewed: they
- * have no TTL.
+ * have no TTL. One watch of the store serves both the manager and every
+ * {@link LeaseManager.watchPeers}: each host is one watcher in etcd, and
+ * every lease change is received and decoded once per host.
  *
  * @example
  * ```ts
@@ -85,10 +87,15 @@ export class LeaseManager {
   readonly #margin: number;
   readonly #retry: number;
   readonly #abort = new AbortController();
-  readonly #peerWatches = new Set<PeerLeaseWatch>();
+  readonly #peerWatches = new Set<PeerWatchEntry>();
   #current: AcquiredLease | undefined;
   #timer: Timer | undefined;
   #watch: LeaseWatch | undefined;
+  // Every entry under the subnets prefix as the watch last reported it
+  // (after its first snapshot), so that a peer watch opened later starts from it.
+  #leases: Map<string, LeaseRecord> | undefined;
+  #unreadable = new Map<string, UnreadableLease>();
+  #revision = 0;
   #queue: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -131,31 +138,31 @@ export class LeaseManager {
 
   /**
    * Watches the other hosts' leases, this host's own left out (by key and by
-   * PublicIP, also after it acquired another subnet). Closed by {@link LeaseManager.stop}.
+   * PublicIP, also after it acquired another subnet), on the manager's own
+   * watch of the store. Closed by {@link LeaseManager.stop}.
    *
    * @param onEvent called with a snapshot, then each change
    * @param onError called when the store cannot be reached; default dropped
    * @returns the watch
    */
   watchPeers(onEvent: (event: PeerLeaseEvent) => void, onError?: (error: RegistryError) => void): PeerLeaseWatch {
-    const watch = watchPeerLeases({
-      registry: this.#o.registry,
-      own: this.#own(),
-      onEvent,
-      ...(onError === undefined ? {} : { onError }),
-    });
-    const tracked: PeerLeaseWatch = {
+    const entry: PeerWatchEntry = { set: new PeerLeaseSet(this.#own()), onEvent, ...(onError === undefined ? {} : { onError }) };
+    this.#peerWatches.add(entry);
+    if (this.#leases !== undefined) {
+      const listing = { revision: this.#revision, leases: [...this.#leases.values()], unreadable: [...this.#unreadable.values()] };
+      emitAll(entry, entry.set.apply({ kind: "snapshot", listing }));
+    }
+    this.#ensureWatch();
+    return {
       get peers() {
-        return watch.peers;
+        return entry.set.peers;
       },
-      setOwn: (own) => watch.setOwn(own),
+      setOwn: (own) => emitAll(entry, entry.set.setOwn(own)),
       close: () => {
-        this.#peerWatches.delete(tracked);
-        return watch.close();
+        this.#peerWatches.delete(entry);
+        return Promise.resolve();
       },
     };
-    this.#peerWatches.add(tracked);
-    return tracked;
   }
 
   /** Stops renewing and watching. The lease stays in the store until its TTL runs out, as flanneld leaves it. */
@@ -163,7 +170,8 @@ export class LeaseManager {
     this.#stopped = true;
     this.#abort.abort();
     this.#timer?.cancel();
-    await Promise.all([this.#watch?.close(), ...[...this.#peerWatches].map((w) => w.close())]);
+    this.#peerWatches.clear();
+    await this.#watch?.close();
     await this.#queue;
   }
 
@@ -186,18 +194,45 @@ export class LeaseManager {
     });
   }
 
-  // Takes a lease as the current one: watch it from the revision after its
-  // write, and schedule its renewal.
+  // Takes a lease as the current one: watch the store (a snapshot read after
+  // the lease's write, then every change), and schedule its renewal.
   #hold(lease: AcquiredLease): void {
     this.#current = lease;
-    for (const w of this.#peerWatches) w.setOwn(this.#own());
-    if (this.#watch === undefined) {
-      this.#watch = this.#o.registry.watchLeases({
-        fromRevision: lease.lease.modRevision + 1,
-        onEvent: (e) => this.#serial(() => this.#onWatch(e)),
-      });
-    }
+    for (const w of this.#peerWatches) emitAll(w, w.set.setOwn(this.#own()));
+    this.#ensureWatch();
     this.#schedule(lease.expiresAt === null ? undefined : lease.expiresAt - this.#margin * 1000);
+  }
+
+  // The one watch of the store: the peer sets see each event as it comes;
+  // what it means for this host's lease is decided in turn with renewals.
+  #ensureWatch(): void {
+    if (this.#watch !== undefined || this.#stopped) return;
+    this.#watch = this.#o.registry.watchLeases({
+      onEvent: (e) => {
+        this.#remember(e);
+        for (const w of this.#peerWatches) emitAll(w, w.set.apply(e));
+        this.#serial(() => this.#onWatch(e));
+      },
+      onError: (e) => {
+        for (const w of this.#peerWatches) w.onError?.(e);
+      },
+    });
+  }
+
+  #remember(e: LeaseWatchEvent): void {
+    if (e.kind === "snapshot") {
+      this.#leases = new Map(e.listing.leases.map((l) => [l.key, l]));
+      this.#unreadable = new Map(e.listing.unreadable.map((u) => [u.key, u]));
+      this.#revision = e.listing.revision;
+      return;
+    }
+    if (this.#leases === undefined) return;
+    this.#revision = e.revision;
+    const key = e.kind === "put" ? e.lease.key : e.kind === "delete" ? e.key : e.entry.key;
+    this.#leases.delete(key);
+    this.#unreadable.delete(key);
+    if (e.kind === "put") this.#leases.set(key, e.lease);
+    if (e.kind === "unreadable") this.#unreadable.set(key, e.entry);
   }
 
   #schedule(at: number | undefined): void {
@@ -281,6 +316,16 @@ export class LeaseManager {
   #emit(event: LeaseManagerEvent): void {
     this.#o.onEvent?.(event);
   }
+}
+
+interface PeerWatchEntry {
+  readonly set: PeerLeaseSet;
+  readonly onEvent: (event: PeerLeaseEvent) => void;
+  readonly onError?: (error: RegistryError) => void;
+}
+
+function emitAll(entry: PeerWatchEntry, events: readonly PeerLeaseEvent[]): void {
+  for (const e of events) entry.onEvent(e);
 }
 
 function withUnknownFields(attrs: LeaseAttrs, current: AcquiredLease): LeaseAttrs {
