@@ -113,7 +113,9 @@ const num = (revision: string | number | undefined): number => Number(revision ?
  * A {@link Registry} on etcd v3 through the `etcd3` package, with flanneld's
  * keys and values. Creating a lease is one transaction that compares the
  * key's version with 0 and puts the value attached to a freshly granted
- * etcd lease (revoked again when the transaction surely did not succeed). Watches
+ * etcd lease (revoked again when the transaction surely did not succeed). A
+ * write over an existing key revokes the etcd lease the key was on, which
+ * carried nothing else, instead of leaving it in etcd until its TTL ends. Watches
  * resume from the last revision they delivered after a reconnect, and list
  * again when etcd has compacted that history away.
  *
@@ -434,6 +436,11 @@ export class Etcd3Registry implements Registry {
           }
           const revision = num(res.header.revision);
           const previous = res.responses[0]?.response_put.prev_kv;
+          // Every write is on an etcd lease of its own: the one it replaced
+          // would stay in etcd, empty, until its TTL runs out (up to a day
+          // after each restart of an agent, so a crash loop piles them up).
+          const replaced = previous?.lease;
+          if (replaced !== undefined && replaced !== "0" && replaced !== lease?.id) this.#client.leaseClient.leaseRevoke({ ID: replaced }).catch(() => undefined);
           return {
             key,
             subnet,

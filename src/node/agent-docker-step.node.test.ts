@@ -127,6 +127,13 @@ describe("dockerStep", () => {
     expect(s.commands).toEqual(["/usr/local/bin/dockerd-ctl restart"]);
   });
 
+  it("starts dockerd again when it does not answer (a restart was cut short)", async () => {
+    const s = setup('{"bip": "172.20.5.1/24", "mtu": 1472}');
+    s.engine.engine.getNetwork = () => ({ inspect: () => Promise.reject(new Error("connect ENOENT /var/run/docker.sock")) });
+    expect((await s.step(target))._unsafeUnwrap()).toEqual({ path: s.path, changed: false, restarted: true, warnings: [] });
+    expect(s.commands).toEqual(["/usr/local/bin/dockerd-ctl restart"]);
+  });
+
   it("creates daemon.json when there is none", async () => {
     const s = setup(undefined);
     expect((await s.step(target))._unsafeUnwrap()).toMatchObject({ changed: true, restarted: true });

@@ -83,7 +83,7 @@ const describeIssue = (issue: DaemonJsonIssue): string => `${issue.level === "er
 /**
  * The Docker step for the agent: see the module comment. An unchanged
  * daemon.json is not written and dockerd is restarted only when it does not
- * have the lease's bridge yet.
+ * have the lease's bridge yet, or does not answer.
  *
  * @param options daemon.json, the restart command and the checks; see {@link DockerStepOptions}
  * @returns the `docker` option of `startAgent`
@@ -144,15 +144,16 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
           .andThen((written) => {
             const report: DockerReport = { path: options.path, changed: written.written, restarted: written.written, warnings };
             if (written.written) return restart().andThen(() => verify(wanted, clock.now() + timeoutMs)).map(() => report);
-            // Unchanged file: dockerd may still run with an older one.
+            // Unchanged file: dockerd may still run with an older one (a
+            // previous run stopped between the write and the restart), or not
+            // run at all (it stopped in the middle of the restart, which
+            // nothing will finish): either way, restart it.
             return verifyDefaultBridge(engineApi(), defaultBridgeExpectation(wanted))
               .map(() => report)
-              .orElse((e) =>
-                e.kind === "bridge-mismatch"
-                  ? restart()
-                      .andThen(() => verify(wanted, clock.now() + timeoutMs))
-                      .map((): DockerReport => ({ ...report, restarted: true }))
-                  : verify(wanted, clock.now() + timeoutMs).map(() => report),
+              .orElse(() =>
+                restart()
+                  .andThen(() => verify(wanted, clock.now() + timeoutMs))
+                  .map((): DockerReport => ({ ...report, restarted: true })),
               );
           });
       });

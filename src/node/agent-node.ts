@@ -15,7 +15,7 @@ import type { AgentEvent } from "../flannel/agent-events.ts";
 import type { BackendSet } from "../backend/backend.ts";
 import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
 import type { DockerStep, Firewall } from "../flannel/agent-ports.ts";
-import { registryLeases } from "../flannel/agent-registry-leases.ts";
+import { registryLeases, type RegistryLeasesOptions } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type AgentExit, type AgentHealth, type RunningAgent } from "../flannel/agent.ts";
 import type { ExternalInterface } from "../backend/backend.ts";
 import { chooseExternalInterface, type ExternalInterfaceError, type HostInterface } from "../flannel/external-interface.ts";
@@ -48,6 +48,13 @@ export interface NodeAgentOptions {
   readonly subnetFile?: string;
   /** Minutes before expiry that the lease is renewed. Default 60. */
   readonly renewMarginMinutes?: number;
+  /**
+   * The lease manager's timing in seconds: TTL (default 24 h), renew margin
+   * (default `renewMarginMinutes`) and retry interval after a failure
+   * (default 60 s). flanneld has no flags for the TTL and the retry; fault
+   * tests shorten them so that leases expire within a test.
+   */
+  readonly leaseTiming?: Pick<RegistryLeasesOptions, "ttlSeconds" | "renewMarginSeconds" | "retryIntervalSeconds">;
   /** flanneld's `--ip-masq`. Default false. */
   readonly ipMasq?: boolean;
   /** flanneld's `--iptables-forward-rules`. Default true. */
@@ -141,6 +148,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
         const { leases, peers } = registryLeases({
           registry: options.registry,
           renewMarginSeconds: (options.renewMarginMinutes ?? DEFAULT_RENEW_MARGIN_MINUTES) * 60,
+          ...options.leaseTiming,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
           ...(options.random === undefined ? {} : { random: options.random }),
         });
