@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const jsr = JSON.parse(readFileSync(join(root, "jsr.json"), "utf8"));
+const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const deno = join(root, "node_modules/deno/bin.cjs");
 const run = (args) => {
   console.log(`$ deno ${args.join(" ")}`);
@@ -21,7 +21,7 @@ const walk = (dir) =>
 const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
 const markdown = ["README.md", ...walk("docs").filter((f) => f.endsWith(".md"))];
 
-run(["check", "--quiet", ...Object.values(jsr.exports)]);
+run(["check", "--quiet", ...Object.values(denoJson.exports)]);
 run(["check", "--quiet", "--doc", ...sources]);
 run(["check", "--quiet", "--doc-only", ...markdown]);
 run(["run", "-A", "npm:vitest", "run", "--project", "deno", ...process.argv.slice(2)]);

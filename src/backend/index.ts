@@ -1,7 +1,9 @@
 /**
- * flannel's data paths, one folder each: today the UDP backend (a TUN
- * device and UDP encapsulation in TypeScript).
+ * flannel's data paths behind one interface ({@link Backend}): the UDP
+ * backend (a TUN device and UDP encapsulation in TypeScript), and the
+ * interface the agent drives them through.
  *
  * @module
  */
+export * from "./backend.ts";
 export * from "./udp/index.ts";

@@ -10,8 +10,9 @@ import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { Clock } from "../core/clock.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
-import type { DataPath, DataPathSpec, PortError } from "../flannel/agent-ports.ts";
-import type { ExternalInterface } from "../flannel/external-interface.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
+import type { UdpEnginePort, UdpEngineSpec } from "../backend/udp/udp-backend.ts";
+import type { PortError } from "../flannel/agent-ports.ts";
 import { formatCidr } from "../subnet/cidr.ts";
 import { formatIp, ip4, ipEquals, parseIp4, type Ip4 } from "../subnet/ip.ts";
 import type { DemoDockerStep } from "./demo-docker-step.ts";
@@ -129,7 +130,7 @@ class LoopbackHost implements DemoSiteHost {
     this.#options = options;
   }
 
-  readonly openDataPath = (spec: DataPathSpec): ResultAsync<DataPath, PortError> => {
+  readonly openEngine = (spec: UdpEngineSpec): ResultAsync<UdpEnginePort, PortError> => {
     if (!ipEquals(spec.bindAddress, this.external.ifaceAddress) || spec.port !== this.#port) {
       return errAsync({ kind: "data-path", message: `the demo bound ${formatIp(this.external.ifaceAddress)}:${this.#port}, not ${formatIp(spec.bindAddress)}:${spec.port}` });
     }

@@ -14,8 +14,9 @@ import { err, ok, ResultAsync, type Result } from "neverthrow";
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
-import type { DataPath, DataPathSpec, DockerTarget, PortError } from "../flannel/agent-ports.ts";
-import type { ExternalInterface } from "../flannel/external-interface.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
+import type { UdpEnginePort, UdpEngineSpec } from "../backend/udp/udp-backend.ts";
+import type { DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { bridgeAddress } from "../subnet/bridge-address.ts";
 import { formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, ip4, parseIp4, type Ip4 } from "../subnet/ip.ts";
@@ -161,7 +162,7 @@ class NetnsHost implements DemoSiteHost {
   readonly #options: NetnsSiteOptions;
   readonly #ip: (args: readonly string[]) => Promise<Result<void, DemoSiteError>>;
   readonly #routes = new Map<string, { readonly subnet: Cidr4; readonly peer: Ip4 }>();
-  #spec: DataPathSpec | undefined;
+  #spec: UdpEngineSpec | undefined;
   #subnet: Cidr4 | undefined;
   #engine: Engine | undefined;
   #queue: Promise<void> = Promise.resolve();
@@ -184,11 +185,11 @@ class NetnsHost implements DemoSiteHost {
     });
   }
 
-  readonly openDataPath = (spec: DataPathSpec): ResultAsync<DataPath, PortError> => {
+  readonly openEngine = (spec: UdpEngineSpec): ResultAsync<UdpEnginePort, PortError> => {
     this.#spec = spec;
     this.#subnet = spec.subnet;
     return new ResultAsync(
-      this.#restart().then((): Result<DataPath, PortError> => {
+      this.#restart().then((): Result<UdpEnginePort, PortError> => {
         if (this.#engine === undefined) return err({ kind: "data-path", message: this.#lastError ?? "the engine did not start" });
         return ok({
           setRoute: (subnet, peer) => {
@@ -300,7 +301,7 @@ class NetnsHost implements DemoSiteHost {
       ...this.#options.flannelTs,
       "udp",
       "--tun",
-      spec.tunName,
+      spec.device,
       "--subnet",
       formatCidr(spec.subnet),
       "--network",
@@ -322,7 +323,7 @@ class NetnsHost implements DemoSiteHost {
     const ready = new Promise<boolean>((resolve) => {
       child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
         stderr += chunk;
-        if (stderr.includes(`flannel-ts udp: ${spec.tunName} `)) resolve(true);
+        if (stderr.includes(`flannel-ts udp: ${spec.device} `)) resolve(true);
       });
       void engine.exited.then(() => resolve(false));
       timer = setTimeout(() => resolve(false), this.#options.startTimeoutMs ?? 15_000);

@@ -15,10 +15,10 @@ import type { Clock } from "../core/clock.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
 import { formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
-import type { OpenDataPath } from "../flannel/agent-ports.ts";
+import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
 import { registryLeases } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type RunningAgent } from "../flannel/agent.ts";
-import type { ExternalInterface } from "../flannel/external-interface.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
 import { formatSubnetEnv, type SubnetEnv } from "../flannel/subnet-env.ts";
 import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, type Ip4 } from "../subnet/ip.ts";
@@ -54,7 +54,7 @@ export interface DemoSiteHost {
   /** Said after the host's name: where it lives and what is simulated. */
   readonly note: string;
   /** Opens the host's UDP data path; the agent calls it with its lease. */
-  readonly openDataPath: OpenDataPath;
+  readonly openEngine: OpenUdpEngine;
   /** The host's Docker step, if any. */
   readonly docker: DemoDockerStep | undefined;
   /** The data path's routes now, e.g. "172.20.9.0/24 -> 127.0.0.2:8285". */
@@ -315,7 +315,7 @@ class DemoRun {
       leases,
       peers,
       external: host.external,
-      openDataPath: host.openDataPath,
+      backends: { udp: udpBackend({ open: host.openEngine }) },
       subnetFile: {
         path: "/run/flannel/subnet.env",
         write: (env: SubnetEnv) => {

@@ -8,5 +8,4 @@ export * from "./key-layout.ts";
 export * from "./lease-attrs.ts";
 export * from "./registry.ts";
 export * from "./memory-registry.ts";
-export * from "./registry-contract.ts";
 export * from "./etcd3-registry.ts";

@@ -3,7 +3,7 @@ import { ManualClock } from "../core/clock.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
 import { MemoryRegistry } from "./memory-registry.ts";
-import { registryContract } from "./registry-contract.ts";
+import { registryContract } from "../testing/registry-contract.ts";
 
 describe("MemoryRegistry passes the registry contract", () => {
   for (const c of registryContract) {

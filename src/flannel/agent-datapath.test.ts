@@ -2,13 +2,13 @@ import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { formatIpv4Header, IPPROTO_ICMP } from "../backend/udp/ipv4-header.ts";
 import { RouteTable } from "../backend/udp/route-table.ts";
+import { udpBackend, type OpenUdpEngine, type UdpEnginePort } from "../backend/udp/udp-backend.ts";
 import { UdpDatapath } from "../backend/udp/udp-datapath.ts";
 import { ManualClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import { cidrNetwork, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
-import type { DataPath, OpenDataPath } from "./agent-ports.ts";
 import { registryLeases } from "./agent-registry-leases.ts";
 import { startAgent, type RunningAgent } from "./agent.ts";
 
@@ -24,13 +24,13 @@ interface Host {
   readonly subnet: Cidr4;
 }
 
-function memoryDataPath(): { open: OpenDataPath; current: () => UdpDatapath } {
+function memoryDataPath(): { open: OpenUdpEngine; current: () => UdpDatapath } {
   let current: UdpDatapath | undefined;
-  const open: OpenDataPath = (spec) => {
+  const open: OpenUdpEngine = (spec) => {
     const routes = new RouteTable([], { defaultPort: spec.port });
     const datapath = new UdpDatapath({ routes, localAddress: cidrNetwork(spec.subnet).address, localPrefix: spec.subnet.prefix, sourceFilter: spec.sourceFilter });
     current = datapath;
-    const port: DataPath = {
+    const port: UdpEnginePort = {
       setRoute: (subnet, publicIp) => routes.set(subnet, publicIp),
       deleteRoute: (subnet) => void routes.delete(subnet),
       close: () => Promise.resolve(),
@@ -54,7 +54,7 @@ async function startHost(registry: MemoryRegistry, clock: ManualClock, publicIp:
       config: registry,
       ...registryLeases({ registry, clock, random: seededRandom(seed) }),
       external: { name: "eth0", mtu: 1500, ifaceAddress: ip, publicIp: ip },
-      openDataPath: dataPath.open,
+      backends: { udp: udpBackend({ open: dataPath.open }) },
       subnetFile: { path: "/run/flannel/subnet.env", write: () => okAsync(undefined) },
       clock,
       log: () => undefined,

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
-import { formatIp, type Ip4 } from "../subnet/ip.ts";
+import { cidrEquals, formatCidr, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
+import { formatIp, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import type { BackendConfig } from "../subnet/network-config.ts";
 import type { HeldLease } from "./agent-ports.ts";
 import { subnetGateway } from "./subnet-env.ts";
 
@@ -16,8 +17,10 @@ export type AgentEventLevel = "info" | "warning" | "error";
 /** Everything the agent logs. */
 export type AgentEvent =
   | { readonly kind: "config-unavailable"; readonly message: string }
-  | { readonly kind: "config-found"; readonly backend: string; readonly network: Cidr4; readonly port: number }
-  | { readonly kind: "external-interface"; readonly name: string; readonly address: Ip4; readonly publicIp: Ip4; readonly mtu: number }
+  | { readonly kind: "config-found"; readonly backend: BackendConfig; readonly network?: Cidr4; readonly ipv6Network?: Cidr6 }
+  | { readonly kind: "external-interface"; readonly name: string; readonly address: Ip4; readonly publicIp: Ip4; readonly publicIpv6?: Ip6; readonly mtu: number }
+  | { readonly kind: "previous-lease-unreadable"; readonly message: string }
+  | { readonly kind: "backend-opened"; readonly name: string; readonly description: string }
   | { readonly kind: "previous-subnet"; readonly path: string; readonly subnet: Cidr4 }
   | { readonly kind: "previous-subnet-unreadable"; readonly path: string; readonly message: string }
   | { readonly kind: "lease-acquired"; readonly lease: HeldLease }
@@ -29,11 +32,15 @@ export type AgentEvent =
   | { readonly kind: "lease-released"; readonly subnet: Cidr4 }
   | { readonly kind: "lease-kept"; readonly subnet: Cidr4 }
   | { readonly kind: "subnet-file-written"; readonly path: string; readonly subnet: Cidr4; readonly mtu: number }
-  | { readonly kind: "data-path-up"; readonly tunName: string; readonly subnet: Cidr4; readonly mtu: number; readonly bindAddress: Ip4; readonly port: number }
-  | { readonly kind: "data-path-down"; readonly tunName: string }
+  | { readonly kind: "backend-attached"; readonly name: string; readonly description: string }
+  | { readonly kind: "backend-closed"; readonly name: string; readonly description: string }
+  | { readonly kind: "backend-failed"; readonly message: string }
+  | { readonly kind: "reconciled"; readonly name: string; readonly stale: number; readonly restored: number }
   | { readonly kind: "peer-added"; readonly subnet: Cidr4; readonly publicIp: Ip4 }
   | { readonly kind: "peer-updated"; readonly subnet: Cidr4; readonly publicIp: Ip4; readonly previous: Ip4 }
   | { readonly kind: "peer-removed"; readonly subnet: Cidr4; readonly publicIp: Ip4 }
+  | { readonly kind: "peer-skipped"; readonly subnet: Cidr4; readonly publicIp: Ip4; readonly reason: string }
+  | { readonly kind: "peer-lease-unreadable"; readonly key: string; readonly message: string }
   | { readonly kind: "peer-watch-failed"; readonly message: string }
   | { readonly kind: "iptables-ensured"; readonly chains: readonly string[]; readonly rules: number }
   | { readonly kind: "iptables-failed"; readonly message: string }
@@ -69,6 +76,10 @@ export function agentEventLevel(event: AgentEvent): AgentEventLevel {
     case "previous-subnet-unreadable":
     case "iptables-failed":
     case "docker-warning":
+    case "previous-lease-unreadable":
+    case "backend-failed":
+    case "peer-skipped":
+    case "peer-lease-unreadable":
       return "warning";
     default:
       return "info";
@@ -98,9 +109,17 @@ export function formatAgentEvent(event: AgentEvent): string {
     case "config-unavailable":
       return `couldn't fetch network config: ${event.message} (retrying every second)`;
     case "config-found":
-      return `found network config: Backend type ${event.backend}, Network ${cidr(event.network)}, UDP port ${event.port}`;
+      return `found network config: Backend type ${event.backend.type}, ${[
+        ...(event.network === undefined ? [] : [`Network ${cidr(event.network)}`]),
+        ...(event.ipv6Network === undefined ? [] : [`IPv6Network ${cidr(event.ipv6Network)}`]),
+        ...backendDetails(event.backend),
+      ].join(", ")}`;
     case "external-interface":
-      return `using interface ${event.name} (${ip(event.address)}, MTU ${event.mtu}) as external interface; PublicIP ${ip(event.publicIp)}`;
+      return `using interface ${event.name} (${ip(event.address)}, MTU ${event.mtu}) as external interface; PublicIP ${ip(event.publicIp)}${event.publicIpv6 === undefined ? "" : `, PublicIPv6 ${ip(event.publicIpv6)}`}`;
+    case "previous-lease-unreadable":
+      return `cannot look up this host's lease before acquiring: ${event.message}; going on without its backend data`;
+    case "backend-opened":
+      return `${event.name} ready: ${event.description}`;
     case "previous-subnet":
       return `${event.path} names subnet ${cidr(event.subnet)}: asking for it again`;
     case "previous-subnet-unreadable":
@@ -125,16 +144,24 @@ export function formatAgentEvent(event: AgentEvent): string {
       return `lease kept: subnet ${cidr(event.subnet)} stays leased until its TTL runs out (--release gives it back)`;
     case "subnet-file-written":
       return `wrote subnet file ${event.path}: subnet ${cidr(event.subnet)}, MTU ${event.mtu}`;
-    case "data-path-up":
-      return `UDP engine up: ${event.tunName} for subnet ${cidr(event.subnet)}, MTU ${event.mtu}, listening on ${ip(event.bindAddress)}:${event.port}`;
-    case "data-path-down":
-      return `UDP engine stopped: ${event.tunName} removed`;
+    case "backend-attached":
+      return `${event.name} up: ${event.description}`;
+    case "backend-closed":
+      return `${event.name} stopped: ${event.description}`;
+    case "backend-failed":
+      return `the backend could not program the peers: ${event.message} (the next change or reconcile tries again)`;
+    case "reconciled":
+      return `${event.name} reconciled with the leases: ${event.stale} stale entries removed, ${event.restored} missing ones put back`;
     case "peer-added":
       return `peer added: subnet ${cidr(event.subnet)} via PublicIP ${ip(event.publicIp)}`;
     case "peer-updated":
       return `peer updated: subnet ${cidr(event.subnet)} now via PublicIP ${ip(event.publicIp)} (was ${ip(event.previous)})`;
     case "peer-removed":
       return `peer removed: subnet ${cidr(event.subnet)} (was via PublicIP ${ip(event.publicIp)})`;
+    case "peer-skipped":
+      return `peer skipped: subnet ${cidr(event.subnet)} via PublicIP ${ip(event.publicIp)}: ${event.reason}`;
+    case "peer-lease-unreadable":
+      return `peer lease skipped: ${event.key} cannot be read: ${event.message}`;
     case "peer-watch-failed":
       return `watching the peers' leases failed: ${event.message} (the watch keeps trying)`;
     case "iptables-ensured":
@@ -155,6 +182,17 @@ export function formatAgentEvent(event: AgentEvent): string {
       return "stopped cleanly";
     case "failed":
       return `${event.step} failed: ${event.message}`;
+  }
+}
+
+function backendDetails(backend: BackendConfig): string[] {
+  switch (backend.kind) {
+    case "udp":
+      return [`UDP port ${backend.port}`];
+    case "vxlan":
+      return [`VNI ${backend.vni}`, `UDP port ${backend.port}`, ...(backend.directRouting ? ["DirectRouting"] : []), ...(backend.learning ? ["Learning"] : []), ...(backend.gbp ? ["GBP"] : [])];
+    default:
+      return [];
   }
 }
 

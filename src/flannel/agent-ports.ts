@@ -1,18 +1,21 @@
 /**
  * What the agent is built from: small interfaces (ports) for the lease
- * manager, the peers' leases, the data path, subnet.env, the firewall and the
- * Docker step. The agent's orchestration ({@link startAgent}) uses only
- * these, so it runs in unit tests on an in-memory registry, a manual clock
- * and fakes; `flannel-ts/node` fills them with etcd, TUN and UDP sockets,
+ * manager, the peers' leases, subnet.env, the firewall and the Docker step
+ * (the data path is a `Backend` of `flannel-ts/backend`). The agent's
+ * orchestration ({@link startAgent}) uses only these, so it runs in unit
+ * tests on an in-memory registry, a manual clock and fakes; `flannel-ts/node` fills them with etcd, the kernel's devices,
  * iptables and dockerd.
  *
  * @module
  */
 import type { ResultAsync } from "neverthrow";
-import type { Cidr4 } from "../subnet/cidr.ts";
+import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
+import type { Cidr4, Cidr6 } from "../subnet/cidr.ts";
 import type { Ip4 } from "../subnet/ip.ts";
 import type { NetworkConfig } from "../subnet/network-config.ts";
+import type { SubnetKey } from "../subnet/subnet-key.ts";
 import type { IptablesRule } from "./iptables-rules.ts";
+import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 import type { SubnetEnv } from "./subnet-env.ts";
 
 /** A failure reported by a port; the agent logs the message. */
@@ -31,6 +34,8 @@ export interface ConfigSource {
 export interface HeldLease {
   /** The leased subnet, e.g. 172.20.5.0/24. */
   readonly subnet: Cidr4;
+  /** The leased IPv6 subnet, on dual-stack networks. */
+  readonly ipv6Subnet?: Cidr6;
   /** The PublicIP written in the lease. */
   readonly publicIp: Ip4;
   /** When it expires unless renewed (ms since the epoch); `null` for a reservation, which never expires. */
@@ -54,10 +59,10 @@ export type LeaseKeeperEvent =
 export interface LeaseRequest {
   /** The parsed network config. */
   readonly config: NetworkConfig;
-  /** The PublicIP to write in the lease (and to find this host's existing lease by). */
-  readonly publicIp: Ip4;
+  /** What the lease says: PublicIP (which finds this host's existing lease), PublicIPv6, the backend's data. */
+  readonly attrs: LeaseAttrs;
   /** The subnet from the previous subnet.env, asked for again when free. */
-  readonly previousSubnet?: Cidr4;
+  readonly previousSubnet?: SubnetKey;
   /** Receives every event after the first acquisition. */
   readonly onEvent: (event: LeaseKeeperEvent) => void;
 }
@@ -68,6 +73,14 @@ export interface LeaseRequest {
  * before it expires and acquire again when it is lost.
  */
 export interface LeaseKeeper {
+  /**
+   * This host's lease as the store holds it now, found by its PublicIP,
+   * before anything is acquired (VXLAN keeps the VtepMAC it names).
+   *
+   * @param publicIp this host's PublicIP
+   * @returns the lease's attributes, or undefined when the host has none
+   */
+  lookup(publicIp: Ip4): ResultAsync<LeaseAttrs | undefined, PortError>;
   /**
    * Acquires a lease and starts keeping it.
    *
@@ -82,62 +95,23 @@ export interface LeaseKeeper {
   stop(options: { readonly release: boolean }): ResultAsync<void, PortError>;
 }
 
-/** A change in the other hosts' leases. */
-export type PeerEvent =
-  | { readonly kind: "added"; readonly subnet: Cidr4; readonly publicIp: Ip4 }
-  | { readonly kind: "updated"; readonly subnet: Cidr4; readonly publicIp: Ip4 }
-  | { readonly kind: "removed"; readonly subnet: Cidr4 };
-
 /** A running watch of the peers' leases. */
 export interface PeerWatch {
   close(): Promise<void>;
 }
 
 /**
- * The leases of every host, as events: an `added` for each existing lease
- * first, then changes. The agent ignores its own subnet, so a source may
- * report it.
+ * The other hosts' leases, as events: a snapshot first, then changes. This
+ * host's own lease never appears (the one place it is left out is
+ * {@link PeerLeaseSet}).
  */
 export interface PeerSource {
   /**
    * @param onEvent receives each event in order
    * @param onError receives failures to reach the store (the watch keeps trying)
    */
-  watch(onEvent: (event: PeerEvent) => void, onError: (error: PortError) => void): PeerWatch;
+  watch(onEvent: (event: PeerLeaseEvent) => void, onError: (error: PortError) => void): PeerWatch;
 }
-
-/** How to open the data path for a lease. */
-export interface DataPathSpec {
-  /** TUN device name, e.g. flannel0. */
-  readonly tunName: string;
-  /** This host's subnet; the TUN gets its network address as /32 (flanneld does). */
-  readonly subnet: Cidr4;
-  /** The whole flannel network, routed through the TUN. */
-  readonly network: Cidr4;
-  /** The TUN's MTU: the external interface's minus 28 (IPv4 + UDP headers). */
-  readonly mtu: number;
-  /** The address the UDP socket binds to (the external interface's). */
-  readonly bindAddress: Ip4;
-  /** The UDP port, 8285 or Backend.Port. */
-  readonly port: number;
-  /** Accept datagrams only from the PublicIPs of current routes. */
-  readonly sourceFilter: boolean;
-}
-
-/** A running data path (the UDP engine with its TUN device and socket). */
-export interface DataPath {
-  /** Sends traffic for `subnet` to `publicIp` (adds or replaces the route). */
-  setRoute(subnet: Cidr4, publicIp: Ip4): void;
-  /** Stops sending traffic for `subnet`. */
-  deleteRoute(subnet: Cidr4): void;
-  /** Stops the engine and removes the TUN device. */
-  close(): Promise<void>;
-  /** Settles with a reason if the engine dies on its own (the agent then stops). Default: never. */
-  readonly failed?: Promise<string>;
-}
-
-/** Opens the data path: creates and configures the TUN device, binds the socket, starts the engine. */
-export type OpenDataPath = (spec: DataPathSpec) => ResultAsync<DataPath, PortError>;
 
 /** Where subnet.env goes. */
 export interface SubnetFileWriter {

@@ -1,5 +1,6 @@
 import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { udpBackend, type UdpEnginePort } from "../backend/udp/udp-backend.ts";
 import { ManualClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import { formatCidr, parseCidr4 } from "../subnet/cidr.ts";
@@ -7,7 +8,6 @@ import { formatIp, parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
 import { formatAgentEvent, type AgentEvent } from "./agent-events.ts";
-import type { DataPath } from "./agent-ports.ts";
 import { registryLeases } from "./agent-registry-leases.ts";
 import { startAgent, type RunningAgent } from "./agent.ts";
 
@@ -30,7 +30,7 @@ async function startHost(registry: MemoryRegistry, clock: ManualClock, publicIp:
   const events: AgentEvent[] = [];
   const lines: string[] = [];
   const { leases, peers } = registryLeases({ registry, clock, random: seededRandom(seed), renewMarginSeconds: 3600 });
-  const dataPath: DataPath = {
+  const engine: UdpEnginePort = {
     setRoute: (subnet, peer) => routes.set(formatCidr(subnet), formatIp(peer)),
     deleteRoute: (subnet) => routes.delete(formatCidr(subnet)),
     close: () => Promise.resolve(),
@@ -41,14 +41,16 @@ async function startHost(registry: MemoryRegistry, clock: ManualClock, publicIp:
       leases,
       peers,
       external: { name: "eth0", mtu: 1500, ifaceAddress: ip, publicIp: ip },
-      openDataPath: () => okAsync(dataPath),
+      backends: { udp: udpBackend({ open: () => okAsync(engine) }) },
+      // These tests move the clock by hours; a reconcile every 10 s would be thousands of steps.
+      reconcileMs: 3_600_000,
       subnetFile: { path: "/run/flannel/subnet.env", write: () => okAsync(undefined) },
       clock,
       log: (e) => {
         events.push(e);
         lines.push(formatAgentEvent(e));
       },
-      ...(previous === undefined ? {} : { previousSubnet: parseCidr4(previous)._unsafeUnwrap() }),
+      ...(previous === undefined ? {} : { previousSubnet: { ipv4: parseCidr4(previous)._unsafeUnwrap() } }),
     })
   )._unsafeUnwrap();
   return { agent, routes, lines, subnet: formatCidr(agent.status().lease.subnet) };

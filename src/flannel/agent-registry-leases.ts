@@ -1,20 +1,20 @@
 /**
  * The agent's lease ports on a {@link Registry}: the {@link LeaseKeeper} is
  * a {@link LeaseManager} (acquire, renew, re-acquire after a loss) with
- * `release` added, and the {@link PeerSource} is the manager's peer watch,
- * which leaves this host's own lease out.
+ * `release` and `lookup` added, and the {@link PeerSource} is the manager's
+ * peer watch, which leaves this host's own lease out, passed through as it is.
  *
  * @module
  */
 import { okAsync, ResultAsync } from "neverthrow";
+import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import type { Registry } from "../etcd/registry.ts";
-import { cidrNetwork } from "../subnet/cidr.ts";
 import type { Random } from "../subnet/random.ts";
-import type { HeldLease, LeaseKeeper, LeaseKeeperEvent, PeerEvent, PeerSource, PeerWatch, PortError } from "./agent-ports.ts";
+import { ipEquals } from "../subnet/ip.ts";
+import type { HeldLease, LeaseKeeper, LeaseKeeperEvent, PeerSource, PeerWatch, PortError } from "./agent-ports.ts";
 import type { AcquiredLease } from "./lease-acquire.ts";
 import { LeaseManager, type LeaseManagerEvent } from "./lease-manager.ts";
-import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 
 /** Options of {@link registryLeases}. */
 export interface RegistryLeasesOptions {
@@ -38,7 +38,10 @@ export interface RegistryLeases {
   readonly peers: PeerSource;
 }
 
-const held = (lease: AcquiredLease): HeldLease => ({ subnet: lease.lease.subnet.ipv4, publicIp: lease.lease.attrs.publicIp, expiresAt: lease.expiresAt });
+const held = (lease: AcquiredLease): HeldLease => {
+  const { ipv4, ipv6 } = lease.lease.subnet;
+  return { subnet: ipv4, ...(ipv6 === undefined ? {} : { ipv6Subnet: ipv6 }), publicIp: lease.lease.attrs.publicIp, expiresAt: lease.expiresAt };
+};
 
 const reasonOf = (reason: "deleted" | "replaced"): string =>
   reason === "deleted" ? "its key is gone from the store (expired, or deleted by an operator)" : "its key was written again by another host";
@@ -61,6 +64,12 @@ export function registryLeases(options: RegistryLeasesOptions): RegistryLeases {
   const clockNow = (): number => (options.clock ?? systemClock).now();
 
   const leases: LeaseKeeper = {
+    lookup(publicIp) {
+      return options.registry
+        .listLeases()
+        .map((listing): LeaseAttrs | undefined => listing.leases.find((l) => ipEquals(l.attrs.publicIp, publicIp))?.attrs)
+        .mapErr((e): PortError => ({ kind: e.kind, message: e.message }));
+    },
     start(request) {
       if (manager !== undefined) throw new Error("registryLeases: start() called twice");
       const onEvent = (event: LeaseManagerEvent): void => {
@@ -90,8 +99,8 @@ export function registryLeases(options: RegistryLeasesOptions): RegistryLeases {
       };
       manager = new LeaseManager({
         registry: options.registry,
-        attrs: { publicIp: request.publicIp },
-        ...(request.previousSubnet === undefined ? {} : { previousSubnet: { ipv4: cidrNetwork(request.previousSubnet) } }),
+        attrs: request.attrs,
+        ...(request.previousSubnet === undefined ? {} : { previousSubnet: request.previousSubnet }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.random === undefined ? {} : { random: options.random }),
         ...(options.renewMarginSeconds === undefined ? {} : { renewMarginSeconds: options.renewMarginSeconds }),
@@ -121,23 +130,7 @@ export function registryLeases(options: RegistryLeasesOptions): RegistryLeases {
   const peers: PeerSource = {
     watch(onEvent, onError): PeerWatch {
       if (manager === undefined) throw new Error("registryLeases: watch() before start()");
-      const emit = (event: PeerEvent): void => onEvent(event);
-      const watch = manager.watchPeers(
-        (event: PeerLeaseEvent) => {
-          switch (event.kind) {
-            case "snapshot":
-              for (const lease of event.peers) emit({ kind: "added", subnet: lease.subnet.ipv4, publicIp: lease.attrs.publicIp });
-              return;
-            case "added":
-              return emit({ kind: "added", subnet: event.lease.subnet.ipv4, publicIp: event.lease.attrs.publicIp });
-            case "updated":
-              return emit({ kind: "updated", subnet: event.lease.subnet.ipv4, publicIp: event.lease.attrs.publicIp });
-            case "removed":
-              return emit({ kind: "removed", subnet: event.lease.subnet.ipv4 });
-          }
-        },
-        (error) => onError({ kind: error.kind, message: error.message }),
-      );
+      const watch = manager.watchPeers(onEvent, (error) => onError({ kind: error.kind, message: error.message }));
       return { close: () => watch.close() };
     },
   };

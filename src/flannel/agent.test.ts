@@ -1,23 +1,45 @@
-import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import { errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { EMPTY_BACKEND_REPORT, type Backend, type BackendReport, type ExternalInterface, type PeerChange } from "../backend/backend.ts";
+import { udpBackend, type UdpEnginePort, type UdpEngineSpec } from "../backend/udp/udp-backend.ts";
 import { ManualClock } from "../core/clock.ts";
+import { formatLeaseAttrs, type LeaseAttrs } from "../etcd/lease-attrs.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
-import { formatCidr, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
-import { formatIp, parseIp4, type Ip4 } from "../subnet/ip.ts";
+import type { LeaseRecord } from "../etcd/registry.ts";
+import { formatCidr, parseCidr4, parseCidr6 as parseCidr6Result, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
+import { formatIp, parseIp4, parseIp6 as parseIp6Result, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { formatSubnetKey } from "../subnet/subnet-key.ts";
 import { formatAgentEvent, type AgentEvent } from "./agent-events.ts";
-import type { DataPath, DataPathSpec, DockerTarget, HeldLease, LeaseKeeper, LeaseKeeperEvent, LeaseRequest, PeerEvent, PeerSource, PortError } from "./agent-ports.ts";
+import type { DockerTarget, HeldLease, LeaseKeeper, LeaseKeeperEvent, LeaseRequest, PeerSource, PortError } from "./agent-ports.ts";
 import { startAgent, type AgentOptions } from "./agent.ts";
 import type { IptablesRule } from "./iptables-rules.ts";
+import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 import type { SubnetEnv } from "./subnet-env.ts";
 
 const cidr = (text: string): Cidr4 => parseCidr4(text)._unsafeUnwrap();
 const ip = (text: string): Ip4 => parseIp4(text)._unsafeUnwrap();
 const portError = (message: string): PortError => ({ kind: "fake", message });
+const parseIp6 = (text: string): Ip6 => parseIp6Result(text)._unsafeUnwrap();
+const parseCidr6 = (text: string): Cidr6 => parseCidr6Result(text)._unsafeUnwrap();
+const okV6 = (e: ExternalInterface) => ok<ExternalInterface, PortError>(e);
+
+/** A peer's lease as the registry reports it. */
+function peer(subnet: string, publicIp: string, extra: Partial<LeaseAttrs> = {}): LeaseRecord {
+  const attrs: LeaseAttrs = { publicIp: ip(publicIp), ...extra };
+  const key = { ipv4: cidr(subnet) };
+  return { key: `/atomic.io/network/subnets/${formatSubnetKey(key)}`, subnet: key, attrs, value: formatLeaseAttrs(attrs), leaseId: "1", createRevision: 1, modRevision: 1 };
+}
 
 class FakeKeeper implements LeaseKeeper {
   requests: LeaseRequest[] = [];
   stops: boolean[] = [];
+  lookups: Ip4[] = [];
+  stored: LeaseAttrs | undefined;
   constructor(public lease: HeldLease | PortError) {}
+  lookup(publicIp: Ip4): ResultAsync<LeaseAttrs | undefined, PortError> {
+    this.lookups.push(publicIp);
+    return okAsync(this.stored);
+  }
   start(request: LeaseRequest): ResultAsync<HeldLease, PortError> {
     this.requests.push(request);
     return "subnet" in this.lease ? okAsync(this.lease) : errAsync(this.lease);
@@ -34,9 +56,9 @@ class FakeKeeper implements LeaseKeeper {
 }
 
 class FakePeers implements PeerSource {
-  handler: ((e: PeerEvent) => void) | undefined;
+  handler: ((e: PeerLeaseEvent) => void) | undefined;
   closed = 0;
-  watch(onEvent: (e: PeerEvent) => void): { close(): Promise<void> } {
+  watch(onEvent: (e: PeerLeaseEvent) => void): { close(): Promise<void> } {
     this.handler = onEvent;
     return {
       close: () => {
@@ -45,42 +67,71 @@ class FakePeers implements PeerSource {
       },
     };
   }
-  emit(event: PeerEvent): void {
+  emit(...events: PeerLeaseEvent[]): void {
     if (this.handler === undefined) throw new Error("not watching");
-    this.handler(event);
+    for (const e of events) this.handler(e);
   }
 }
 
-interface FakePath {
-  readonly spec: DataPathSpec;
+interface FakeEngine {
+  readonly spec: UdpEngineSpec;
   readonly routes: Map<string, string>;
   closed: boolean;
 }
 
-function fakeDataPaths(fail?: string): { opened: FakePath[]; open: AgentOptions["openDataPath"]; die: (reason: string) => void } {
+/** The real UDP backend over engines that only record what they are told. */
+function fakeEngines(fail?: string): { opened: FakeEngine[]; open: Parameters<typeof udpBackend>[0]["open"]; die: (reason: string) => void } {
   let die: (reason: string) => void = () => undefined;
-  const opened: FakePath[] = [];
+  const opened: FakeEngine[] = [];
   return {
     opened,
     open: (spec) => {
       if (fail !== undefined) return errAsync(portError(fail));
-      const path: FakePath = { spec, routes: new Map(), closed: false };
-      opened.push(path);
-      const dataPath: DataPath = {
-        setRoute: (subnet, publicIp) => path.routes.set(formatCidr(subnet), formatIp(publicIp)),
-        deleteRoute: (subnet) => path.routes.delete(formatCidr(subnet)),
+      const engine: FakeEngine = { spec, routes: new Map(), closed: false };
+      opened.push(engine);
+      const port: UdpEnginePort = {
+        setRoute: (subnet, publicIp) => engine.routes.set(formatCidr(subnet), formatIp(publicIp)),
+        deleteRoute: (subnet) => engine.routes.delete(formatCidr(subnet)),
         close: () => {
-          path.closed = true;
+          engine.closed = true;
           return Promise.resolve();
         },
         failed: new Promise<string>((resolve) => {
           die = resolve;
         }),
       };
-      return okAsync(dataPath);
+      return okAsync(port);
     },
     die: (reason) => die(reason),
   };
+}
+
+/** A backend that records every call: what the agent hands a backend, and when. */
+class RecordingBackend implements Backend {
+  readonly kind = "vxlan" as const;
+  readonly name = "VXLAN";
+  readonly leaseAttrs = { backendType: "vxlan" };
+  readonly mtu = 1450;
+  readonly calls: string[] = [];
+  report: Partial<BackendReport> = {};
+  failApply: string | undefined;
+  attach(lease: { subnet: Cidr4 }): ResultAsync<string, never> {
+    this.calls.push(`attach ${formatCidr(lease.subnet)}`);
+    return okAsync(`flannel.1 at ${formatCidr(lease.subnet)}`);
+  }
+  apply(changes: readonly PeerChange[]): ResultAsync<BackendReport, { kind: "backend"; backend: string; step: "apply"; message: string }> {
+    this.calls.push(`apply ${changes.map((c) => `${c.kind} ${formatCidr(c.lease.subnet.ipv4)}`).join(", ")}`);
+    if (this.failApply !== undefined) return errAsync({ kind: "backend", backend: "vxlan", step: "apply", message: this.failApply });
+    return okAsync({ ...EMPTY_BACKEND_REPORT, ...this.report });
+  }
+  reconcile(peers: readonly LeaseRecord[]): ResultAsync<BackendReport, never> {
+    this.calls.push(`reconcile ${peers.map((p) => formatCidr(p.subnet.ipv4)).join(", ")}`);
+    return okAsync({ ...EMPTY_BACKEND_REPORT, ...this.report });
+  }
+  close(): Promise<string> {
+    this.calls.push("close");
+    return Promise.resolve("flannel.1 removed");
+  }
 }
 
 class FakeFirewall {
@@ -97,18 +148,18 @@ class FakeFirewall {
     return okAsync(undefined);
   }
 }
-const show = (r: IptablesRule): string => `${r.table} ${r.chain} ${r.rulespec.join(" ")}`;
+const show = (r: IptablesRule): string => `${r.family === 6 ? "ip6 " : ""}${r.table} ${r.chain} ${r.rulespec.join(" ")}`;
 
 const config = '{"Network":"172.20.0.0/16"}';
 const external = { name: "eth0", mtu: 1500, ifaceAddress: ip("192.0.2.1"), publicIp: ip("192.0.2.1") };
 const lease1: HeldLease = { subnet: cidr("172.20.5.0/24"), publicIp: ip("192.0.2.1"), expiresAt: 86_400_000 };
 
-function setup(overrides: Partial<AgentOptions> & { lease?: HeldLease | PortError; dataPathFailure?: string; registry?: MemoryRegistry } = {}) {
+function setup(overrides: Partial<AgentOptions> & { lease?: HeldLease | PortError; dataPathFailure?: string; registry?: MemoryRegistry; tunName?: string; sourceFilter?: boolean } = {}) {
   const clock = new ManualClock(0);
   const registry = overrides.registry ?? new MemoryRegistry({ clock, prefix: "/atomic.io/network" });
   const keeper = new FakeKeeper(overrides.lease ?? lease1);
   const peers = new FakePeers();
-  const paths = fakeDataPaths(overrides.dataPathFailure);
+  const paths = fakeEngines(overrides.dataPathFailure);
   const firewall = new FakeFirewall();
   const written: SubnetEnv[] = [];
   const events: AgentEvent[] = [];
@@ -117,7 +168,9 @@ function setup(overrides: Partial<AgentOptions> & { lease?: HeldLease | PortErro
     leases: keeper,
     peers,
     external,
-    openDataPath: paths.open,
+    backends: {
+      udp: udpBackend({ open: paths.open, ...(overrides.tunName === undefined ? {} : { device: overrides.tunName }), ...(overrides.sourceFilter === undefined ? {} : { sourceFilter: overrides.sourceFilter }) }),
+    },
     subnetFile: {
       path: "/run/flannel/subnet.env",
       write: (env) => {
@@ -140,15 +193,16 @@ async function started(s: ReturnType<typeof setup>) {
 }
 
 describe("startAgent", () => {
-  it("reads the config, leases, writes subnet.env, opens the data path, installs the forward rules", async () => {
-    const s = setup({ previousSubnet: cidr("172.20.5.0/24") });
+  it("reads the config, opens the backend, leases, writes subnet.env, attaches the backend, installs the forward rules", async () => {
+    const s = setup({ previousSubnet: { ipv4: cidr("172.20.5.0/24") } });
     const agent = await started(s);
-    expect(s.keeper.requests.map((r) => ({ publicIp: formatIp(r.publicIp), previous: r.previousSubnet && formatCidr(r.previousSubnet), network: r.config.ipv4 && formatCidr(r.config.ipv4.network) }))).toEqual([
-      { publicIp: "192.0.2.1", previous: "172.20.5.0/24", network: "172.20.0.0/16" },
+    expect(s.keeper.lookups).toEqual([ip("192.0.2.1")]);
+    expect(s.keeper.requests.map((r) => ({ attrs: r.attrs, previous: r.previousSubnet && formatSubnetKey(r.previousSubnet), network: r.config.ipv4 && formatCidr(r.config.ipv4.network) }))).toEqual([
+      { attrs: { publicIp: ip("192.0.2.1") }, previous: "172.20.5.0-24", network: "172.20.0.0/16" },
     ]);
     expect(s.written).toEqual([{ network: cidr("172.20.0.0/16"), subnet: lease1.subnet, mtu: 1472, ipMasq: false }]);
     expect(s.paths.opened.map((p) => p.spec)).toEqual([
-      { tunName: "flannel0", subnet: lease1.subnet, network: cidr("172.20.0.0/16"), mtu: 1472, bindAddress: ip("192.0.2.1"), port: 8285, sourceFilter: true },
+      { device: "flannel0", subnet: lease1.subnet, network: cidr("172.20.0.0/16"), mtu: 1472, bindAddress: ip("192.0.2.1"), port: 8285, sourceFilter: true },
     ]);
     expect([...s.firewall.rules]).toEqual([
       "filter FORWARD -m comment --comment flanneld forward -j FLANNEL-FWD",
@@ -164,7 +218,7 @@ describe("startAgent", () => {
       "iptables rules in place: 3 rules in filter/FORWARD, filter/FLANNEL-FWD",
       "running: subnet 172.20.5.0/24",
     ]);
-    expect(agent.status()).toMatchObject({ lease: lease1, mtu: 1472, port: 8285, peers: [], health: { healthy: true } });
+    expect(agent.status()).toMatchObject({ lease: lease1, backend: "udp", mtu: 1472, peers: [], health: { healthy: true } });
     await agent.stop();
   });
 
@@ -181,7 +235,7 @@ describe("startAgent", () => {
     (await s.registry.putConfig('{"Network":"172.20.0.0/16","Backend":{"Type":"UDP","Port":7890}}'))._unsafeUnwrap();
     await s.clock.advanceAsync(1000);
     const agent = (await starting)._unsafeUnwrap();
-    expect(agent.status().port).toBe(7890);
+    expect(agent.status().config.backend).toMatchObject({ kind: "udp", port: 7890 });
     expect(s.paths.opened[0]?.spec.port).toBe(7890);
     await agent.stop();
   });
@@ -212,26 +266,26 @@ describe("startAgent", () => {
 
   const refusals: ReadonlyArray<readonly [string, string, number, object]> = [
     [
-      "vxlan",
+      "a backend it was not given",
       '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}',
       1500,
-      { kind: "agent", step: "config", message: 'the network config\'s Backend.Type is "vxlan"; flannel-ts agent carries the udp backend only: set "Backend": {"Type": "udp"} or leave Backend out' },
+      { kind: "agent", step: "config", message: 'the network config\'s Backend.Type is "vxlan"; this agent carries udp: set "Backend": {"Type": "udp"} or run a flanneld with that backend' },
     ],
     [
-      "a bad port",
-      '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":"8285"}}',
+      "a backend flannel-ts does not carry",
+      '{"Network":"172.20.0.0/16","Backend":{"Type":"wireguard"}}',
       1500,
-      { kind: "agent", step: "config", message: 'the network config\'s Backend.Port "8285" is not a UDP port: give an integer from 1 to 65535, or leave it out for 8285' },
+      { kind: "agent", step: "config", message: 'the network config\'s Backend.Type is "wireguard"; this agent carries udp: set "Backend": {"Type": "udp"} or run a flanneld with that backend' },
     ],
     [
-      "IPv6 only",
+      "IPv6 only on udp",
       '{"EnableIPv4":false,"EnableIPv6":true,"IPv6Network":"fd00:20::/56"}',
       1500,
-      { kind: "agent", step: "config", message: "the network config has IPv4 turned off; the udp backend carries IPv4 only: set Network and leave EnableIPv4 true" },
+      { kind: "agent", step: "backend", message: "the network config has IPv4 turned off; the udp backend carries IPv4 only: set Network and leave EnableIPv4 true" },
     ],
-    ["an MTU too small", config, 90, { kind: "agent", step: "mtu" }],
+    ["an MTU too small", config, 90, { kind: "agent", step: "backend" }],
   ];
-  it.each(refusals)("refuses %s", async (_name, text, mtu, expected) => {
+  it.each(refusals)("refuses %s before leasing", async (_name, text, mtu, expected) => {
     const s = setup({ external: { ...external, mtu } });
     (await s.registry.putConfig(text))._unsafeUnwrap();
     expect((await startAgent(s.options))._unsafeUnwrapErr()).toMatchObject(expected);
@@ -242,7 +296,7 @@ describe("startAgent", () => {
     const s = setup({ ipMasq: true, forwardRules: false, tunName: "flannel7", sourceFilter: false });
     const agent = await started(s);
     expect(s.written[0]?.ipMasq).toBe(true);
-    expect(s.paths.opened[0]?.spec).toMatchObject({ tunName: "flannel7", sourceFilter: false });
+    expect(s.paths.opened[0]?.spec).toMatchObject({ device: "flannel7", sourceFilter: false });
     expect([...s.firewall.rules]).toEqual([
       "nat POSTROUTING -m comment --comment flanneld masq -j FLANNEL-POSTRTG",
       "nat FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment flanneld masq -j RETURN",
@@ -256,22 +310,21 @@ describe("startAgent", () => {
     expect([...s.firewall.rules]).toEqual([]);
   });
 
-  it("keeps the routes in step with the peers' leases and ignores its own", async () => {
+  it("keeps the UDP engine's routes in step with the peers' leases", async () => {
     const s = setup();
     const agent = await started(s);
-    const path = s.paths.opened[0]!;
+    const engine = s.paths.opened[0]!;
     s.events.length = 0;
-    s.peers.emit({ kind: "added", subnet: cidr("172.20.5.0/24"), publicIp: ip("192.0.2.1") });
-    s.peers.emit({ kind: "added", subnet: cidr("172.20.9.0/24"), publicIp: ip("192.0.2.2") });
-    s.peers.emit({ kind: "added", subnet: cidr("172.20.3.0/24"), publicIp: ip("192.0.2.3") });
-    s.peers.emit({ kind: "updated", subnet: cidr("172.20.9.0/24"), publicIp: ip("192.0.2.2") });
-    s.peers.emit({ kind: "updated", subnet: cidr("172.20.3.0/24"), publicIp: ip("192.0.2.4") });
-    expect(Object.fromEntries(path.routes)).toEqual({ "172.20.9.0/24": "192.0.2.2", "172.20.3.0/24": "192.0.2.4" });
+    const b = peer("172.20.9.0/24", "192.0.2.2");
+    const c = peer("172.20.3.0/24", "192.0.2.3");
+    const c2 = peer("172.20.3.0/24", "192.0.2.4");
+    s.peers.emit({ kind: "snapshot", peers: [b] }, { kind: "added", lease: c }, { kind: "updated", lease: c2, previous: c });
+    await s.clock.advanceAsync(0);
+    expect(Object.fromEntries(engine.routes)).toEqual({ "172.20.9.0/24": "192.0.2.2", "172.20.3.0/24": "192.0.2.4" });
     expect(agent.status().peers.map((p) => formatCidr(p.subnet))).toEqual(["172.20.3.0/24", "172.20.9.0/24"]);
-    s.peers.emit({ kind: "removed", subnet: cidr("172.20.9.0/24") });
-    s.peers.emit({ kind: "removed", subnet: cidr("172.20.9.0/24") });
-    s.peers.emit({ kind: "removed", subnet: cidr("172.20.5.0/24") });
-    expect(Object.fromEntries(path.routes)).toEqual({ "172.20.3.0/24": "192.0.2.4" });
+    s.peers.emit({ kind: "removed", lease: b });
+    await s.clock.advanceAsync(0);
+    expect(Object.fromEntries(engine.routes)).toEqual({ "172.20.3.0/24": "192.0.2.4" });
     expect(s.lines()).toEqual([
       "peer added: subnet 172.20.9.0/24 via PublicIP 192.0.2.2",
       "peer added: subnet 172.20.3.0/24 via PublicIP 192.0.2.3",
@@ -280,6 +333,70 @@ describe("startAgent", () => {
     ]);
     await agent.stop();
     expect(s.peers.closed).toBe(1);
+  });
+
+  it("hands the backend the changes that arrive together as one batch, and reconciles every 10 s", async () => {
+    const backend = new RecordingBackend();
+    const s = setup({ backends: { vxlan: () => okAsync(backend) } });
+    (await s.registry.putConfig('{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'))._unsafeUnwrap();
+    const agent = (await startAgent(s.options))._unsafeUnwrap();
+    expect(s.keeper.requests[0]?.attrs).toEqual({ publicIp: ip("192.0.2.1"), backendType: "vxlan" });
+    expect(s.written[0]?.mtu).toBe(1450);
+    const leases = Array.from({ length: 5 }, (_, i) => peer(`172.20.${10 + i}.0/24`, `192.0.2.${10 + i}`));
+    s.peers.emit({ kind: "snapshot", peers: leases.slice(0, 2) });
+    s.peers.emit(...leases.slice(2).map((lease): PeerLeaseEvent => ({ kind: "added", lease })));
+    await s.clock.advanceAsync(0);
+    s.peers.emit({ kind: "removed", lease: leases[0]! });
+    await s.clock.advanceAsync(0);
+    await s.clock.advanceAsync(10_000);
+    expect(backend.calls).toEqual([
+      "attach 172.20.5.0/24",
+      "apply added 172.20.10.0/24, added 172.20.11.0/24, added 172.20.12.0/24, added 172.20.13.0/24, added 172.20.14.0/24",
+      "apply removed 172.20.10.0/24",
+      "reconcile 172.20.11.0/24, 172.20.12.0/24, 172.20.13.0/24, 172.20.14.0/24",
+    ]);
+    await agent.stop();
+    expect(backend.calls.at(-1)).toBe("close");
+    expect(s.lines().at(-2)).toBe("VXLAN stopped: flannel.1 removed");
+  });
+
+  it("logs a skipped peer once, counts unreadable leases, and survives a backend failure", async () => {
+    const backend = new RecordingBackend();
+    const s = setup({ backends: { vxlan: () => okAsync(backend) } });
+    (await s.registry.putConfig('{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'))._unsafeUnwrap();
+    const agent = (await startAgent(s.options))._unsafeUnwrap();
+    s.events.length = 0;
+    const far = peer("172.20.9.0/24", "198.51.100.9");
+    backend.report = { skipped: [{ lease: far, reason: "198.51.100.9 is not on eth0's network" }] };
+    s.peers.emit({ kind: "added", lease: far });
+    await s.clock.advanceAsync(0);
+    await s.clock.advanceAsync(10_000);
+    s.peers.emit({ kind: "unreadable", entry: { key: "/atomic.io/network/subnets/172.20.66.0-24", value: "[[[", error: { kind: "invalid-lease-value", value: "[[[", reason: "not JSON", message: "invalid lease value: not JSON" } } });
+    backend.failApply = "netlink: ENOBUFS";
+    s.peers.emit({ kind: "removed", lease: far });
+    await s.clock.advanceAsync(0);
+    expect(s.lines()).toEqual([
+      "peer skipped: subnet 172.20.9.0/24 via PublicIP 198.51.100.9: 198.51.100.9 is not on eth0's network",
+      "peer lease skipped: /atomic.io/network/subnets/172.20.66.0-24 cannot be read: invalid lease value: not JSON",
+      "the backend could not program the peers: netlink: ENOBUFS (the next change or reconcile tries again)",
+    ]);
+    expect(agent.status().counters).toEqual({ unreadableLeases: 1, skippedPeers: 1, backendFailures: 1 });
+    expect(agent.status().health).toEqual({ healthy: true });
+    await agent.stop();
+  });
+
+  it("stops cleanly when a handler throws (a bug), instead of running on half-dead", async () => {
+    const backend = new RecordingBackend();
+    backend.apply = () => {
+      throw new Error("boom");
+    };
+    const s = setup({ backends: { vxlan: () => okAsync(backend) } });
+    (await s.registry.putConfig('{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'))._unsafeUnwrap();
+    const agent = (await startAgent(s.options))._unsafeUnwrap();
+    s.peers.emit({ kind: "added", lease: peer("172.20.9.0/24", "192.0.2.9") });
+    expect(await agent.done).toEqual({ kind: "failed", error: { kind: "agent", step: "internal", message: "internal error: boom" } });
+    expect(s.firewall.rules.size).toBe(0);
+    expect(backend.calls.at(-1)).toBe("close");
   });
 
   it("logs renewals and follows a lease acquired again on the same subnet without touching the data path", async () => {
@@ -317,10 +434,12 @@ describe("startAgent", () => {
       },
     });
     const agent = await started(s);
-    s.peers.emit({ kind: "added", subnet: cidr("172.20.9.0/24"), publicIp: ip("192.0.2.2") });
-    s.peers.emit({ kind: "added", subnet: cidr("172.20.7.0/24"), publicIp: ip("192.0.2.3") });
+    const other = peer("172.20.7.0/24", "192.0.2.3");
+    s.peers.emit({ kind: "snapshot", peers: [peer("172.20.9.0/24", "192.0.2.2"), other] });
+    await s.clock.advanceAsync(0);
     s.keeper.emit({ kind: "lost", lease: lease1, reason: "expired" });
     // The other host's lease on 172.20.7.0/24 is gone and this host gets it.
+    s.peers.emit({ kind: "removed", lease: other });
     const lease2: HeldLease = { ...lease1, subnet: cidr("172.20.7.0/24") };
     s.keeper.emit({ kind: "reacquired", lease: lease2, previous: lease1 });
     await s.clock.advanceAsync(0);
@@ -333,11 +452,10 @@ describe("startAgent", () => {
     expect([...s.firewall.rules].filter((r) => r.includes("172.20.5.0/24"))).toEqual([]);
     expect([...s.firewall.rules].filter((r) => r.includes("172.20.7.0/24"))).toHaveLength(3);
     expect(docker.map((d) => formatCidr(d.subnet))).toEqual(["172.20.5.0/24", "172.20.7.0/24"]);
-    expect(s.lines().slice(-7)).toEqual([
+    expect(s.lines().slice(-6)).toEqual([
       "lease acquired again: subnet 172.20.7.0/24 (was 172.20.5.0/24) for PublicIP 192.0.2.1, expires 1970-01-02T00:00:00.000Z",
       "peer removed: subnet 172.20.7.0/24 (was via PublicIP 192.0.2.3)",
       "wrote subnet file /run/flannel/subnet.env: subnet 172.20.7.0/24, MTU 1472",
-      "UDP engine stopped: flannel0 removed",
       "UDP engine up: flannel0 for subnet 172.20.7.0/24, MTU 1472, listening on 192.0.2.1:8285",
       "iptables rules in place: 10 rules in filter/FORWARD, filter/FLANNEL-FWD, nat/POSTROUTING, nat/FLANNEL-POSTRTG",
       "docker configured: /etc/docker/daemon.json now has bip 172.20.7.1/24 and mtu 1472; dockerd restarted and verified",
@@ -431,5 +549,23 @@ describe("startAgent", () => {
     expect(await agent.done).toEqual({ kind: "failed", error: { kind: "agent", step: "data-path", message: "the UDP engine stopped: the outbound forwarder exited: EBADF" } });
     expect(s.keeper.stops).toEqual([false]);
     expect(s.firewall.rules.size).toBe(0);
+  });
+
+  it("writes a dual-stack lease: PublicIPv6, the IPv6 lines of subnet.env and ip6tables rules", async () => {
+    const backend = new RecordingBackend();
+    const v6 = { ...external, ifaceAddressV6: parseIp6("fd00:9::1"), publicIpv6: parseIp6("fd00:9::1") };
+    const lease: HeldLease = { ...lease1, ipv6Subnet: parseCidr6("fd10:0:0:37::/64") };
+    const s = setup({ lease, external: () => okV6(v6), backends: { vxlan: () => okAsync(backend) } });
+    (await s.registry.putConfig('{"Network":"172.20.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan"}}'))._unsafeUnwrap();
+    const agent = (await startAgent(s.options))._unsafeUnwrap();
+    expect(s.keeper.requests[0]?.attrs).toEqual({ publicIp: ip("192.0.2.1"), publicIpv6: parseIp6("fd00:9::1"), backendType: "vxlan" });
+    expect(s.written[0]).toEqual({ network: cidr("172.20.0.0/16"), subnet: lease1.subnet, ipv6Network: parseCidr6("fd10::/56"), ipv6Subnet: parseCidr6("fd10:0:0:37::/64"), mtu: 1450, ipMasq: false });
+    expect([...s.firewall.rules].filter((r) => r.startsWith("ip6 "))).toEqual([
+      "ip6 filter FORWARD -m comment --comment flanneld forward -j FLANNEL-FWD",
+      "ip6 filter FLANNEL-FWD -s fd10::/56 -m comment --comment flanneld forward -j ACCEPT",
+      "ip6 filter FLANNEL-FWD -d fd10::/56 -m comment --comment flanneld forward -j ACCEPT",
+    ]);
+    expect(s.lines()[1]).toBe("using interface eth0 (192.0.2.1, MTU 1500) as external interface; PublicIP 192.0.2.1, PublicIPv6 fd00:9::1");
+    await agent.stop();
   });
 });

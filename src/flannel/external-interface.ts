@@ -1,23 +1,14 @@
 import { err, ok, type Result } from "neverthrow";
-import { formatIp, ipEquals, parseIp, parseIp4, type Ip, type Ip4 } from "../subnet/index.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
+import { formatIp, ipEquals, parseIp, parseIp4, parseIp6, type Ip, type Ip4, type Ip6 } from "../subnet/index.ts";
 
 /** A host network interface as the agent sees it. */
 export interface HostInterface {
   readonly name: string;
+  /** The kernel's interface index, when known. */
+  readonly index?: number;
   readonly mtu: number;
   readonly addresses: readonly Ip[];
-}
-
-/** What `--iface`, `--iface-regex` and `--public-ip` resolve to. */
-export interface ExternalInterface {
-  /** The interface that carries the overlay's UDP datagrams. */
-  readonly name: string;
-  /** Its MTU; the TUN's MTU is this minus the encapsulation's overhead. */
-  readonly mtu: number;
-  /** The interface's IPv4 address the agent binds to. */
-  readonly ifaceAddress: Ip4;
-  /** The address other hosts send to (the lease's PublicIP): `--public-ip`, else ifaceAddress. */
-  readonly publicIp: Ip4;
 }
 
 /** How to choose the external interface; the same rules as flanneld's. */
@@ -28,6 +19,10 @@ export interface ExternalInterfaceOptions {
   readonly ifaceRegex?: readonly string[];
   /** `--public-ip`: the address peers use, when it differs from the interface's (NAT). */
   readonly publicIp?: string;
+  /** Whether the network is dual-stack: the interface must then have an IPv6 address too (or `--public-ipv6` names one). */
+  readonly ipv6?: boolean;
+  /** `--public-ipv6`: the IPv6 address peers use. */
+  readonly publicIpv6?: string;
   /** The interface of the default route, used when neither iface nor ifaceRegex is given. */
   readonly defaultRouteInterface?: string;
 }
@@ -84,18 +79,24 @@ function pick(interfaces: readonly HostInterface[], options: ExternalInterfaceOp
  * Chooses the interface and public IP the way flanneld does: the first
  * `--iface` that names an interface or one of its addresses, then the first
  * `--iface-regex` match, else the default route's interface; its first IPv4
- * address; `--public-ip` overrides the address peers are told.
+ * address; `--public-ip` overrides the address peers are told. On dual-stack
+ * networks also the interface's first global IPv6 address, and
+ * `--public-ipv6` over it.
  *
  * @param interfaces the host's interfaces
  * @param options see {@link ExternalInterfaceOptions}
  * @returns the choice, or an error that says what was looked for
  * @example
  * ```ts
- * import { chooseExternalInterface } from "./external-interface.ts";
- * import { parseIp } from "../subnet/index.ts";
- * const eth0 = { name: "eth0", mtu: 1500, addresses: [parseIp("192.0.2.10")._unsafeUnwrap()] };
+ * import assert from "node:assert/strict";
+ * import { chooseExternalInterface } from "flannel-ts/flannel";
+ * import { parseIp } from "flannel-ts/subnet";
+ *
+ * const address = parseIp("192.0.2.10");
+ * if (address.isErr()) throw new Error(address.error.message);
+ * const eth0 = { name: "eth0", mtu: 1500, addresses: [address.value] };
  * const chosen = chooseExternalInterface([eth0], { defaultRouteInterface: "eth0" });
- * chosen.map((c) => c.mtu); // ok(1500)
+ * assert.equal(chosen.isOk() && chosen.value.mtu, 1500);
  * ```
  */
 export function chooseExternalInterface(
@@ -106,11 +107,29 @@ export function chooseExternalInterface(
     const ifaceAddress = address ?? firstIp4(iface);
     if (ifaceAddress === undefined) return fail(`interface ${iface.name} has no IPv4 address`);
     if (!(iface.mtu > 0)) return fail(`failed to determine MTU for ${iface.name} interface`);
-    if (options.publicIp === undefined || options.publicIp === "") {
-      return ok({ name: iface.name, mtu: iface.mtu, ifaceAddress, publicIp: ifaceAddress });
+    let publicIp: Ip4 = ifaceAddress;
+    if (options.publicIp !== undefined && options.publicIp !== "") {
+      const parsed = parseIp4(options.publicIp);
+      if (parsed.isErr()) return fail(`--public-ip: ${parsed.error.message}`);
+      publicIp = parsed.value;
     }
-    const publicIp = parseIp4(options.publicIp);
-    if (publicIp.isErr()) return fail(`--public-ip: ${publicIp.error.message}`);
-    return ok({ name: iface.name, mtu: iface.mtu, ifaceAddress, publicIp: publicIp.value });
+    const chosen: ExternalInterface = { name: iface.name, ...(iface.index === undefined ? {} : { index: iface.index }), mtu: iface.mtu, ifaceAddress, publicIp };
+    if (options.ipv6 !== true) return ok(chosen);
+    const ifaceAddressV6 = iface.addresses.find((a): a is Ip6 => a.family === 6 && isGlobal6(a));
+    let publicIpv6 = ifaceAddressV6;
+    if (options.publicIpv6 !== undefined && options.publicIpv6 !== "") {
+      const parsed = parseIp6(options.publicIpv6);
+      if (parsed.isErr()) return fail(`--public-ipv6: ${parsed.error.message}`);
+      publicIpv6 = parsed.value;
+    }
+    if (ifaceAddressV6 === undefined || publicIpv6 === undefined) {
+      return fail(`the network is dual-stack (EnableIPv6), but interface ${iface.name} has no global IPv6 address: add one, or choose another interface with --iface`);
+    }
+    return ok({ ...chosen, ifaceAddressV6, publicIpv6 });
   });
+}
+
+// Link-local (fe80::/10) and loopback addresses cannot carry the overlay between hosts.
+function isGlobal6(ip: Ip6): boolean {
+  return ip.value >> 118n !== 0x3fan && ip.value !== 1n;
 }

@@ -2,6 +2,8 @@ import { formatCidr, type Cidr } from "../subnet/index.ts";
 
 /** One iptables rule: table, chain and the rule's arguments after `-A <chain>`. */
 export interface IptablesRule {
+  /** Which tables: iptables' (4) or ip6tables' (6). */
+  readonly family: 4 | 6;
   readonly table: "filter" | "nat";
   readonly chain: string;
   readonly rulespec: readonly string[];
@@ -34,10 +36,11 @@ const comment = (text: string): string[] => ["-m", "comment", "--comment", text]
  */
 export function forwardRules(network: Cidr): readonly IptablesRule[] {
   const net = formatCidr(network);
+  const family = network.family;
   return [
-    { table: "filter", chain: "FORWARD", rulespec: [...comment("flanneld forward"), "-j", FORWARD_CHAIN] },
-    { table: "filter", chain: FORWARD_CHAIN, rulespec: ["-s", net, ...comment("flanneld forward"), "-j", "ACCEPT"] },
-    { table: "filter", chain: FORWARD_CHAIN, rulespec: ["-d", net, ...comment("flanneld forward"), "-j", "ACCEPT"] },
+    { family, table: "filter", chain: "FORWARD", rulespec: [...comment("flanneld forward"), "-j", FORWARD_CHAIN] },
+    { family, table: "filter", chain: FORWARD_CHAIN, rulespec: ["-s", net, ...comment("flanneld forward"), "-j", "ACCEPT"] },
+    { family, table: "filter", chain: FORWARD_CHAIN, rulespec: ["-d", net, ...comment("flanneld forward"), "-j", "ACCEPT"] },
   ];
 }
 
@@ -63,14 +66,15 @@ export function masqRules(network: Cidr, subnet: Cidr, options: MasqOptions = {}
   const multicast = network.family === 4 ? "224.0.0.0/4" : "ff00::/8";
   const masquerade = options.randomFully === true ? ["-j", "MASQUERADE", "--random-fully"] : ["-j", "MASQUERADE"];
   const c = comment("flanneld masq");
+  const family = network.family;
   return [
-    { table: "nat", chain: "POSTROUTING", rulespec: [...c, "-j", MASQ_CHAIN] },
-    { table: "nat", chain: MASQ_CHAIN, rulespec: ["-m", "mark", "--mark", KUBE_PROXY_MARK, ...c, "-j", "RETURN"] },
-    { table: "nat", chain: MASQ_CHAIN, rulespec: ["-s", own, "-d", net, ...c, "-j", "RETURN"] },
-    { table: "nat", chain: MASQ_CHAIN, rulespec: ["-s", net, "-d", own, ...c, "-j", "RETURN"] },
-    { table: "nat", chain: MASQ_CHAIN, rulespec: ["!", "-s", net, "-d", own, ...c, "-j", "RETURN"] },
-    { table: "nat", chain: MASQ_CHAIN, rulespec: ["-s", net, "!", "-d", multicast, ...c, ...masquerade] },
-    { table: "nat", chain: MASQ_CHAIN, rulespec: ["!", "-s", net, "-d", net, ...c, ...masquerade] },
+    { family, table: "nat", chain: "POSTROUTING", rulespec: [...c, "-j", MASQ_CHAIN] },
+    { family, table: "nat", chain: MASQ_CHAIN, rulespec: ["-m", "mark", "--mark", KUBE_PROXY_MARK, ...c, "-j", "RETURN"] },
+    { family, table: "nat", chain: MASQ_CHAIN, rulespec: ["-s", own, "-d", net, ...c, "-j", "RETURN"] },
+    { family, table: "nat", chain: MASQ_CHAIN, rulespec: ["-s", net, "-d", own, ...c, "-j", "RETURN"] },
+    { family, table: "nat", chain: MASQ_CHAIN, rulespec: ["!", "-s", net, "-d", own, ...c, "-j", "RETURN"] },
+    { family, table: "nat", chain: MASQ_CHAIN, rulespec: ["-s", net, "!", "-d", multicast, ...c, ...masquerade] },
+    { family, table: "nat", chain: MASQ_CHAIN, rulespec: ["!", "-s", net, "-d", net, ...c, ...masquerade] },
   ];
 }
 

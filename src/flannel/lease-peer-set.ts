@@ -1,16 +1,17 @@
-import type { LeaseRecord, LeaseWatchEvent } from "../etcd/registry.ts";
+import type { PeerChange } from "../backend/backend.ts";
+import type { LeaseRecord, LeaseWatchEvent, UnreadableLease } from "../etcd/registry.ts";
 import { ipEquals, type Ip4 } from "../subnet/ip.ts";
 
-/** A change in the set of other hosts' leases. */
+/**
+ * A change in the set of other hosts' leases: the peers at the first
+ * snapshot, then each {@link PeerChange} (a host got a lease, its value
+ * changed, it is gone), and each stored value that cannot be read (it is
+ * skipped: a lease it replaced counts as removed).
+ */
 export type PeerLeaseEvent =
-  /** The peers at the first snapshot. */
   | { readonly kind: "snapshot"; readonly peers: readonly LeaseRecord[] }
-  /** A host got a lease. */
-  | { readonly kind: "added"; readonly lease: LeaseRecord }
-  /** A host's lease value changed (new PublicIP or backend data); renewals with the same value are not reported. */
-  | { readonly kind: "updated"; readonly lease: LeaseRecord; readonly previous: LeaseRecord }
-  /** A host's lease is gone (released, expired, deleted, or overwritten with something unreadable). */
-  | { readonly kind: "removed"; readonly lease: LeaseRecord };
+  | PeerChange
+  | { readonly kind: "unreadable"; readonly entry: UnreadableLease };
 
 /**
  * How to tell this host's own leases from its peers': by key, and by PublicIP
@@ -72,14 +73,15 @@ export class PeerLeaseSet {
     switch (event.kind) {
       case "snapshot": {
         const next = new Map(event.listing.leases.map((l) => [l.key, l]));
+        const unreadable = event.listing.unreadable.map((entry): PeerLeaseEvent => ({ kind: "unreadable", entry }));
         if (!this.#started) {
           this.#started = true;
           this.#all.clear();
           for (const [k, l] of next) this.#all.set(k, l);
-          return [{ kind: "snapshot", peers: this.peers }];
+          return [{ kind: "snapshot", peers: this.peers }, ...unreadable];
         }
         const keys = [...new Set([...this.#all.keys(), ...next.keys()])].sort();
-        return keys.flatMap((key) => this.#change(key, next.get(key)));
+        return [...keys.flatMap((key) => this.#change(key, next.get(key))), ...unreadable];
       }
       case "put":
         this.#started = true;
@@ -89,7 +91,7 @@ export class PeerLeaseSet {
         return this.#change(event.key, undefined);
       case "unreadable":
         this.#started = true;
-        return this.#change(event.entry.key, undefined);
+        return [...this.#change(event.entry.key, undefined), { kind: "unreadable", entry: event.entry }];
     }
   }
 
@@ -125,7 +127,7 @@ export class PeerLeaseSet {
   }
 }
 
-function diff(before: LeaseRecord | undefined, after: LeaseRecord | undefined): PeerLeaseEvent[] {
+function diff(before: LeaseRecord | undefined, after: LeaseRecord | undefined): PeerChange[] {
   if (before === undefined) return after === undefined ? [] : [{ kind: "added", lease: after }];
   if (after === undefined) return [{ kind: "removed", lease: before }];
   return before.value === after.value ? [] : [{ kind: "updated", lease: after, previous: before }];

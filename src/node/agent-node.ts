@@ -1,28 +1,32 @@
 /**
  * The agent on a Linux host under Node.js: the external interface from the
  * host's interfaces and default route, the previous subnet from subnet.env,
- * the lease manager on a registry, the UDP engine with a TUN device,
- * iptables, and flanneld's /healthz endpoint.
+ * the lease manager on a registry, the backends (the UDP engine with a TUN
+ * device; VXLAN and host-gw through rtnetlink), iptables, and flanneld's
+ * /healthz endpoint.
  *
  * @module
  */
-import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { errAsync, okAsync, ResultAsync, type Result } from "neverthrow";
 import { systemClock, type Clock } from "../core/clock.ts";
-import { DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE, DEFAULT_TUN_NAME } from "../core/defaults.ts";
+import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import type { Registry } from "../etcd/registry.ts";
 import type { AgentEvent } from "../flannel/agent-events.ts";
-import type { DockerStep, Firewall, OpenDataPath } from "../flannel/agent-ports.ts";
+import type { BackendSet } from "../backend/backend.ts";
+import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
+import type { DockerStep, Firewall } from "../flannel/agent-ports.ts";
 import { registryLeases } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type AgentExit, type AgentHealth, type RunningAgent } from "../flannel/agent.ts";
+import type { ExternalInterface } from "../backend/backend.ts";
 import { chooseExternalInterface, type ExternalInterfaceError, type HostInterface } from "../flannel/external-interface.ts";
-import type { Cidr4 } from "../subnet/cidr.ts";
+import type { SubnetKey } from "../subnet/subnet-key.ts";
 import type { Random } from "../subnet/random.ts";
-import { udpEngineDataPath } from "./agent-data-path.ts";
 import { iptablesFirewall } from "./agent-firewall.ts";
 import { subnetEnvFileWriter } from "./agent-subnet-file.ts";
 import { startHealthz, type HealthzError, type HealthzServer } from "./healthz.ts";
 import { defaultRouteInterface, listHostInterfaces } from "./host-interfaces.ts";
 import { readSubnetEnvFile } from "./subnet-env-file.ts";
+import { udpEngineOpener } from "./udp-engine-opener.ts";
 
 /** What the Node agent is built from; everything but `registry` and `log` has flanneld's default. */
 export interface NodeAgentOptions {
@@ -36,6 +40,8 @@ export interface NodeAgentOptions {
   readonly ifaceRegex?: readonly string[];
   /** `--public-ip`. Default: the interface's address. */
   readonly publicIp?: string;
+  /** `--public-ipv6`. Default: the interface's global IPv6 address (dual-stack networks only). */
+  readonly publicIpv6?: string;
   /** subnet.env's path. Default /run/flannel/subnet.env. */
   readonly subnetFile?: string;
   /** Minutes before expiry that the lease is renewed. Default 60. */
@@ -48,9 +54,9 @@ export interface NodeAgentOptions {
   readonly iptablesResyncSeconds?: number;
   /** Address and port of /healthz; port 0 or absent: no endpoint. */
   readonly healthz?: { readonly ip: string; readonly port: number };
-  /** TUN device name. Default flannel0. */
+  /** The UDP backend's TUN device name. Default flannel0. */
   readonly tunName?: string;
-  /** Accept datagrams only from current leases' PublicIPs. Default true. */
+  /** The UDP backend accepts datagrams only from current leases' PublicIPs. Default true. */
   readonly sourceFilter?: boolean;
   /** The Docker step. Default none. */
   readonly docker?: DockerStep;
@@ -60,8 +66,10 @@ export interface NodeAgentOptions {
   readonly interfaces?: readonly HostInterface[];
   /** The default route's interface. Default: read from /proc/net/route. */
   readonly defaultRouteInterface?: string;
-  /** The data path. Default: the UDP engine ({@link udpEngineDataPath}). */
-  readonly openDataPath?: OpenDataPath;
+  /** The backends. Default: {@link nodeBackends} with `tunName`, `sourceFilter` and `openUdpEngine`. */
+  readonly backends?: BackendSet;
+  /** Starts the UDP backend's engine. Default: the TypeScript engine on a TUN device ({@link udpEngineOpener}). */
+  readonly openUdpEngine?: OpenUdpEngine;
   /** The firewall. Default: iptables ({@link iptablesFirewall}). */
   readonly firewall?: Firewall;
   /** Time. Default: the system clock. */
@@ -106,13 +114,18 @@ export interface NodeAgent {
 export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent, NodeAgentError> {
   const interfaces = options.interfaces ?? listHostInterfaces();
   const defaultIface = options.defaultRouteInterface ?? defaultRouteInterface();
-  const external = chooseExternalInterface(interfaces, {
-    ...(options.iface === undefined ? {} : { iface: options.iface }),
-    ...(options.ifaceRegex === undefined ? {} : { ifaceRegex: options.ifaceRegex }),
-    ...(options.publicIp === undefined ? {} : { publicIp: options.publicIp }),
-    ...(defaultIface === undefined ? {} : { defaultRouteInterface: defaultIface }),
-  });
-  if (external.isErr()) return errAsync(external.error);
+  const choose = (ipv6: boolean): Result<ExternalInterface, ExternalInterfaceError> =>
+    chooseExternalInterface(interfaces, {
+      ...(options.iface === undefined ? {} : { iface: options.iface }),
+      ...(options.ifaceRegex === undefined ? {} : { ifaceRegex: options.ifaceRegex }),
+      ...(options.publicIp === undefined ? {} : { publicIp: options.publicIp }),
+      ...(options.publicIpv6 === undefined ? {} : { publicIpv6: options.publicIpv6 }),
+      ...(defaultIface === undefined ? {} : { defaultRouteInterface: defaultIface }),
+      ipv6,
+    });
+  // The IPv4 choice is checked before anything starts; the IPv6 half once the config says the network is dual-stack.
+  const v4 = choose(false);
+  if (v4.isErr()) return errAsync(v4.error);
   const subnetFile = options.subnetFile ?? DEFAULT_SUBNET_FILE;
   let running: RunningAgent | undefined;
   const health = (): AgentHealth => running?.status().health ?? { healthy: false, reason: "starting: waiting for the network config and the lease" };
@@ -131,8 +144,14 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
           config: options.registry,
           leases,
           peers,
-          external: external.value,
-          openDataPath: options.openDataPath ?? udpEngineDataPath(),
+          external: (config) => (config.ipv6 === undefined ? v4 : choose(true)),
+          backends:
+            options.backends ??
+            nodeBackends({
+              ...(options.tunName === undefined ? {} : { tunName: options.tunName }),
+              ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }),
+              ...(options.openUdpEngine === undefined ? {} : { openUdpEngine: options.openUdpEngine }),
+            }),
           subnetFile: subnetEnvFileWriter(subnetFile),
           clock: options.clock ?? systemClock,
           log: options.log,
@@ -141,9 +160,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
           ...(previous === undefined ? {} : { previousSubnet: previous }),
           ipMasq: options.ipMasq ?? false,
           forwardRules: options.forwardRules ?? true,
-          iptablesResyncMs: (options.iptablesResyncSeconds ?? 5) * 1000,
-          tunName: options.tunName ?? DEFAULT_TUN_NAME,
-          sourceFilter: options.sourceFilter ?? true,
+          iptablesResyncMs: (options.iptablesResyncSeconds ?? DEFAULT_IPTABLES_RESYNC_SECONDS) * 1000,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
       })
@@ -169,14 +186,49 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
 
 // flanneld reads the previous subnet from subnet.env and ignores a file it
 // cannot read; so does this, with a warning in the log.
-function previousSubnet(path: string, log: (event: AgentEvent) => void): ResultAsync<Cidr4 | undefined, never> {
+function previousSubnet(path: string, log: (event: AgentEvent) => void): ResultAsync<SubnetKey | undefined, never> {
   return readSubnetEnvFile(path)
-    .map((env) => {
-      if (env?.subnet !== undefined) log({ kind: "previous-subnet", path, subnet: env.subnet });
-      return env?.subnet;
+    .map((env): SubnetKey | undefined => {
+      if (env?.subnet === undefined) return undefined;
+      log({ kind: "previous-subnet", path, subnet: env.subnet });
+      return { ipv4: env.subnet, ...(env.ipv6Subnet === undefined ? {} : { ipv6: env.ipv6Subnet }) };
     })
     .orElse((e) => {
       log({ kind: "previous-subnet-unreadable", path, message: e.message });
       return okAsync(undefined);
     });
+}
+
+/** Options of {@link nodeBackends}. */
+export interface NodeBackendsOptions {
+  /** The UDP backend's TUN device. Default flannel0. */
+  readonly tunName?: string;
+  /** The UDP backend's source filter. Default true. */
+  readonly sourceFilter?: boolean;
+  /** Starts the UDP engine. Default {@link udpEngineOpener}. */
+  readonly openUdpEngine?: OpenUdpEngine;
+}
+
+/**
+ * The backends the Node agent runs: flannel's UDP backend on the TypeScript
+ * engine.
+ *
+ * @param options the UDP backend's device and source filter
+ * @returns the agent's `backends`
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeBackends } from "flannel-ts/node";
+ *
+ * assert.deepEqual(Object.keys(nodeBackends()), ["udp"]);
+ * ```
+ */
+export function nodeBackends(options: NodeBackendsOptions = {}): BackendSet {
+  return {
+    udp: udpBackend({
+      open: options.openUdpEngine ?? udpEngineOpener(),
+      ...(options.tunName === undefined ? {} : { device: options.tunName }),
+      ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }),
+    }),
+  };
 }

@@ -16,7 +16,7 @@ export * from "./healthz.ts";
 export * from "./agent-firewall.ts";
 export * from "./agent-subnet-file.ts";
 export * from "./agent-log.ts";
-export * from "./agent-data-path.ts";
+export * from "./udp-engine-opener.ts";
 export * from "./agent-node.ts";
 export * from "./agent-dockerd-command-line.ts";
 export * from "./agent-docker-step.ts";

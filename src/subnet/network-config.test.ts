@@ -8,6 +8,7 @@ import {
   formatNetworkConfig,
   parseNetworkConfig,
   subnetRangeSize,
+  type BackendConfig,
   type NetworkConfig,
   type NetworkConfigError,
 } from "./network-config.ts";
@@ -22,7 +23,8 @@ const v6 = (text: string): bigint => {
   if (ip.family !== 6) throw new Error(text);
   return ip.value;
 };
-const udp = { type: "udp", settings: { Type: "udp" } };
+const udp = { kind: "udp", type: "udp", port: 8285, settings: { Type: "udp" } };
+const vxlanDefaults = { kind: "vxlan", vni: 1, port: 8472, gbp: false, learning: false, directRouting: false };
 const range4 = (network: string, prefix: number, subnetLen: number, min: string, max: string) => ({
   network: cidr4(v4(network), prefix),
   subnetLen,
@@ -97,7 +99,10 @@ describe("parseNetworkConfig: defaults", () => {
   it("matches keys case-insensitively as Go does, the last duplicate winning", () => {
     const text = `{"NETWORK": "10.9.0.0/16", "network": "10.3.0.0/16", "subnetlen": 25, "ſubnetLen": 26, "BACKEND": {"tYpE": "vxlan", "VNI": 4096}}`;
     expect(parseNetworkConfig(text)).toEqual(
-      ok({ ipv4: range4("10.3.0.0", 16, 26, "10.3.0.64", "10.3.255.192"), backend: { type: "vxlan", settings: { tYpE: "vxlan", VNI: 4096 } } }),
+      ok({
+        ipv4: range4("10.3.0.0", 16, 26, "10.3.0.64", "10.3.255.192"),
+        backend: { ...vxlanDefaults, type: "vxlan", vni: 4096, settings: { tYpE: "vxlan", VNI: 4096 } },
+      }),
     );
   });
 
@@ -109,7 +114,103 @@ describe("parseNetworkConfig: defaults", () => {
   it("keeps the whole Backend object", () => {
     const text = `{"Network": "10.3.0.0/16", "Backend": {"Type": "vxlan", "VNI": 1, "Port": 8472, "DirectRouting": true, "MacPrefix": null}}`;
     expect(parseNetworkConfig(text).map((c) => c.backend)).toEqual(
-      ok({ type: "vxlan", settings: { Type: "vxlan", VNI: 1, Port: 8472, DirectRouting: true, MacPrefix: null } }),
+      ok({ ...vxlanDefaults, type: "vxlan", directRouting: true, settings: { Type: "vxlan", VNI: 1, Port: 8472, DirectRouting: true, MacPrefix: null } }),
+    );
+  });
+});
+
+describe("parseNetworkConfig: Backend", () => {
+  const backendOf = (backend: string) => parseNetworkConfig(`{"Network": "10.3.0.0/16", "Backend": ${backend}}`).map((c) => c.backend);
+  const settings = (backend: string): unknown => JSON.parse(backend);
+
+  it.each([
+    // udp: Port 0, null or absent is 8285, as flanneld has it.
+    [`{"Type": "udp"}`, { kind: "udp", type: "udp", port: 8285 }],
+    [`{"Type": "UDP", "Port": 0}`, { kind: "udp", type: "UDP", port: 8285 }],
+    [`{"Type": "udp", "Port": null}`, { kind: "udp", type: "udp", port: 8285 }],
+    [`{"Type": "udp", "port": 7890}`, { kind: "udp", type: "udp", port: 7890 }],
+    [`{"Type": "udp", "Port": -0}`, { kind: "udp", type: "udp", port: 8285 }],
+    [`{"Type": "udp", "Port": 1}`, { kind: "udp", type: "udp", port: 1 }],
+    [`{"Type": "udp", "Port": 65535, "Extra": [1]}`, { kind: "udp", type: "udp", port: 65535 }],
+    [`{"Type": "udp", "Port": 1, "PORT": 2}`, { kind: "udp", type: "udp", port: 2 }],
+    // vxlan: VNI 1, the kernel's port 8472, the flags off; MTU only when written.
+    [`{"Type": "vxlan"}`, { kind: "vxlan", type: "vxlan", vni: 1, port: 8472, gbp: false, learning: false, directRouting: false }],
+    [`{"Type": "vxlan", "VNI": 0, "Port": 0, "MTU": null}`, { kind: "vxlan", type: "vxlan", vni: 0, port: 8472, gbp: false, learning: false, directRouting: false }],
+    [
+      `{"type": "VXLAN", "vni": 16777215, "port": 4789, "gbp": true, "LEARNING": true, "directrouting": true, "mtu": 9000}`,
+      { kind: "vxlan", type: "VXLAN", vni: 16777215, port: 4789, gbp: true, learning: true, directRouting: true, mtu: 9000 },
+    ],
+    [`{"Type": "vxlan", "DirectRouting": null, "VNI": null}`, { kind: "vxlan", type: "vxlan", vni: 1, port: 8472, gbp: false, learning: false, directRouting: false }],
+    [`{"Type": "host-gw", "Port": "ignored"}`, { kind: "host-gw", type: "host-gw" }],
+    [`{"Type": "Host-GW"}`, { kind: "host-gw", type: "Host-GW" }],
+    [`{"Type": "wireguard", "PSK": "x", "ListenPort": 51820}`, { kind: "other", type: "wireguard" }],
+    [`{"Type": "ipip", "DirectRouting": "not read"}`, { kind: "other", type: "ipip" }],
+  ])("%s", (backend, expected) => {
+    expect(backendOf(backend)).toEqual(ok({ ...expected, settings: settings(backend) }));
+  });
+
+  const one = (backend: string, error: NetworkConfigError) => expect(backendOf(backend)).toEqual(err([error]));
+  const column = 39;
+
+  it("refuses a port in quotes or out of range, naming Backend.Port", () => {
+    one(`{"Type": "udp", "Port": "8285"}`, {
+      kind: "wrong-type",
+      field: "Backend.Port",
+      value: "8285",
+      line: 1,
+      column: column + 24,
+      message: `line 1, column 63: Backend.Port must be a UDP port (a whole number), found the string "8285": write 8285 without quotes`,
+    });
+    one(`{"Type": "udp", "Port": 70000}`, {
+      kind: "invalid-value",
+      field: "Backend.Port",
+      value: "70000",
+      line: 1,
+      column: column + 24,
+      message: "line 1, column 63: Backend.Port 70000 is out of range: a UDP port is a whole number from 0 to 65535 (0 or no Port means 8285)",
+    });
+    one(`{"Type": "vxlan", "VNI": 16777216}`, {
+      kind: "invalid-value",
+      field: "Backend.VNI",
+      value: "16777216",
+      line: 1,
+      column: column + 25,
+      message: "line 1, column 64: Backend.VNI 16777216 is out of range: a VXLAN network identifier is a whole number from 0 to 16777215 (no VNI means 1)",
+    });
+    one(`{"Type": "vxlan", "Learning": "yes"}`, {
+      kind: "wrong-type",
+      field: "Backend.Learning",
+      value: "yes",
+      line: 1,
+      column: column + 30,
+      message: `line 1, column 69: Backend.Learning must be true or false, found the string "yes": write it without quotes`,
+    });
+  });
+
+  it.each([
+    [`{"Type": "udp", "Port": 8285.0}`, "invalid-value", "Backend.Port"],
+    [`{"Type": "udp", "Port": 1e3}`, "invalid-value", "Backend.Port"],
+    [`{"Type": "udp", "Port": -1}`, "invalid-value", "Backend.Port"],
+    [`{"Type": "udp", "Port": 99999999999999999999}`, "invalid-value", "Backend.Port"],
+    [`{"Type": "udp", "Port": [8285]}`, "wrong-type", "Backend.Port"],
+    [`{"Type": "udp", "Port": true}`, "wrong-type", "Backend.Port"],
+    // Go keeps the first type error even when a later duplicate is valid.
+    [`{"Type": "udp", "port": "x", "Port": 8285}`, "wrong-type", "Backend.Port"],
+    [`{"Type": "vxlan", "VNI": -1}`, "invalid-value", "Backend.VNI"],
+    [`{"Type": "vxlan", "VNI": "1"}`, "wrong-type", "Backend.VNI"],
+    [`{"Type": "vxlan", "Port": 65536}`, "invalid-value", "Backend.Port"],
+    [`{"Type": "vxlan", "GBP": 1}`, "wrong-type", "Backend.GBP"],
+    [`{"Type": "vxlan", "DirectRouting": "true"}`, "wrong-type", "Backend.DirectRouting"],
+    [`{"Type": "vxlan", "MTU": 0}`, "invalid-value", "Backend.MTU"],
+    [`{"Type": "vxlan", "MTU": 117}`, "invalid-value", "Backend.MTU"],
+    [`{"Type": "vxlan", "MTU": 65536}`, "invalid-value", "Backend.MTU"],
+  ])("refuses %s", (backend, kind, field) => {
+    expect(backendOf(backend).mapErr((es) => es.map((e) => [e.kind, e.field]))).toEqual(err([[kind, field]]));
+  });
+
+  it("reports every bad vxlan field at once", () => {
+    expect(backendOf(`{"Type": "vxlan", "VNI": 1.5, "Port": "8472", "GBP": null, "Learning": 0}`).mapErr((es) => es.map((e) => e.field))).toEqual(
+      err(["Backend.VNI", "Backend.Port", "Backend.Learning"]),
     );
   });
 });
@@ -181,6 +282,17 @@ describe("parseNetworkConfig: errors", () => {
     });
   });
 
+  it("refuses an overlay of the whole address space", () => {
+    one(`{"Network": "10.3.0.0/16", "EnableIPv6": true, "IPv6Network": "::/0"}`, {
+      kind: "invalid-value",
+      field: "IPv6Network",
+      value: "::/0",
+      line: 1,
+      column: 63,
+      message: `line 1, column 63: IPv6Network "::/0" is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "fc00::/48"`,
+    });
+  });
+
   it.each([
     // flannel's rules, one at a time.
     [`{"Network": "10.3.0.0/29"}`, [["network-too-small", "Network"]]],
@@ -192,6 +304,8 @@ describe("parseNetworkConfig: errors", () => {
     [`{"Network": "10.3.0.0/16", "SubnetMax": "10.3.255.255"}`, [["not-on-boundary", "SubnetMax"]]],
     [`{"Network": "10.3.0.0/16", "SubnetMin": "10.3.9.0", "SubnetMax": "10.3.8.0"}`, [["min-above-max", "SubnetMin"]]],
     [`{"Network": "0.0.0.0/0"}`, [["invalid-value", "Network"]]],
+    [`{"Network": "10.3.0.0/16", "EnableIPv6": true, "IPv6Network": "::/0"}`, [["invalid-value", "IPv6Network"]]],
+    [`{"EnableIPv4": false, "EnableIPv6": true, "IPv6Network": "::1/0"}`, [["invalid-value", "IPv6Network"]]],
     [`{"Network": "fc00::/48"}`, [["invalid-value", "Network"]]],
     [`{"Network": null}`, [["invalid-value", "Network"]]],
     [`{"Network": "10.3.0.0/16", "SubnetMin": null}`, [["invalid-value", "SubnetMin"]]],
@@ -288,17 +402,44 @@ describe("formatNetworkConfig", () => {
         const [lo, hi] = a <= b ? [a, b] : [b, a];
         return { network, prefix, len, min: network + lo * size, max: network + hi * size };
       });
+  // Any valid Backend, as the parser returns it: the typed fields and the object as written.
+  const arbitraryBackend: fc.Arbitrary<BackendConfig> = fc.oneof(
+    fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }).map((port): BackendConfig => ({
+      kind: "udp",
+      type: "udp",
+      port: port ?? 8285,
+      settings: port === undefined ? { Type: "udp" } : { Type: "udp", Port: port },
+    })),
+    fc
+      .record({
+        vni: fc.integer({ min: 0, max: 0xffffff }),
+        port: fc.integer({ min: 1, max: 65535 }),
+        gbp: fc.boolean(),
+        learning: fc.boolean(),
+        directRouting: fc.boolean(),
+        mtu: fc.option(fc.integer({ min: 118, max: 65535 }), { nil: undefined }),
+      })
+      .map(({ mtu, ...v }): BackendConfig => ({
+        kind: "vxlan",
+        type: "VXLAN",
+        ...v,
+        ...(mtu === undefined ? {} : { mtu }),
+        settings: { Type: "VXLAN", VNI: v.vni, port: v.port, gbp: v.gbp, Learning: v.learning, DirectRouting: v.directRouting, ...(mtu === undefined ? {} : { MTU: mtu }) },
+      })),
+    fc.constantFrom<BackendConfig>(
+      { kind: "host-gw", type: "host-gw", settings: { type: "host-gw" } },
+      { kind: "other", type: "wireguard", settings: { Type: "wireguard", PersistentKeepaliveInterval: 25, Mode: "separate" } },
+    ),
+  );
   const arbitraryConfig: fc.Arbitrary<NetworkConfig> = fc
     .record({
       v4: fc.option(family(32, 30), { nil: undefined }),
       v6: fc.option(family(128, 126), { nil: undefined }),
-      backend: fc.constantFrom({ Type: "udp" }, { Type: "vxlan", VNI: 4096, DirectRouting: true }, { type: "host-gw" }),
+      backend: arbitraryBackend,
     })
     .filter((r) => r.v4 !== undefined || r.v6 !== undefined)
     .map((r) => {
-      const config: { -readonly [K in keyof NetworkConfig]: NetworkConfig[K] } = {
-        backend: { type: r.backend.Type ?? r.backend.type ?? "", settings: r.backend },
-      };
+      const config: { -readonly [K in keyof NetworkConfig]: NetworkConfig[K] } = { backend: r.backend };
       if (r.v4 !== undefined) {
         const f = r.v4;
         config.ipv4 = { network: cidr4(Number(f.network), f.prefix), subnetLen: f.len, subnetMin: ip4(Number(f.min)), subnetMax: ip4(Number(f.max)) };

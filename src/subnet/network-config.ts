@@ -39,13 +39,73 @@ export interface SubnetRange6 {
 /** Either half of a config. */
 export type SubnetRange = SubnetRange4 | SubnetRange6;
 
-/** The `Backend` object. */
-export interface BackendConfig {
+/** flanneld's UDP port when Backend has no `Port` (or `Port` 0). */
+export const UDP_DEFAULT_PORT = 8285;
+/** flanneld's VXLAN network identifier when Backend has no `VNI`. */
+export const VXLAN_DEFAULT_VNI = 1;
+/** The largest VXLAN network identifier (24 bits). */
+export const VXLAN_MAX_VNI = 0xffffff;
+/**
+ * The Linux kernel's VXLAN port, used when Backend has no `Port` (flanneld
+ * leaves it 0 and the kernel picks this one; IANA's 4789 is not the default).
+ */
+export const VXLAN_KERNEL_DEFAULT_PORT = 8472;
+
+/** What every backend kind has. */
+interface BackendCommon {
   /** `Backend.Type` as written (flanneld compares it in lower case): `"udp"` when Backend is absent. */
   readonly type: string;
-  /** The whole Backend object as written, Type included (vxlan's VNI, udp's Port, ...). */
+  /** The whole Backend object as written, Type and unknown keys included. */
   readonly settings: JsonObject;
 }
+
+/** The udp backend: flanneld's own TUN and UDP encapsulation. */
+export interface UdpBackendConfig extends BackendCommon {
+  readonly kind: "udp";
+  /** `Port`, the UDP port on every host: {@link UDP_DEFAULT_PORT} when absent, null or 0. */
+  readonly port: number;
+}
+
+/** The vxlan backend: the kernel's VXLAN device. */
+export interface VxlanBackendConfig extends BackendCommon {
+  readonly kind: "vxlan";
+  /** `VNI`, 0 to {@link VXLAN_MAX_VNI}: {@link VXLAN_DEFAULT_VNI} when absent or null. */
+  readonly vni: number;
+  /**
+   * `Port`, resolved: flanneld passes 0 (absent) to the kernel, which then
+   * uses {@link VXLAN_KERNEL_DEFAULT_PORT}; that port is stored here, so a
+   * reader never has to know that 0 means 8472.
+   */
+  readonly port: number;
+  /** `GBP`: group-based policy extension, false by default. */
+  readonly gbp: boolean;
+  /** `Learning`: let the kernel learn remote MACs, false by default. */
+  readonly learning: boolean;
+  /** `DirectRouting`: plain routes to peers on the same subnet, false by default. */
+  readonly directRouting: boolean;
+  /**
+   * `MTU` (current flannel, not v0.20.2): the MTU flanneld takes as the
+   * external interface's, the VXLAN device getting 50 less. Absent when not
+   * written: the external interface's MTU then.
+   */
+  readonly mtu?: number;
+}
+
+/** The host-gw backend: plain routes via the peers' public IPs. */
+export interface HostGwBackendConfig extends BackendCommon {
+  readonly kind: "host-gw";
+}
+
+/**
+ * Another flannel backend (ipip, wireguard, the cloud ones, ...): a valid
+ * flannel config, whose settings are kept but not read.
+ */
+export interface OtherBackendConfig extends BackendCommon {
+  readonly kind: "other";
+}
+
+/** The `Backend` object, by kind, with flanneld's defaults filled in. */
+export type BackendConfig = UdpBackendConfig | VxlanBackendConfig | HostGwBackendConfig | OtherBackendConfig;
 
 /**
  * A checked network config with every default filled in. `ipv4` is present
@@ -269,7 +329,7 @@ class Checker {
     }
     const net = cidrNetwork(parsed.value);
     if (net.address === (family.version === 4 ? 0 : 0n) && net.prefix === 0) {
-      return this.report(problem("invalid-value", `${field} "${node.value}" is the whole address space, which flanneld treats as unset: give a range such as "${family.example}"`, { field, node }));
+      return this.report(problem("invalid-value", `${field} "${node.value}" is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "${family.example}"`, { field, node }));
     }
     return { state: "value", value: { address: BigInt(net.address), prefix: net.prefix }, node };
   }
@@ -363,7 +423,7 @@ class Checker {
 
   backend(): BackendConfig | undefined {
     const entry = this.fields.get("Backend");
-    if (entry === undefined) return Object.freeze({ type: "udp", settings: Object.freeze({ Type: "udp" }) });
+    if (entry === undefined) return Object.freeze({ kind: "udp", type: "udp", port: UDP_DEFAULT_PORT, settings: Object.freeze({ Type: "udp" }) });
     const node = entry.value;
     const field = "Backend";
     if (node.type !== "object") {
@@ -381,11 +441,103 @@ class Checker {
       this.report(problem("invalid-backend", `Backend.Type must be a string such as "vxlan", found ${typeName(typeNode)}`, { field: "Backend.Type", node: typeNode }));
       return undefined;
     }
-    if (!BACKEND_TYPES.includes(typeNode.value.toLowerCase())) {
-      this.report(problem("unknown-backend", `Backend.Type "${typeNode.value}" is not a flannel backend: use one of ${BACKEND_TYPES.join(", ")}`, { field: "Backend.Type", node: typeNode }));
+    const type = typeNode.value;
+    const lower = type.toLowerCase();
+    if (!BACKEND_TYPES.includes(lower)) {
+      this.report(problem("unknown-backend", `Backend.Type "${type}" is not a flannel backend: use one of ${BACKEND_TYPES.join(", ")}`, { field: "Backend.Type", node: typeNode }));
       return undefined;
     }
-    return Object.freeze({ type: typeNode.value, settings: jsonValue(node) as JsonObject });
+    const settings = jsonValue(node) as JsonObject;
+    const fields = new BackendFields(this, node);
+    const valueOr = <T>(decoded: Decoded<T>, fallback: T): T => (decoded.state === "value" ? decoded.value : fallback);
+    if (lower === "udp") {
+      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means ${UDP_DEFAULT_PORT}`);
+      if (port.state === "bad") return undefined;
+      return Object.freeze({ kind: "udp", type, port: valueOr(port, 0) || UDP_DEFAULT_PORT, settings });
+    }
+    if (lower === "vxlan") {
+      const vni = fields.integer("VNI", 0, VXLAN_MAX_VNI, "a VXLAN network identifier", `no VNI means ${VXLAN_DEFAULT_VNI}`);
+      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means the kernel's ${VXLAN_KERNEL_DEFAULT_PORT}`);
+      const gbp = fields.boolean("GBP");
+      const learning = fields.boolean("Learning");
+      const directRouting = fields.boolean("DirectRouting");
+      const mtu = fields.integer("MTU", VXLAN_MIN_MTU, 65535, "an MTU", "no MTU means the external interface's");
+      if ([vni, port, gbp, learning, directRouting, mtu].some((d) => d.state === "bad")) return undefined;
+      const vxlan: VxlanBackendConfig = {
+        kind: "vxlan",
+        type,
+        vni: valueOr(vni, VXLAN_DEFAULT_VNI),
+        port: valueOr(port, 0) || VXLAN_KERNEL_DEFAULT_PORT,
+        gbp: valueOr(gbp, false),
+        learning: valueOr(learning, false),
+        directRouting: valueOr(directRouting, false),
+        ...(mtu.state === "value" ? { mtu: mtu.value } : {}),
+        settings,
+      };
+      return Object.freeze(vxlan);
+    }
+    return Object.freeze({ kind: lower === "host-gw" ? "host-gw" : "other", type, settings });
+  }
+}
+
+/**
+ * The smallest vxlan `MTU`: the device gets 50 less (its headers), and an
+ * IPv4 link needs at least 68.
+ */
+const VXLAN_MIN_MTU = 68 + 50;
+
+/**
+ * Reads a backend's own fields as Go's encoding/json fills a struct: keys
+ * folded, null leaves the default, a wrong JSON type is an error even in an
+ * occurrence that a later duplicate overrides (Go keeps the first such error),
+ * and the last occurrence gives the value.
+ */
+class BackendFields {
+  constructor(
+    private readonly checker: Checker,
+    private readonly node: Extract<JsonNode, { type: "object" }>,
+  ) {}
+
+  private occurrences(name: string): JsonNode[] {
+    const folded = foldKey(name);
+    return this.node.entries.filter((e) => foldKey(e.key) === folded).map((e) => e.value);
+  }
+
+  /** An integer field (Go `int`) checked against a range. */
+  integer(name: string, min: number, max: number, what: string, absent: string): Decoded<number> {
+    const field = `Backend.${name}`;
+    let decoded: Decoded<number> = ABSENT;
+    for (const node of this.occurrences(name)) {
+      if (node.type === "null") continue;
+      if (node.type !== "number") {
+        const hint = node.type === "string" && /^-?[0-9]+$/.test(node.value) ? `: write ${node.value} without quotes` : "";
+        return this.checker.report(problem("wrong-type", `${field} must be ${what} (a whole number), found ${typeName(node)}${hint}`, { field, node }));
+      }
+      if (!/^-?(0|[1-9][0-9]*)$/.test(node.raw)) {
+        return this.checker.report(problem("invalid-value", `${field} must be ${what}, a whole number from ${min} to ${max} (${absent}), found ${node.raw}`, { field, node }));
+      }
+      // -0 is 0 to Go.
+      decoded = { state: "value", value: node.value === 0 ? 0 : node.value, node };
+    }
+    if (decoded.state === "value" && (decoded.value < min || decoded.value > max)) {
+      const { node } = decoded;
+      return this.checker.report(problem("invalid-value", `${field} ${valueText(node)} is out of range: ${what} is a whole number from ${min} to ${max} (${absent})`, { field, node }));
+    }
+    return decoded;
+  }
+
+  /** A boolean field (Go `bool`). */
+  boolean(name: string): Decoded<boolean> {
+    const field = `Backend.${name}`;
+    let decoded: Decoded<boolean> = ABSENT;
+    for (const node of this.occurrences(name)) {
+      if (node.type === "null") continue;
+      if (node.type !== "boolean") {
+        return this.checker.report(problem("wrong-type", `${field} must be true or false, found ${typeName(node)}${node.type === "string" ? ": write it without quotes" : ""}`, { field, node }));
+      }
+      decoded = { state: "value", value: node.value, node };
+    }
+    return decoded;
   }
 }
 
@@ -408,7 +560,9 @@ function formatNet(family: Family, net: Net): string {
  * otherwise its prefix + 2; SubnetMin the network plus one subnet; SubnetMax
  * the last subnet; IPv6 likewise with /64 up to /62 networks; Backend
  * `{"Type": "udp"}`. Like flanneld, a zero SubnetLen or a zero SubnetMin/Max
- * address means "use the default".
+ * address means "use the default". The Backend is read by its Type into a
+ * {@link BackendConfig} with the backend's own defaults (udp Port 8285;
+ * vxlan VNI 1, Port 8472), its fields decoded as Go decodes them.
  *
  * @param text the JSON text of the config
  * @returns the checked config, or every problem found (JSON syntax errors alone, as nothing else can be read)
@@ -420,6 +574,15 @@ function formatNet(family: Family, net: Net): string {
  * formatIp(config.ipv4!.subnetMin); // "10.3.1.0"
  * parseNetworkConfig('{"Network": "10.3.0.0/16", "SubnetLen": 31, "SubnetMin": "10.4.0.0"}')
  *   .mapErr((errors) => errors.map((e) => e.kind)); // err(["subnet-len-too-long", "outside-network"])
+ * ```
+ * @example Backend settings
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseNetworkConfig } from "flannel-ts/subnet";
+ * const udp = parseNetworkConfig('{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "Port": 7890}}');
+ * assert.deepEqual(udp.isOk() && udp.value.backend, { kind: "udp", type: "udp", port: 7890, settings: { Type: "udp", Port: 7890 } });
+ * const tooBig = parseNetworkConfig('{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "Port": 70000}}');
+ * assert.deepEqual(tooBig.isErr() && tooBig.error.map((e) => e.field), ["Backend.Port"]);
  * ```
  */
 export function parseNetworkConfig(text: string): Result<NetworkConfig, NetworkConfigError[]> {

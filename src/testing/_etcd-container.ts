@@ -1,9 +1,9 @@
 // Starts and drives one etcd container; startEtcd and startEtcdCluster build on it.
 import Docker from "dockerode";
-import { GenericContainer, Wait, type ExecResult, type StartedNetwork, type StartedTestContainer } from "testcontainers";
+import type { ExecResult, StartedNetwork, StartedTestContainer } from "testcontainers";
 import { isStatus } from "./_image-build.ts";
 import { freePort, isPortClash } from "./_free-port.ts";
-import { disableRyukUnlessChosen, kitLabels } from "./_testcontainers-env.ts";
+import { kitLabels, loadTestcontainers } from "./_testcontainers-env.ts";
 import type { EtcdctlOptions, EtcdMember, EtcdTlsFiles } from "./etcd-member.ts";
 
 /** What the cluster or single-node starter tells a member to do. */
@@ -140,7 +140,7 @@ export interface ManagedEtcdMember extends EtcdMember {
  * Docker reports the chosen one taken.
  */
 export async function startEtcdMember(spec: EtcdMemberSpec): Promise<ManagedEtcdMember> {
-  disableRyukUnlessChosen();
+  const { GenericContainer, Wait } = await loadTestcontainers();
   for (let attempt = 1; ; attempt++) {
     const hostPort = await freePort();
     let container = new GenericContainer(spec.image)

@@ -1,8 +1,8 @@
 import Docker from "dockerode";
-import { GenericContainer, type ExecResult, type StartedNetwork, type StartedTestContainer } from "testcontainers";
+import type { ExecResult, GenericContainer, StartedNetwork, StartedTestContainer } from "testcontainers";
 import { isStatus } from "./_image-build.ts";
 import { spawnInContainer } from "./_container-spawn.ts";
-import { disableRyukUnlessChosen, kitLabels } from "./_testcontainers-env.ts";
+import { kitLabels, loadTestcontainers } from "./_testcontainers-env.ts";
 import { ensureDockerHostImage, innerBusyboxImage, innerBusyboxTar } from "./ensure-docker-host-image.ts";
 import type { SpawnedProcess, SpawnOptions } from "./spawned-process.ts";
 
@@ -126,18 +126,22 @@ export interface DockerHost extends AsyncDisposable {
 }
 
 // What dockerd in a container needs without --privileged (CAP_SYS_RESOURCE is
-// not in every machine's bounding set, which makes --privileged fail).
-class DockerHostContainer extends GenericContainer {
-  constructor(image: string, storage: "tmpfs" | "volume") {
-    super(image);
-    this.hostConfig.Devices = [{ PathOnHost: "/dev/net/tun", PathInContainer: "/dev/net/tun", CgroupPermissions: "rwm" }];
-    // The CLI's `--security-opt systempaths=unconfined` is these two empty lists in the API.
-    this.hostConfig.MaskedPaths = [];
-    this.hostConfig.ReadonlyPaths = [];
-    if (storage === "tmpfs") this.hostConfig.Tmpfs = { "/var/lib/docker": "rw,exec,dev,suid,mode=0711" };
-    // An anonymous volume; testcontainers removes volumes with the container.
-    else this.hostConfig.Mounts = [{ Type: "volume", Source: "", Target: "/var/lib/docker" }];
+// not in every machine's bounding set, which makes --privileged fail). The
+// class is made once testcontainers is loaded (an optional peer dependency).
+function dockerHostContainer(base: typeof GenericContainer, image: string, storage: "tmpfs" | "volume"): GenericContainer {
+  class DockerHostContainer extends base {
+    constructor() {
+      super(image);
+      this.hostConfig.Devices = [{ PathOnHost: "/dev/net/tun", PathInContainer: "/dev/net/tun", CgroupPermissions: "rwm" }];
+      // The CLI's `--security-opt systempaths=unconfined` is these two empty lists in the API.
+      this.hostConfig.MaskedPaths = [];
+      this.hostConfig.ReadonlyPaths = [];
+      if (storage === "tmpfs") this.hostConfig.Tmpfs = { "/var/lib/docker": "rw,exec,dev,suid,mode=0711" };
+      // An anonymous volume; testcontainers removes volumes with the container.
+      else this.hostConfig.Mounts = [{ Type: "volume", Source: "", Target: "/var/lib/docker" }];
+    }
   }
+  return new DockerHostContainer();
 }
 
 /**
@@ -167,11 +171,11 @@ class DockerHostContainer extends GenericContainer {
  * ```
  */
 export async function startDockerHost(options: StartDockerHostOptions = {}): Promise<DockerHost> {
-  disableRyukUnlessChosen();
+  const { GenericContainer: base } = await loadTestcontainers();
   const image = options.image ?? (await ensureDockerHostImage());
   const name = options.name ?? "docker-host";
   const timeoutMs = options.startupTimeoutMs ?? 120_000;
-  let container = new DockerHostContainer(image, options.dockerStorage ?? "tmpfs")
+  let container = dockerHostContainer(base, image, options.dockerStorage ?? "tmpfs")
     .withHostname(name)
     .withLabels(kitLabels("docker-host"))
     .withAddedCapabilities("ALL")

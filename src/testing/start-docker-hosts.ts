@@ -1,5 +1,5 @@
-import { Network, type StartedNetwork } from "testcontainers";
-import { disableRyukUnlessChosen } from "./_testcontainers-env.ts";
+import type { StartedNetwork } from "testcontainers";
+import { loadTestcontainers } from "./_testcontainers-env.ts";
 import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
 import { startDockerHost, type DockerHost, type StartDockerHostOptions } from "./start-docker-host.ts";
 import { startEtcd, type EtcdNode, type StartEtcdOptions } from "./start-etcd.ts";
@@ -67,7 +67,7 @@ export interface DockerHosts extends AsyncDisposable {
  * ```
  */
 export async function startDockerHosts(options: StartDockerHostsOptions = {}): Promise<DockerHosts> {
-  disableRyukUnlessChosen();
+  const { Network } = await loadTestcontainers();
   const count = options.count ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 16) throw new RangeError(`startDockerHosts: count must be an integer from 1 to 16, got ${count}`);
   // Build (or find) the image once before the parallel starts.

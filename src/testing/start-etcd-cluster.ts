@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Network, type StartedNetwork } from "testcontainers";
+import type { StartedNetwork } from "testcontainers";
 import { peerUrl, startEtcdMember, type ManagedEtcdMember } from "./_etcd-container.ts";
-import { disableRyukUnlessChosen } from "./_testcontainers-env.ts";
+import { loadTestcontainers } from "./_testcontainers-env.ts";
 import { ensureEtcdImage } from "./ensure-etcd-image.ts";
 import type { EtcdMember } from "./etcd-member.ts";
 
@@ -75,7 +75,7 @@ export interface EtcdCluster extends AsyncDisposable {
  * ```
  */
 export async function startEtcdCluster(options: StartEtcdClusterOptions = {}): Promise<EtcdCluster> {
-  disableRyukUnlessChosen();
+  const { Network } = await loadTestcontainers();
   const size = options.size ?? 3;
   if (!Number.isInteger(size) || size < 1 || size > 9) throw new RangeError(`startEtcdCluster: size must be an integer from 1 to 9, got ${size}`);
   const image = options.image ?? (await ensureEtcdImage());

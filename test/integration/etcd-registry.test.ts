@@ -9,7 +9,7 @@ import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
 import type { LeaseWatchEvent } from "../../src/etcd/registry.ts";
-import { registryContract } from "../../src/etcd/registry-contract.ts";
+import { registryContract } from "../../src/testing/registry-contract.ts";
 import { parseIp4 } from "../../src/subnet/ip.ts";
 import { parseSubnetKey } from "../../src/subnet/subnet-key.ts";
 import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";

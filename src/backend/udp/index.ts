@@ -30,3 +30,4 @@ export * from "./tun-setup-commands.ts";
 export * from "./parse-route-spec.ts";
 export * from "./udp-forwarder.ts";
 export * from "./udp-engine.ts";
+export * from "./udp-backend.ts";

@@ -57,7 +57,7 @@ export class UdpDatapath {
    * offset {@link VNET_HEADER_LENGTH} after zeroed bytes (a plain
    * virtio-net header for a TUN that wants one); {@link icmpLength} bytes.
    */
-  readonly icmp = new Uint8Array(VNET_HEADER_LENGTH + NET_UNREACHABLE_MAX_LENGTH);
+  readonly icmp: Uint8Array = new Uint8Array(VNET_HEADER_LENGTH + NET_UNREACHABLE_MAX_LENGTH);
   /** Length of the message in {@link icmp}; 0 when the last outbound packet needs none. */
   icmpLength = 0;
   private readonly localMask: number;

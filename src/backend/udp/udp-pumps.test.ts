@@ -16,7 +16,7 @@ function setup(options: { vnet?: boolean; maxSegments?: number; sourceFilter?: b
   routes.set(parseCidr4("10.5.2.0/24")._unsafeUnwrap(), parseIp4("192.0.2.2")._unsafeUnwrap());
   const tun = new MemoryTun({ vnetHeader: options.vnet ?? false });
   const socket = new MemorySocket({ maxSegments: options.maxSegments ?? 1 });
-  const datapath = new UdpDatapath({ routes, localAddress: addr("10.5.1.0"), localPrefix: 24, sourceFilter: options.sourceFilter ?? true });
+  const datapath = new UdpDatapath({ routes, localAddress: addr("10.5.1.0"), localPrefix: 24, ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }) });
   const out = new OutboundPump(datapath, tun, socket);
   const into = new InboundPump(datapath, tun, socket);
   const counters = (): UdpCounters => readUdpCounters([datapath.counters]);

@@ -1,3 +1,4 @@
+import command, { defaultAgentCommandDeps, runAgentCommand, type AgentCommandDeps } from "./agent.ts";
 import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
@@ -5,11 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errAsync, ok, okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
+import type { UdpEngineSpec } from "../../backend/udp/udp-backend.ts";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
-import type { DataPathSpec } from "../../flannel/agent-ports.ts";
 import { parseIp4 } from "../../subnet/ip.ts";
 import type { CliIo } from "../io.ts";
-import command, { defaultAgentCommandDeps, runAgentCommand, type AgentCommandDeps } from "./agent.ts";
 
 function capture(env: Record<string, string> = {}): CliIo & { readonly stdout: () => string; readonly stderr: () => string } {
   let out = "";
@@ -28,7 +28,7 @@ function fixture(config?: string) {
   const registry = new MemoryRegistry({ prefix: "/atomic.io/network" });
   if (config !== undefined) void registry.putConfig(config);
   const signals = new EventEmitter();
-  const opened: DataPathSpec[] = [];
+  const opened: UdpEngineSpec[] = [];
   const firewall: string[] = [];
   // The command closes its registry at exit; this one stays open for the test to read.
   const kept = new Proxy(registry, {
@@ -44,7 +44,7 @@ function fixture(config?: string) {
     agentOptions: {
       interfaces: [{ name: "eth0", mtu: 1500, addresses: [parseIp4("192.0.2.1")._unsafeUnwrap()] }],
       defaultRouteInterface: "eth0",
-      openDataPath: (spec) => {
+      openUdpEngine: (spec) => {
         opened.push(spec);
         return okAsync({ setRoute: () => undefined, deleteRoute: () => undefined, close: () => Promise.resolve() });
       },
@@ -131,7 +131,7 @@ describe("flannel-ts agent", () => {
     await waitFor(() => io.stderr().includes("running: subnet"));
     const text = readFileSync(subnetFile, "utf8");
     expect(text).toMatch(/^FLANNEL_NETWORK=172\.20\.0\.0\/16\nFLANNEL_SUBNET=172\.20\.\d+\.1\/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n$/);
-    expect(f.opened.map((s) => [s.tunName, s.mtu, s.port])).toEqual([["flannel9", 1472, 8285]]);
+    expect(f.opened.map((s) => [s.device, s.mtu, s.port])).toEqual([["flannel9", 1472, 8285]]);
     f.signals.emit("SIGTERM");
     expect(await exit).toBe(0);
     expect(f.firewall).toEqual(["ensure 10", "remove 10"]);

@@ -1,8 +1,8 @@
 import type { Result } from "neverthrow";
 import { parseIp4, parseIp6 } from "../subnet/ip.ts";
 import { parseSubnetKey, type SubnetKey } from "../subnet/subnet-key.ts";
-import type { LeaseAttrs, RawJson } from "./lease-attrs.ts";
-import type { LeaseWatchEvent, Registry, RegistryError, WatchLeasesOptions } from "./registry.ts";
+import type { LeaseAttrs, RawJson } from "../etcd/lease-attrs.ts";
+import type { LeaseWatchEvent, Registry, RegistryError, WatchLeasesOptions } from "../etcd/registry.ts";
 
 /**
  * The assertions the contract needs, a subset of vitest's and Jest's
@@ -111,7 +111,7 @@ async function eventually(h: RegistryContractHarness, check: () => Promise<boole
  * @example
  * ```ts
  * import { describe, expect, it } from "vitest";
- * import { MemoryRegistry } from "./memory-registry.ts";
+ * import { MemoryRegistry } from "../etcd/memory-registry.ts";
  * import { registryContract } from "./registry-contract.ts";
  * import { ManualClock } from "../core/clock.ts";
  *
