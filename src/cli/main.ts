@@ -211,6 +211,8 @@ if (invokedAsScript()) {
     env: process.env,
   };
   const fatal = createReporter(io, "flannel-ts", wantsJson(process.argv.slice(2)));
+  // Node's own warnings (a dependency's deprecated call) are not the user's business; FLANNEL_TS_DEBUG=1 shows them.
+  if (process.env["FLANNEL_TS_DEBUG"] !== "1") process.removeAllListeners("warning");
   // An exception thrown outside any command's await (an event handler of a
   // client library): one line, exit 70, never a stack.
   process.on("uncaughtException", (cause) => {
