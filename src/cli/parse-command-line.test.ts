@@ -81,7 +81,7 @@ describe("parseCommandLine", () => {
     ["a bad boolean", ["--forward=maybe"], {}, { kind: "bad-value", flag: "--forward", message: '--forward: "maybe" is not a boolean (use true or false)' }],
     ["too many positionals", ["a", "b"], {}, { kind: "unexpected-argument", message: 'unexpected argument "b": give one FILE' }],
     ["control characters are escaped", ["--port", "1\n2\u0000"], {}, { kind: "bad-value", flag: "--port", message: '--port: "1\\n2\\u0000" is not a port (1 to 65535)' }],
-    ["a long value is cut", ["--port", "9".repeat(1000)], {}, { kind: "bad-value", flag: "--port", message: `--port: "${"9".repeat(60)}..." (1000 characters) is not a port (1 to 65535)` }],
+    ["a long value is cut", ["--port", "9".repeat(1000)], {}, { kind: "bad-value", flag: "--port", message: `--port: "${"9".repeat(60)}…" (1000 characters) is not a port (1 to 65535)` }],
     ["the value of an unknown flag is not echoed", ["--passwrd=hunter2"], {}, { kind: "unknown-flag", flag: "--passwrd", message: 'unknown flag "--passwrd"; run flannel-ts toy --help for the list' }],
   ];
   it.each(errors)("refuses %s", (_name, argv, env, expected) => {

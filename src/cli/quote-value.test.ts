@@ -7,10 +7,12 @@ describe("quoteValue", () => {
     ["10.5.0.0/16", '"10.5.0.0/16"'],
     ['a"b\\c', '"a\\"b\\\\c"'],
     ["a\nb\r\tc\u0000\u001b[31m", '"a\\nb\\r\\tc\\u0000\\u001b[31m"'],
-    ["\u202eevil\u2028", '"\\u202eevil\\u2028"'],
-    ["\ufeff{}", '"\\ufeff{}"'],
-    ["x".repeat(61), `"${"x".repeat(60)}..." (61 characters)`],
-    ["😀".repeat(61), `"${"😀".repeat(60)}..." (61 characters)`],
+    ["\u202eevil\u2028\u200f", '"\\u202eevil\\u2028\\u200f"'],
+    ["lone \ud800 surrogate \udc00", '"lone \\ud800 surrogate \\udc00"'],
+    ["a pair \ud83d\ude00 stays", '"a pair \ud83d\ude00 stays"'],
+    ["\b\f", '"\\b\\f"'],
+    ["x".repeat(61), `"${"x".repeat(60)}…" (61 characters)`],
+    ["😀".repeat(61), `"${"😀".repeat(60)}…" (61 characters)`],
   ])("%j -> %s", (text, expected) => {
     expect(quoteValue(text)).toBe(expected);
   });
@@ -31,7 +33,7 @@ describe("escapeControl, oneLine", () => {
   it("escape what would break a line", () => {
     expect(escapeControl("a\nb")).toBe("a\\nb");
     expect(oneLine("cannot read x:\nbad\u0007")).toBe("cannot read x:\\nbad\\u0007");
-    expect(oneLine("y".repeat(3000))).toBe(`${"y".repeat(2000)}... (message cut at 2000 characters)`);
+    expect(oneLine("y".repeat(3000))).toBe(`${"y".repeat(2000)}… (message cut at 2000 characters)`);
   });
 });
 

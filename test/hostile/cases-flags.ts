@@ -257,7 +257,7 @@ for (const command of Object.keys(BASE)) {
     ["an unknown flag with a control character", ["--bo\u001bgus"], /unknown flag "--bo\\u001bgus"/],
     ["a missing value", ["--etcd-endpoints"], /(flag --etcd-endpoints needs a value|unknown flag "--etcd-endpoints")/],
     ["a boolean given a word", ["--json=maybe"], /(--json: "maybe" is not a boolean|unknown flag "--json")/],
-    ["a long unknown flag", [`--${"x".repeat(100_000)}`], /unknown flag "--x{58}\.\.\." \(100002 characters\)/],
+    ["a long unknown flag", [`--${"x".repeat(100_000)}`], /unknown flag "--x{58}…" \(100002 characters\)/],
   ] as const) {
     cases.push({ name: `${command}: ${what}`, setup: files, argv: (ctx) => [...base(ctx), ...extra], code: 2, message: new RegExp(`^flannel-ts ${re(command)}: .*${message.source}`) });
   }
@@ -271,7 +271,7 @@ for (const [argv, message] of [
   [["bogus"], /^flannel-ts: unknown command "bogus"/],
   [["config", "bogus"], /^flannel-ts: unknown command "config bogus"/],
   [["\u001b[2J\u001b[H"], /^flannel-ts: unknown command "\\u001b\[2J\\u001b\[H"/],
-  [["x".repeat(120_000)], /^flannel-ts: unknown command "x{60}\.\.\." \(120000 characters\)/],
+  [["x".repeat(120_000)], /^flannel-ts: unknown command "x{60}…" \(120000 characters\)/],
   [["bogus", "--json"], /^unknown command "bogus"/],
 ] as const) {
   cases.push({ name: `flannel-ts ${JSON.stringify(argv[0].slice(0, 20))} ${argv.slice(1).join(" ")}`, argv: () => argv, code: 2, message });
