@@ -3,7 +3,8 @@
 // (test/hostile/cases-*.ts). Needs `npm run build`, and root for the cases
 // with device nodes (mknod in a temporary directory).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILE_CASES } from "../hostile/cases-files.ts";
@@ -43,6 +44,16 @@ function register(cases: readonly HostileCase[]): void {
     });
   }
 }
+
+// tsc rewrites "./x.ts" to "./x.js" in most dynamic imports, but not in every nesting: one it missed made
+// `flannel-ts udp` fail only when it got as far as loading the engine, which no refused case does.
+it("the built CLI imports no .ts file at run time", () => {
+  const dist = dirname(dirname(CLI));
+  const files = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith(".js"));
+  const left = files.filter((f) => /\bimport\(\s*["'][^"']+\.ts["']\s*\)/.test(readFileSync(join(dist, f), "utf8")));
+  expect(files.length).toBeGreaterThan(100);
+  expect(left).toEqual([]);
+});
 
 describe("hostile command lines and variables", { timeout: 60_000 }, () => {
   register(FLAG_CASES);

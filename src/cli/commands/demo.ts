@@ -54,7 +54,7 @@ export default defineCommand(demoSpec, async ({ values, io, report }) => {
           })
         : undefined;
     const removeOnSignal = (signal: NodeJS.Signals): void => {
-      report.warning(`${signal}: removing the namespaces`);
+      io.err(`flannel-ts demo: ${signal}: removing the namespaces\n`);
       void (site?.abort() ?? Promise.resolve()).finally(() => process.exit(signal === "SIGINT" ? EXIT.sigint : EXIT.sigterm));
     };
     if (site !== undefined) {

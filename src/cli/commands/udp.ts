@@ -26,6 +26,11 @@ async function defaultMtu(bind: Ip4): Promise<number> {
   return mtu - ENCAPSULATION_OVERHEAD.udp;
 }
 
+// Loaded only to run: koffi and the worker threads are not needed for --help or a refused flag.
+function loadEngine(): Promise<typeof import("../../node/udp-engine-node.ts")> {
+  return import("../../node/udp-engine-node.ts");
+}
+
 function waitForSignal(io: CliIo, printCounters: () => void, failed: Promise<string>): Promise<{ signal?: string; failure?: string }> {
   return new Promise((resolve) => {
     const onUsr1 = (): void => printCounters();
@@ -51,7 +56,7 @@ export default defineCommand(udpSpec, async ({ values: f, io, report }) => {
   const routes = udpRoutes(f.route, f.subnet, f.network, f.port);
   if (routes.isErr()) return report.error(routes.error, 2);
   const mtu = f.mtu ?? (await defaultMtu(f.bind));
-  const { startUdpEngine } = await import("../../node/udp-engine-node.ts");
+  const { startUdpEngine } = await loadEngine();
   const options: UdpEngineOptions = {
     device: f.tun,
     subnet: f.subnet,
