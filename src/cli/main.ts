@@ -115,6 +115,11 @@ const list = (entries: readonly CommandEntry[]): string[] => entries.map((c) => 
  * The top-level help: the commands, the flags, the exit codes.
  *
  * @returns the text, ending in a newline
+ * @example
+ * ```ts
+ * import { topUsage } from "./main.ts";
+ * const help: string = topUsage(); // "Usage: flannel-ts <command> [flags]\n..."
+ * ```
  */
 export function topUsage(): string {
   return [
@@ -150,6 +155,11 @@ const isHelp = (arg: string | undefined): boolean => arg === "-h" || arg === "--
  * @param argv the arguments
  * @param io output streams and environment
  * @returns the exit code (see the exit-code table)
+ * @example
+ * ```ts
+ * import { main } from "./main.ts";
+ * const code = await main(["config", "check", '{"Network":"10.5.0.0/16"}'], { out: (t) => void t, err: (t) => void t, env: {} }); // 0
+ * ```
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const report = createReporter(io, "flannel-ts", wantsJson(argv));

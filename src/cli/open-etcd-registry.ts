@@ -158,6 +158,13 @@ export async function withRegistry<F extends FlagSet>(
  *
  * @param registry the registry to hand out; its owner closes it
  * @returns the opener
+ * @example
+ * ```ts
+ * import { MemoryRegistry } from "../etcd/memory-registry.ts";
+ * import { leasesCommand } from "./commands/leases.ts";
+ * import { openShared } from "./open-etcd-registry.ts";
+ * const leases = leasesCommand(openShared(new MemoryRegistry({ prefix: "/atomic.io/network" })));
+ * ```
  */
 export function openShared(registry: Registry): OpenRegistry {
   const unclosable = new Proxy(registry, {

@@ -139,6 +139,13 @@ const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
  *
  * @param v the values of {@link agentSpec}'s flags
  * @returns the flags (empty strings dropped, addresses as text)
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "../parse-command-line.ts";
+ * import { agentFlagsOf, agentSpec } from "./agent.ts";
+ * const line = parseCommandLine(agentSpec, ["--ip-masq"], {});
+ * if (line.isOk() && !line.value.help) agentFlagsOf(line.value.values).ipMasq; // true
+ * ```
  */
 export function agentFlagsOf(v: FlagValues<typeof agentSpec.flags>): AgentFlags {
   return {
