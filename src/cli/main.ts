@@ -23,8 +23,12 @@ export interface CommandEntry {
   readonly name: string;
   /** One line for the help. */
   readonly summary: string;
-  /** Loads its spec (light: flags and help). */
-  readonly spec: () => Promise<CommandSpec<FlagSet>>;
+  /**
+   * Loads its spec (light: flags and help). Absent for a command not yet on
+   * the flag layer (pipework parses its own arguments): its module then
+   * answers --help and usage errors itself.
+   */
+  readonly spec?: () => Promise<CommandSpec<FlagSet>>;
   /** Loads the command. */
   readonly load: () => Promise<CliCommand>;
 }
@@ -96,6 +100,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Two simulated hosts run the agent, lease subnets and ping across the overlay",
     spec: async () => (await import("./specs/demo.ts")).demoSpec,
     load: async () => (await import("./commands/demo.ts")).default,
+  },
+  {
+    name: "pipework",
+    summary: "Put a running container on a host bridge at a chosen address (pipework)",
+    load: async () => (await import("./commands/pipework.ts")).default,
   },
 ];
 
@@ -199,6 +208,14 @@ async function dispatch(argv: readonly string[], io: CliIo, report: Reporter): P
     return report.error({ kind: "unknown-command", message: `unknown command ${quoteValue(unknown)}; run flannel-ts ${group === undefined ? "" : `${first} `}--help for the list` }, EXIT.usage);
   }
   const rest = argv.slice(entry.name.split(" ").length);
+  if (entry.spec === undefined) {
+    const command = await entry.load();
+    if (rest.some((a) => a === "-h" || a === "--help")) {
+      io.out(command.usage);
+      return EXIT.ok;
+    }
+    return command.run(rest, io);
+  }
   const answered = answerWithoutRunning(await entry.spec(), rest, io);
   if (answered !== undefined) return answered;
   return (await entry.load()).run(rest, io);

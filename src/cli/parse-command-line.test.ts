@@ -106,7 +106,7 @@ describe("parseCommandLine", () => {
   });
 
   it("never throws, and every error is one line, on any arguments and environment of every command", async () => {
-    const specs = await Promise.all(COMMANDS.map((c) => c.spec()));
+    const specs = await Promise.all(COMMANDS.flatMap((c) => (c.spec === undefined ? [] : [c.spec()])));
     const arg = fc.oneof(fc.string(), fc.constantFrom("--", "-", "-h", "--json", "--etcd-endpoints", "--mtu", "--route", "-k", "-ic", "--docker-config"), fc.string().map((s) => `--${s}`));
     fc.assert(
       fc.property(fc.constantFrom(...specs), fc.array(arg, { maxLength: 8 }), fc.dictionary(fc.constantFrom("FLANNELD_ETCD_ENDPOINTS", "FLANNELD_PUBLIC_IP", "FLANNELD_IP_MASQ", "FLANNELD_SUBNET_FILE", "DOCKER_HOST"), fc.string()), (s, argv, env) => {

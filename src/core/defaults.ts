@@ -36,6 +36,15 @@ export const DEFAULT_HEALTHZ_IP = "0.0.0.0";
 /** The UDP backend's port when `Backend.Port` is absent or 0. */
 export const DEFAULT_UDP_PORT = 8285;
 
+/** The VXLAN backend's network identifier when `Backend.VNI` is absent. */
+export const DEFAULT_VXLAN_VNI = 1;
+
+/**
+ * The VXLAN backend's UDP port when `Backend.Port` is absent or 0: flanneld
+ * leaves the port to the Linux kernel, whose default is 8472 (not IANA's 4789).
+ */
+export const DEFAULT_VXLAN_PORT = 8472;
+
 /** The UDP backend's TUN device. */
 export const DEFAULT_TUN_NAME = "flannel0";
 

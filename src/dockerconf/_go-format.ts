@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PlainJson } from "./json-document.ts";
+import type { JsonValue } from "../json/json-value.ts";
 
 /**
  * A float64 as Go's %v prints it: the shortest digits that read back, in
@@ -35,17 +35,44 @@ export function goFloat(n: number): string {
 
 /**
  * A decoded JSON value as Go's %v prints it: `[a b]`, `map[k:v]` (keys
- * sorted), `<nil>`, strings without quotes.
+ * sorted), `<nil>`, strings without quotes. Any depth: it does not recurse.
  *
  * @param value the value
  * @returns its text
  */
-export function goValue(value: PlainJson): string {
-  if (value === null) return "<nil>";
-  if (typeof value === "number") return goFloat(value);
-  if (typeof value === "string") return value;
-  if (typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `[${value.map(goValue).join(" ")}]`;
-  const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return `map[${keys.map((k) => `${k}:${goValue(value[k] ?? null)}`).join(" ")}]`;
+export function goValue(value: JsonValue): string {
+  const parts: string[] = [];
+  const stack: ({ readonly text: string } | { readonly value: JsonValue })[] = [{ value }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { readonly text: string } | { readonly value: JsonValue };
+    if ("text" in item) {
+      parts.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (v === null) parts.push("<nil>");
+    else if (typeof v === "number") parts.push(goFloat(v));
+    else if (typeof v === "string") parts.push(v);
+    else if (typeof v === "boolean") parts.push(String(v));
+    else if (Array.isArray(v)) {
+      const items = v as readonly JsonValue[];
+      parts.push("[");
+      stack.push({ text: "]" });
+      for (let i = items.length - 1; i >= 0; i--) {
+        stack.push({ value: items[i] ?? null });
+        if (i > 0) stack.push({ text: " " });
+      }
+    } else {
+      const object = v as { readonly [key: string]: JsonValue };
+      const keys = Object.keys(object).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      parts.push("map[");
+      stack.push({ text: "]" });
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i] as string;
+        stack.push({ value: object[k] ?? null });
+        stack.push({ text: `${i > 0 ? " " : ""}${k}:` });
+      }
+    }
+  }
+  return parts.join("");
 }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dockerdArgsWithout, dockerdFlagString, parseDockerdArgs } from "./dockerd-args.ts";
 
@@ -68,5 +69,23 @@ describe("dockerdArgsWithout", () => {
   it("drops every occurrence of the flags for the given keys, splitting groups", () => {
     const args = parse(["-H", "fd://", "--containerd=/run/containerd/containerd.sock", "-DH", "tcp://x:2375", "--mtu=1450"]);
     expect(dockerdArgsWithout(args, new Set(["hosts", "mtu"]))).toEqual(["--containerd=/run/containerd/containerd.sock", "-D"]);
+  });
+});
+
+describe("hostile command lines", () => {
+  it("never throw, and the words of the parsed flags read back to the same flags", () => {
+    const word = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 12 }),
+      fc.constantFrom("-H", "--host", "fd://", "--bip", "--bip=10.5.52.1/24", "--mtu", "1472", "--mtu=x", "-D", "-DH", "--", "-", "--log-opt", "max-size=1m", "--default-ulimit", "nofile=1:2", "--iptables=false"),
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), fc.constantFrom("20.10" as const, "26" as const), (argv, version) => {
+        const parsed = parseDockerdArgs(argv, version);
+        const flags = (argv: readonly string[]) => parseDockerdArgs(argv, version).map((a) => a.items.map((i) => [i.flag.name, i.value]));
+        if (parsed.isOk()) expect(flags(dockerdArgsWithout(parsed.value, new Set()))).toEqual(flags(argv));
+        else expect(parsed.error.message.length).toBeLessThan(2_000);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

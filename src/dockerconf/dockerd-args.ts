@@ -6,6 +6,7 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import { formatIp, parseIp } from "../subnet/ip.ts";
 import { dockerdFlags, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
 
@@ -50,12 +51,12 @@ const parseGoInt = (s: string): bigint | undefined => {
 };
 
 function checkValue(flag: DockerdFlag, value: string, shown: string): string | undefined {
-  const bad = (why: string): string => `invalid argument ${JSON.stringify(value)} for ${JSON.stringify(shown)} flag: ${why}`;
+  const bad = (why: string): string => `invalid argument ${quoteExcerpt(value)} for ${quoteExcerpt(shown)} flag: ${why}`;
   switch (flag.kind) {
     case "bool":
-      return parseGoBool(value) === undefined ? bad(`strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`) : undefined;
+      return parseGoBool(value) === undefined ? bad(`strconv.ParseBool: parsing ${quoteExcerpt(value)}: invalid syntax`) : undefined;
     case "int":
-      return parseGoInt(value) === undefined ? bad(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`) : undefined;
+      return parseGoInt(value) === undefined ? bad(`strconv.ParseInt: parsing ${quoteExcerpt(value)}: invalid syntax`) : undefined;
     case "ip":
       return parseIp(value).isErr() ? bad(`${value} is not an ip address`) : undefined;
     default:
@@ -87,7 +88,7 @@ export function parseDockerdArgs(argv: readonly string[], version: DockerdVersio
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] ?? "";
     if (word === "--") {
-      if (i + 1 < argv.length) return fail(i + 1, `dockerd takes no arguments, found ${JSON.stringify(argv[i + 1])}`);
+      if (i + 1 < argv.length) return fail(i + 1, `dockerd takes no arguments, found ${quoteExcerpt(argv[i + 1] ?? "")}`);
       break;
     }
     if (word.startsWith("--")) {
@@ -150,7 +151,7 @@ export function parseDockerdArgs(argv: readonly string[], version: DockerdVersio
       }
       continue;
     }
-    return fail(i, `dockerd takes no arguments, found ${JSON.stringify(word)}`);
+    return fail(i, `dockerd takes no arguments, found ${quoteExcerpt(word)}`);
   }
   return ok({ version, argv: [...argv], items });
 }

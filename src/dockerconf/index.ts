@@ -4,8 +4,9 @@
  *
  * @module
  */
-export * from "./json-document.ts";
-export * from "./json-edit.ts";
+export * from "../json/parse-json-tree.ts";
+export * from "../json/json-edit.ts";
+export type { JsonValue } from "../json/json-value.ts";
 export * from "./daemon-json.ts";
 export * from "./dockerd-flags.ts";
 export * from "./dockerd-args.ts";

@@ -9,11 +9,14 @@ import { err, ok, type Result } from "neverthrow";
 import { cidr4, cidrNetwork, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import type { AddressPool } from "../subnet/docker-address-pools.ts";
 import { daemonJsonMember, parseDaemonJson, type DaemonJson } from "./daemon-json.ts";
-import { jsonNodeValue, type PlainJson } from "./json-document.ts";
-import { DEFAULT_JSON_STYLE, formatJsonValue, setJsonMember } from "./json-edit.ts";
+import { DEFAULT_JSON_STYLE, formatJsonValue, setJsonMember } from "../json/json-edit.ts";
+import { jsonEquals, jsonValue, type JsonValue } from "../json/json-value.ts";
 
 // One of dockerd's `default-address-pools`; the same value subnet uses for Docker's built-in pools.
 export type { AddressPool } from "../subnet/docker-address-pools.ts";
+
+/** Every daemon.json key a merge may write (which ones depends on {@link DockerNetworkSettingsOptions}). */
+export const MANAGED_DAEMON_JSON_KEYS: readonly string[] = Object.freeze(["bip", "mtu", "ip-masq", "fixed-cidr", "default-address-pools"]);
 
 /** The daemon.json settings flannel-ts manages. */
 export interface DockerNetworkSettings {
@@ -90,8 +93,8 @@ export function dockerNetworkSettings(lease: LeaseNetwork, options: DockerNetwor
  * @param settings the settings
  * @returns `[key, value]` pairs
  */
-export function networkSettingsValues(settings: DockerNetworkSettings): [string, PlainJson][] {
-  const values: [string, PlainJson][] = [
+export function networkSettingsValues(settings: DockerNetworkSettings): [string, JsonValue][] {
+  const values: [string, JsonValue][] = [
     ["bip", formatCidr(settings.bip)],
     ["mtu", settings.mtu],
   ];
@@ -107,8 +110,8 @@ export function networkSettingsValues(settings: DockerNetworkSettings): [string,
 export interface DaemonJsonChange {
   readonly key: string;
   /** The value before (absent when the key was not there). */
-  readonly before?: PlainJson;
-  readonly after: PlainJson;
+  readonly before?: JsonValue;
+  readonly after: JsonValue;
 }
 
 /** The result of a merge. */
@@ -118,16 +121,6 @@ export interface DaemonJsonMerge {
   readonly changed: boolean;
   readonly changes: readonly DaemonJsonChange[];
 }
-
-const canonical = (v: PlainJson): string =>
-  v === null || typeof v !== "object"
-    ? JSON.stringify(v)
-    : Array.isArray(v)
-      ? `[${v.map(canonical).join(",")}]`
-      : `{${Object.keys(v)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical(v[k] ?? null)}`)
-          .join(",")}}`;
 
 /**
  * Merges settings into a daemon.json: a key whose value already equals the
@@ -156,8 +149,8 @@ export function mergeNetworkSettings(doc: DaemonJson, settings: DockerNetworkSet
   for (const [key, value] of wanted) {
     const member = daemonJsonMember(current, key);
     if (member !== undefined) {
-      const before = jsonNodeValue(member.value);
-      const same = member.value.type === "number" ? typeof value === "number" && member.value.raw === String(value) : canonical(before) === canonical(value);
+      const before = jsonValue(member.value);
+      const same = member.value.type === "number" ? typeof value === "number" && member.value.raw === String(value) : jsonEquals(before, value);
       if (same) continue;
       changes.push({ key, before, after: value });
     } else {
@@ -168,7 +161,8 @@ export function mergeNetworkSettings(doc: DaemonJson, settings: DockerNetworkSet
       const text = `${current.document.bom ? "\ufeff" : ""}${formatJsonValue(object, DEFAULT_JSON_STYLE, true)}\n`;
       return { text, changed: true, changes: wanted.map(([k, v]) => ({ key: k, after: v })) };
     }
-    const next = parseDaemonJson(setJsonMember(current.document, current.root, key, value));
+    // The input was read within its size limit; the edit adds a few bytes, so none is set here.
+    const next = parseDaemonJson(setJsonMember(current.document, current.root, key, value), { maxBytes: Number.MAX_SAFE_INTEGER });
     if (next.isErr()) throw new Error(`bug: an edit of daemon.json made invalid JSON: ${next.error.message}`);
     current = next.value;
   }

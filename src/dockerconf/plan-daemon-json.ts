@@ -26,6 +26,8 @@ export interface PlanDaemonJsonOptions {
   readonly dockerd?: DockerdCommandLine;
   /** Accept error-level security findings. Default false: they block like validation errors. */
   readonly allowFindings?: boolean;
+  /** Whether a file exists (TLS files, the userland proxy), as dockerd checks them. Default: not checked. */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 /** What would be written, and whether it may be. */
@@ -71,11 +73,12 @@ export function planDaemonJson(options: PlanDaemonJsonOptions): Result<DaemonJso
   const doc = parseDaemonJson(before);
   if (doc.isErr()) return err({ ...doc.error, path: options.path, message: `${options.path}: ${doc.error.message}` });
   const merged = mergeNetworkSettings(doc.value, options.settings);
-  const result = parseDaemonJson(merged.text);
+  const result = parseDaemonJson(merged.text, { maxBytes: Number.MAX_SAFE_INTEGER });
   if (result.isErr()) throw new Error(`bug: the merged daemon.json does not parse: ${result.error.message}`);
   const issues = validateDaemonJson(result.value, {
     ...(options.version !== undefined && { version: options.version }),
     ...(options.dockerd !== undefined && { dockerd: options.dockerd }),
+    ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
   });
   const diff = merged.changed
     ? createTwoFilesPatch(options.current === undefined ? "/dev/null" : options.path, options.path, before, merged.text, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY })

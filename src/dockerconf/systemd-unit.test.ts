@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { execCommand, formatExecLine, parseEnvironmentFile, resolveServiceExec, splitUnitWords, type UnitFile } from "./systemd-unit.ts";
@@ -99,5 +100,47 @@ describe("helpers", () => {
   });
   it("parseEnvironmentFile reads systemd's env files", () => {
     expect(parseEnvironmentFile('# c\n; c\nDOCKER_OPTS="--dns 8.8.8.8"\nX=1\nY=\'a b\'\nbad line\n')).toEqual({ DOCKER_OPTS: "--dns 8.8.8.8", X: "1", Y: "a b" });
+  });
+});
+
+describe("hostile unit files", () => {
+  const text = fc.oneof(
+    fc.string({ unit: "binary" }),
+    fc.array(fc.constantFrom("[Service]\n", "ExecStart=", "ExecStart=\n", "/usr/sbin/dockerd", " $A", " ${A}", ' "a b"', " 'c", "\\\n", "\n", "# x\n", "Environment=A=1\n", "=", "\u0000"), { maxLength: 20 }).map((p) => p.join("")),
+  );
+
+  it("never throw, whatever the text", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(typeof parseEnvironmentFile(t)).toBe("object");
+        expect(splitUnitWords(t).isOk() || splitUnitWords(t).isErr()).toBe(true);
+        const exec = resolveServiceExec([{ path: "/lib/systemd/system/docker.service", text: t }]);
+        if (exec.isErr()) expect(exec.error.message.length).toBeLessThan(2_000);
+        else for (const e of exec.value.execStart) expect(execCommand(e, exec.value.environment).isOk() || true).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("read long continuations in linear time", () => {
+    const started = Date.now();
+    const unit = `[Service]\nExecStart=/usr/sbin/dockerd \\\n${"--debug \\\n".repeat(50_000)}-H fd://\n`;
+    const exec = resolveServiceExec([{ path: "/lib/systemd/system/docker.service", text: unit }])._unsafeUnwrap();
+    const command = execCommand(exec.execStart[0]!, exec.environment)._unsafeUnwrap();
+    expect([command.args.length, command.args.at(-1)?.word]).toEqual([50_002, "fd://"]);
+    expect(parseEnvironmentFile(`A=${"1\\\n".repeat(50_000)}2`)).toEqual({ A: `${"1".repeat(50_000)}2` });
+    // Joining the pieces as they come took 26 s here.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("formatExecLine and execCommand round-trip any arguments", () => {
+    const word = fc.string({ unit: fc.constantFrom("a", "b", " ", "\t", '"', "'", "\\", "$", "%", "=", "-", "/", "é", ";"), minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 5 }), (args) => {
+        const value = formatExecLine(["/usr/sbin/dockerd", ...args]);
+        const command = execCommand({ section: "Service", key: "ExecStart", value, path: "docker.service", line: 1 }, {})._unsafeUnwrap();
+        expect([command.path, ...command.args.map((a) => a.word)]).toEqual(["/usr/sbin/dockerd", ...args]);
+      }),
+    );
   });
 });

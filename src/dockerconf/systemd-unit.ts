@@ -8,6 +8,7 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 
 /** A unit file or drop-in and its text. */
 export interface UnitFile {
@@ -84,14 +85,18 @@ export function parseUnitFile(file: UnitFile): Result<UnitSetting[], SystemdUnit
   let section = "";
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
-    let line = (lines[i] ?? "").trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    while (line.endsWith("\\") && i + 1 < lines.length) {
+    const first = (lines[i] ?? "").trim();
+    if (first === "" || first.startsWith("#") || first.startsWith(";")) continue;
+    // The pieces are joined once at the end: joining as they come is quadratic on long continuations.
+    const parts = [first];
+    while ((parts[parts.length - 1] ?? "").endsWith("\\") && i + 1 < lines.length) {
       i++;
       const next = (lines[i] ?? "").trim();
       if (next.startsWith("#") || next.startsWith(";")) continue;
-      line = `${line.slice(0, -1)} ${next}`;
+      parts[parts.length - 1] = (parts[parts.length - 1] ?? "").slice(0, -1);
+      parts.push(next);
     }
+    let line = parts.join(" ");
     if (line.endsWith("\\")) line = line.slice(0, -1);
     if (line.startsWith("[")) {
       if (!line.endsWith("]")) return err({ kind: "systemd-unit", path: file.path, line: start, message: `${file.path}:${start}: a section header must end with "]"` });
@@ -99,7 +104,7 @@ export function parseUnitFile(file: UnitFile): Result<UnitSetting[], SystemdUnit
       continue;
     }
     const eq = line.indexOf("=");
-    if (eq < 0) return err({ kind: "systemd-unit", path: file.path, line: start, message: `${file.path}:${start}: expected Key=Value, found ${JSON.stringify(line)}` });
+    if (eq < 0) return err({ kind: "systemd-unit", path: file.path, line: start, message: `${file.path}:${start}: expected Key=Value, found ${quoteExcerpt(line)}` });
     settings.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim(), path: file.path, line: start });
   }
   return ok(settings);
@@ -217,8 +222,12 @@ export function parseEnvironmentFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   for (let i = 0; i < lines.length; i++) {
-    let line = (lines[i] ?? "").trim();
-    while (line.endsWith("\\") && i + 1 < lines.length) line = `${line.slice(0, -1)}${(lines[++i] ?? "").trim()}`;
+    const parts = [(lines[i] ?? "").trim()];
+    while ((parts[parts.length - 1] ?? "").endsWith("\\") && i + 1 < lines.length) {
+      parts[parts.length - 1] = (parts[parts.length - 1] ?? "").slice(0, -1);
+      parts.push((lines[++i] ?? "").trim());
+    }
+    const line = parts.join("");
     if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
     const eq = line.indexOf("=");
     if (eq <= 0) continue;
@@ -237,7 +246,8 @@ export function parseEnvironmentFile(text: string): Record<string, string> {
  * Works out the program and arguments of an `ExecStart=` line: strips the
  * prefixes (`-`, `@`, `:`, `+`, `!`, `!!`), splits words, and replaces
  * variables unless `:` said not to (`$NAME` as a whole word becomes its
- * value split at blanks, `${NAME}` its value as is, `$$` a dollar).
+ * value split at blanks, `${NAME}` its value as is, `$$` a dollar), and
+ * reads the specifier `%%` as `%` (other specifiers stay as written).
  *
  * @param setting the `ExecStart=` setting
  * @param environment the service's variables (Environment= and EnvironmentFile=)
@@ -265,7 +275,8 @@ export function execCommand(setting: UnitSetting, environment: Readonly<Record<s
     } else if (line.startsWith("-") || line.startsWith("+") || line.startsWith("!")) line = line.slice(1);
     else break;
   }
-  const words = splitUnitWords(line);
+  // systemd resolves specifiers in every word; "%%" is the one that does not depend on the unit.
+  const words = splitUnitWords(line).map((ws) => ws.map((w) => w.replace(/%%/g, "%")));
   const fail = (message: string): Result<ExecCommand, SystemdUnitError> =>
     err({ kind: "systemd-unit", path: setting.path, line: setting.line, message: `${setting.path}:${setting.line}: ExecStart=: ${message}` });
   if (words.isErr()) return fail(words.error);

@@ -38,13 +38,13 @@ describe("validateDaemonJson: validation rules", () => {
       "repeated key",
       '{"mtu": 1400,\n "mtu": 1472}',
       "26",
-      [v("duplicate-key", { key: "mtu", line: 2, column: 2, message: 'line 2, column 2: "mtu" is set again (first at line 1, column 2); dockerd silently uses the last one, so keep only one' })],
+      [v("duplicate-key", { key: "mtu", line: 2, column: 2, message: 'line 2, column 2: "mtu" is set again (first at line 1, column 2); dockerd uses the last one, which flannel-ts updates, so the first is stale: keep only one' })],
     ],
     [
       "repeated nested key",
       '{"log-opts": {"max-size": "1m", "max-size": "2m"}}',
       "26",
-      [v("duplicate-key", { key: "log-opts.max-size", line: 1, column: 33, message: 'line 1, column 33: "max-size" in "log-opts" is set again (first at line 1, column 15); dockerd silently uses the last one, so keep only one' })],
+      [v("duplicate-key", { level: "warning", key: "log-opts.max-size", line: 1, column: 33, message: 'line 1, column 33: "max-size" in "log-opts" is set again (first at line 1, column 15); dockerd silently uses the last one, so keep only one' })],
     ],
     [
       "byte-order mark on 20.10",
@@ -192,7 +192,7 @@ describe("validateDaemonJson: validation rules", () => {
       "default-gateway not an address",
       '{"default-gateway": "gw"}',
       "26",
-      [v("default-gateway-invalid", { key: "default-gateway", line: 1, column: 2, value: "gw", message: 'line 1: "default-gateway": "gw" is not an IPv4 address' })],
+      [v("default-gateway-invalid", { key: "default-gateway", line: 1, column: 2, value: "gw", message: 'line 1: "default-gateway": "gw" is not an IPv4 address (dockerd: invalid IP address: gw)' })],
     ],
     [
       "default-address-pools malformed",
@@ -316,5 +316,109 @@ describe("validateDaemonJson: security findings", () => {
     expect(blockingIssues(issues).map((i) => i.kind)).toEqual(["tcp-without-tls"]);
     expect(blockingIssues(issues, true)).toEqual([]);
     expect(blockingIssues(check('{"mtu": "x"}'), true).map((i) => i.kind)).toEqual(["wrong-type"]);
+  });
+});
+
+describe("validateDaemonJson: dockerd's value checks", () => {
+  it.each<[string, string, DockerdVersion, DaemonJsonIssue[]]>([
+    [
+      "a log level, on 26",
+      '{"log-level": "verbose"}',
+      "26",
+      [v("log-level-invalid", { key: "log-level", line: 1, column: 2, value: "verbose", message: 'line 1: "log-level": "verbose" is not a log level (dockerd: invalid logging level: verbose); use one of panic, fatal, error, warn, info, debug, trace' })],
+    ],
+    [
+      "a log level, on 20.10, which also takes \"warning\"",
+      '{"log-level": "verbose", "labels": ["a"]}',
+      "20.10",
+      [
+        v("log-level-invalid", { key: "log-level", line: 1, column: 2, value: "verbose", message: 'line 1: "log-level": "verbose" is not a log level (dockerd: unable to parse logging level: verbose); use one of panic, fatal, error, warn, info, debug, trace, warning' }),
+        v("label-invalid", { key: "labels", line: 1, column: 37, value: "a", message: 'line 1: "labels": "a" has no \'=\' (dockerd: bad attribute format: a); write each label as "key=value"' }),
+      ],
+    ],
+    [
+      "a DNS server, pointing at the item",
+      '{"dns": [\n  "10.5.0.2",\n  "10.5.0"\n]}',
+      "26",
+      [v("ip-address-invalid", { key: "dns", line: 3, column: 3, value: "10.5.0", message: 'line 3: "dns": "10.5.0" is not an IP address (dockerd: invalid IP address: 10.5.0); list the DNS servers\' IP addresses, e.g. ["10.5.0.2"]' })],
+    ],
+    [
+      "a DNS server with blanks, which 20.10 trims",
+      '{"dns": [" 10.5.0.2", "x"]}',
+      "20.10",
+      [v("ip-address-invalid", { key: "dns", line: 1, column: 23, value: "x", message: 'line 1: "dns": "x" is not an IP address (dockerd: x is not an ip address); list the DNS servers\' IP addresses, e.g. ["10.5.0.2"]' })],
+    ],
+    [
+      "negative counts",
+      '{"max-concurrent-uploads": -2}',
+      "26",
+      [v("count-negative", { key: "max-concurrent-uploads", line: 1, column: 2, value: -2, message: 'line 1: "max-concurrent-uploads": -2 is negative (dockerd: invalid max concurrent uploads: -2); give 0 or more (leave the key out for dockerd\'s default)' })],
+    ],
+    [
+      "a count beyond int64",
+      '{"max-download-attempts": 9223372036854775808}',
+      "26",
+      [
+        v("wrong-type", {
+          key: "max-download-attempts",
+          line: 1,
+          column: 2,
+          value: 9223372036854775808,
+          message: 'line 1: "max-download-attempts": 9223372036854776000 has the wrong type (dockerd: json: cannot unmarshal number 9223372036854775808 into Go struct field Config.CommonConfig.max-download-attempts of type int); write a whole number without quotes',
+        }),
+      ],
+    ],
+    [
+      "a number no float64 holds, anywhere",
+      '{"log-opts": {"max-size": "10m"},\n "x-note": [1e400]}',
+      "26",
+      [
+        v("number-out-of-range", { line: 2, column: 13, message: "line 2, column 13: the number 1e400 is too large for dockerd (json: cannot unmarshal number 1e400 into Go value of type float64); write a smaller one" }),
+        v("unknown-keys", { key: "x-note", line: 2, column: 2, message: "the following directives don't match any configuration option: x-note (dockerd 26 refuses to start; remove it or correct the spelling)" }),
+      ],
+    ],
+    [
+      "default-ulimits with Soft above Hard: a warning, which dockerd --validate does not give",
+      '{"default-ulimits": {"nofile": {"Name": "nofile", "Soft": 2048, "Hard": 1024}}}',
+      "26",
+      [
+        v("default-ulimit-soft-above-hard", {
+          level: "warning",
+          key: "default-ulimits",
+          line: 1,
+          column: 32,
+          value: { Name: "nofile", Soft: 2048, Hard: 1024 },
+          message: 'line 1: "default-ulimits": {"Name":"nofile","Soft":2048,"Hard":1024} sets nofile\'s Soft 2048 above its Hard 1024; containers would fail to start (dockerd --validate does not notice): make Soft at most Hard',
+        }),
+      ],
+    ],
+    ["TLS files, without a way to look: not checked", '{"tlsverify": true, "tlscert": "/nonexistent/c.pem", "tlskey": "/nonexistent/k.pem"}', "26", []],
+  ])("%s", (_name, text, version, expected) => {
+    expect(check(text, version)).toEqual(expected);
+  });
+
+  it("checks TLS files through the port, as dockerd loads them (TLS on with tls: true or any tlsverify)", () => {
+    const doc = parseDaemonJson('{"tlsverify": false, "tlscert": "/etc/docker/cert.pem", "tlskey": "/etc/docker/key.pem"}')._unsafeUnwrap();
+    const asked: string[] = [];
+    const issues = validateDaemonJson(doc, { fileExists: (p) => (asked.push(p), p === "/etc/docker/cert.pem") });
+    expect(asked).toEqual(["/etc/docker/cert.pem", "/etc/docker/key.pem"]);
+    expect(issues).toEqual([
+      v("tls-file-missing", {
+        key: "tlskey",
+        line: 1,
+        column: 57,
+        value: "/etc/docker/key.pem",
+        message:
+          'line 1: "tlskey": "/etc/docker/key.pem" names a file that does not exist (dockerd: invalid TLS configuration: Could not load X509 key pair (cert: "/etc/docker/cert.pem", key: "/etc/docker/key.pem"): open /etc/docker/key.pem: no such file or directory); give "tlscert" and "tlskey" (and "tlscacert" with "tlsverify") as files that exist, or turn TLS off',
+      }),
+    ]);
+    expect(validateDaemonJson(parseDaemonJson('{"tlscert": "/nonexistent"}')._unsafeUnwrap(), { fileExists: () => false })).toEqual([]);
+  });
+
+  it("a repeated key the merge does not write is a warning; one it writes stays an error", () => {
+    expect(check('{"debug": true, "debug": false, "bip": "10.5.52.1/24", "bip": "10.5.53.1/24"}').map((i) => [i.kind, i.level, i.key])).toEqual([
+      ["duplicate-key", "warning", "debug"],
+      ["duplicate-key", "error", "bip"],
+    ]);
   });
 });

@@ -13,8 +13,12 @@ import { goValue } from "./_go-format.ts";
 import { daemonJsonSettings, type DaemonJson, type DaemonJsonSetting } from "./daemon-json.ts";
 import { dockerdArgsWithout, dockerdFlagString, type DockerdArgItem, type DockerdArgs } from "./dockerd-args.ts";
 import { dockerdFlags, goFieldPath, knownDaemonJsonKeys, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
-import type { PlainJson } from "./json-document.ts";
+import { isJsonArray, isJsonObject, writeJson, type JsonValue } from "../json/json-value.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import { formatExecLine, type ExecSource } from "./systemd-unit.ts";
+import { dockerdValueProblems, type ValueProblemKind } from "./_dockerd-value-rules.ts";
+import { MANAGED_DAEMON_JSON_KEYS } from "./network-settings.ts";
+import type { JsonNode } from "../json/parse-json-tree.ts";
 
 /** What an issue is about. */
 export type DaemonJsonIssueKind =
@@ -40,7 +44,9 @@ export type DaemonJsonIssueKind =
   | "bip-overlaps-pool"
   | "tcp-without-tls"
   | "tcp-tls-without-verify"
-  | "insecure-registry";
+  | "insecure-registry"
+  | "number-out-of-range"
+  | ValueProblemKind;
 
 /**
  * One problem. `category: "validation"` issues of level `error` mean dockerd
@@ -57,7 +63,7 @@ export interface DaemonJsonIssue {
   readonly line?: number;
   readonly column?: number;
   /** The offending value. */
-  readonly value?: PlainJson;
+  readonly value?: JsonValue;
   readonly message: string;
 }
 
@@ -80,13 +86,41 @@ export interface ValidateDaemonJsonOptions {
   readonly version?: DockerdVersion;
   /** dockerd's command line, to find directives set both as a flag and in the file. Default: none known. */
   readonly dockerd?: DockerdCommandLine;
+  /**
+   * Whether a path exists on the host dockerd runs on (the one I/O the
+   * rules need: TLS files, the userland proxy). Default: files are not
+   * checked.
+   */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 /** The file name flannel-ts suggests for its drop-in; sorts after systemctl edit's `override.conf`. */
 export const DROP_IN_NAME = "zz-flannel-ts.conf";
 
+/** A value in a message: JSON, at most about 60 characters, control characters escaped. */
+const shown = (value: JsonValue): string => (typeof value === "string" ? quoteExcerpt(value) : quoteExcerpt(writeJson(value), { quote: false }));
+
 const at = (setting: DaemonJsonSetting): { line: number; column: number } => ({ line: setting.member.line, column: setting.member.column });
-const jsonType = (v: PlainJson): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+const jsonType = (v: JsonValue): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+
+/** Whether a number's text is an integer Go's int64 holds. */
+function isInt64(raw: string): boolean {
+  if (!/^-?\d+$/.test(raw) || raw.length > 20) return false;
+  const n = BigInt(raw);
+  return n >= -(1n << 63n) && n < 1n << 63n;
+}
+
+/** The first number anywhere in the file that overflows a float64, which dockerd cannot read at all. */
+function firstNonFiniteNumber(root: JsonNode | undefined): { line: number; column: number; raw: string } | undefined {
+  const stack: JsonNode[] = root === undefined ? [] : [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as JsonNode;
+    if (node.type === "number" && !Number.isFinite(node.value)) return { line: node.line, column: node.column, raw: node.raw };
+    if (node.type === "array") for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i] as JsonNode);
+    if (node.type === "object") for (let i = node.members.length - 1; i >= 0; i--) stack.push((node.members[i] as { value: JsonNode }).value);
+  }
+  return undefined;
+}
 
 function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: DockerdVersion, raw: string | undefined): string | undefined {
   const value = setting.value;
@@ -103,14 +137,16 @@ function typeProblem(flag: DockerdFlag, setting: DaemonJsonSetting, version: Doc
     case "int":
     case "int64":
       if (typeof value !== "number") return cannot(jsonType(value), flag.goType);
-      return raw !== undefined && !/^-?\d+$/.test(raw) ? cannot(`number ${raw}`, flag.goType) : undefined;
+      return raw !== undefined && !isInt64(raw) ? cannot(`number ${quoteExcerpt(raw, { quote: false })}`, flag.goType) : undefined;
     case "[]string": {
-      if (!Array.isArray(value)) return cannot(jsonType(value), "[]string");
+      // dockerd 26 decodes "dns" into []net.IP.
+      const [list, item] = setting.key === "dns" && version === "26" ? ["[]net.IP", "net.IP"] : ["[]string", "string"];
+      if (!isJsonArray(value)) return cannot(jsonType(value), list);
       const bad = value.find((v) => v !== null && typeof v !== "string");
-      return bad === undefined ? undefined : cannot(jsonType(bad), "string");
+      return bad === undefined ? undefined : cannot(jsonType(bad), item);
     }
     case "map[string]string": {
-      if (typeof value !== "object" || Array.isArray(value)) return cannot(jsonType(value), "map[string]string");
+      if (!isJsonObject(value)) return cannot(jsonType(value), "map[string]string");
       const bad = Object.values(value).find((v) => v !== null && typeof v !== "string");
       return bad === undefined ? undefined : cannot(jsonType(bad), "string");
     }
@@ -165,15 +201,17 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
 
 /**
  * Checks a daemon.json as dockerd would, plus the rules flannel-ts needs:
- * - repeated keys (dockerd silently keeps the last); an empty file or a
- *   byte-order mark for dockerd 20.10, which refuses them;
+ * - repeated keys (dockerd silently keeps the last: a warning, an error for
+ *   a key the merge writes); an empty file or a byte-order mark for dockerd
+ *   20.10, which refuses them; a number no float64 holds, anywhere;
  * - keys dockerd does not know ("the following directives don't match any
  *   configuration option: ..."), and flag names dockerd ignores in the file;
  * - with dockerd's command line, directives set both as a flag and in the
  *   file ("the following directives are specified both as a flag and in the
  *   configuration file: ..."), with a drop-in that fixes it;
  * - values of the wrong JSON type, in Go's words ("json: cannot unmarshal
- *   string into Go struct field Config.mtu of type int");
+ *   string into Go struct field Config.mtu of type int"), integers beyond
+ *   int64 included;
  * - `mtu` from 68 to 65535; `bip` an IPv4 address with a prefix that is
  *   neither the network nor the broadcast address ("failed to allocate
  *   gateway (...): Address already in use"); `bridge` with `bip` ("You
@@ -181,11 +219,17 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
  *   one"); `iptables: false` with `icc: false`; `fixed-cidr` and
  *   `default-gateway` inside bip's subnet; `default-address-pools` well
  *   formed, and bip overlapping one of them (a warning);
+ * - dockerd's value checks, in dockerd's words: log level and format, IP
+ *   addresses (`dns`, `ip`, ...), search domains, labels, negative counts,
+ *   generic resources, `hosts` addresses, the shape of `default-ulimits`,
+ *   sizes, IPC and cgroup namespace modes, `fixed-cidr-v6`, features, the
+ *   userland proxy's path, and with `fileExists` the TLS files dockerd
+ *   loads;
  * - security: a `tcp://` host without TLS client verification (error
  *   level), each insecure registry (warning level).
  *
  * @param doc the daemon.json (usually the merged one, before it is written)
- * @param options dockerd's release and command line
+ * @param options dockerd's release and command line, and how to look for files
  * @returns the issues, in the order above; empty when dockerd would start cleanly
  * @example
  * ```ts
@@ -193,6 +237,15 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
  * import { validateDaemonJson } from "./validate-daemon-json.ts";
  * const doc = parseDaemonJson('{"bip": "10.5.52.0/24", "mtu": "1472"}')._unsafeUnwrap();
  * validateDaemonJson(doc).map((i) => i.kind); // ["wrong-type", "bip-network-address"]
+ * ```
+ * @example dockerd's value checks, with a file port
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDaemonJson, validateDaemonJson } from "flannel-ts/dockerconf";
+ * const doc = parseDaemonJson('{"log-level": "loud", "labels": ["rack"], "tls": true, "tlscert": "/etc/docker/cert.pem", "tlskey": "/etc/docker/key.pem"}');
+ * assert.ok(doc.isOk());
+ * const issues = validateDaemonJson(doc.value, { fileExists: (path) => path === "/etc/docker/cert.pem" });
+ * assert.deepEqual(issues.map((i) => i.kind), ["log-level-invalid", "label-invalid", "tls-file-missing"]);
  * ```
  */
 export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonOptions = {}): DaemonJsonIssue[] {
@@ -212,18 +265,33 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const add = (issue: DaemonJsonIssue): void => {
     issues.push(issue);
   };
-  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: PlainJson } => ({ key: s.key, ...at(s), value: s.value });
+  const about = (s: DaemonJsonSetting): { key: string; line: number; column: number; value: JsonValue } => ({ key: s.key, ...at(s), value: s.value });
 
   for (const d of doc.document.duplicates) {
     const where = d.parent === "" ? `"${d.key}"` : `"${d.key}" in "${d.parent}"`;
+    // dockerd reads the last one; only for a key the merge writes does an earlier, stale value matter enough to stop.
+    const managed = d.parent === "" && MANAGED_DAEMON_JSON_KEYS.includes(d.key);
     add({
       kind: "duplicate-key",
-      level: "error",
+      level: managed ? "error" : "warning",
       category: "validation",
       key: d.parent === "" ? d.key : `${d.parent}.${d.key}`,
       line: d.line,
       column: d.column,
-      message: `line ${d.line}, column ${d.column}: ${where} is set again (first at line ${d.firstLine}, column ${d.firstColumn}); dockerd silently uses the last one, so keep only one`,
+      message: managed
+        ? `line ${d.line}, column ${d.column}: ${where} is set again (first at line ${d.firstLine}, column ${d.firstColumn}); dockerd uses the last one, which flannel-ts updates, so the first is stale: keep only one`
+        : `line ${d.line}, column ${d.column}: ${where} is set again (first at line ${d.firstLine}, column ${d.firstColumn}); dockerd silently uses the last one, so keep only one`,
+    });
+  }
+  const overflow = firstNonFiniteNumber(doc.root);
+  if (overflow !== undefined) {
+    add({
+      kind: "number-out-of-range",
+      level: "error",
+      category: "validation",
+      line: overflow.line,
+      column: overflow.column,
+      message: `line ${overflow.line}, column ${overflow.column}: the number ${quoteExcerpt(overflow.raw, { quote: false })} is too large for dockerd (json: cannot unmarshal number ${quoteExcerpt(overflow.raw, { quote: false })} into Go value of type float64); write a smaller one`,
     });
   }
   if (version === "20.10" && doc.document.bom) {
@@ -270,7 +338,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       const items = usedFlags.get(fl.name);
       const s = setting(fl.key);
       if (items === undefined || s === undefined || fl.key === "runtimes") continue;
-      conflicts.push(`${fl.key}: (from flag: ${dockerdFlagString(items)}, from file: ${goValue(s.value)})`);
+      conflicts.push(`${fl.key}: (from flag: ${dockerdFlagString(items)}, from file: ${quoteExcerpt(goValue(s.value), { quote: false })})`);
       keys.add(fl.key);
     }
     if (conflicts.length > 0) {
@@ -293,7 +361,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
     if (problem === undefined) continue;
     const hint =
       fl.goType === "bool" ? `write ${JSON.stringify(s.key)}: true or false, without quotes` : fl.goType === "int" || fl.goType === "int64" ? "write a whole number without quotes" : `write a JSON ${fl.goType === "[]string" ? "array of strings" : fl.goType === "map[string]string" ? "object of strings" : "string"}`;
-    add({ kind: "wrong-type", level: "error", category: "validation", ...about(s), message: `line ${s.member.line}: "${s.key}": ${JSON.stringify(s.value)} has the wrong type (dockerd: ${problem}); ${hint}` });
+    add({ kind: "wrong-type", level: "error", category: "validation", ...about(s), message: `line ${s.member.line}: "${s.key}": ${shown(s.value)} has the wrong type (dockerd: ${problem}); ${hint}` });
   }
   const wrongType = new Set(issues.filter((i) => i.kind === "wrong-type").map((i) => i.key));
   const typed = (key: string): DaemonJsonSetting | undefined => (wrongType.has(key) ? undefined : setting(key));
@@ -308,7 +376,7 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const bip = typed("bip");
   if (bip !== undefined && typeof bip.value === "string" && bip.value !== "") {
     const parsed = parseCidr(bip.value);
-    const fail = (kind: DaemonJsonIssueKind, why: string): void => add({ kind, level: "error", category: "validation", ...about(bip), message: `line ${bip.member.line}: "bip": ${JSON.stringify(bip.value)} ${why}` });
+    const fail = (kind: DaemonJsonIssueKind, why: string): void => add({ kind, level: "error", category: "validation", ...about(bip), message: `line ${bip.member.line}: "bip": ${shown(bip.value)} ${why}` });
     if (parsed.isErr()) fail("bip-invalid", `is not an address with a prefix length (dockerd: invalid CIDR address: ${bip.value}); write docker0's address and its subnet's length, e.g. "10.5.52.1/24"`);
     else if (parsed.value.family !== 4) fail("bip-invalid", 'is IPv6; bip is docker0\'s IPv4 address, e.g. "10.5.52.1/24"');
     else {
@@ -359,38 +427,39 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   if (fixed !== undefined && typeof fixed.value === "string" && fixed.value !== "") {
     const parsed = parseCidr(fixed.value);
     if (parsed.isErr() || parsed.value.family !== 4) {
-      add({ kind: "fixed-cidr-invalid", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${JSON.stringify(fixed.value)} is not an IPv4 CIDR (dockerd: invalid CIDR address: ${fixed.value})` });
+      add({ kind: "fixed-cidr-invalid", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not an IPv4 CIDR (dockerd: invalid CIDR address: ${quoteExcerpt(fixed.value, { quote: false })})` });
     } else if (bipNet !== undefined && !cidrContains(bipNet, parsed.value)) {
-      add({ kind: "fixed-cidr-outside-bip", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${JSON.stringify(fixed.value)} is not inside bip's subnet ${formatCidr(bipNet)}; containers on docker0 must get addresses from it` });
+      add({ kind: "fixed-cidr-outside-bip", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not inside bip's subnet ${formatCidr(bipNet)}; containers on docker0 must get addresses from it` });
     }
   }
   const gateway = typed("default-gateway");
   if (gateway !== undefined && typeof gateway.value === "string" && gateway.value !== "") {
     const ip = parseIp(gateway.value);
     if (ip.isErr() || ip.value.family !== 4) {
-      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${JSON.stringify(gateway.value)} is not an IPv4 address` });
+      const says = ip.isErr() ? ` (dockerd: invalid IP address: ${quoteExcerpt(gateway.value, { quote: false })})` : "";
+      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is not an IPv4 address${says}` });
     } else if (bipNet !== undefined && !cidrContainsIp(bipNet, ip.value)) {
       add({
         kind: "default-gateway-outside-bip",
         level: "error",
         category: "validation",
         ...about(gateway),
-        message: `line ${gateway.member.line}: "default-gateway": ${JSON.stringify(gateway.value)} is outside bip's subnet; dockerd fails with "auxiliary address: (DefaultGatewayIPv4:${gateway.value}) must belong to the master pool: ${formatCidr(bipNet)}"`,
+        message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is outside bip's subnet; dockerd fails with "auxiliary address: (DefaultGatewayIPv4:${gateway.value}) must belong to the master pool: ${formatCidr(bipNet)}"`,
       });
     }
   }
   const pools = typed("default-address-pools");
   if (pools !== undefined && pools.value !== null) {
-    const list = Array.isArray(pools.value) ? pools.value : undefined;
+    const list = isJsonArray(pools.value) ? pools.value : undefined;
     const bad = (why: string): void => add({ kind: "default-address-pool-invalid", level: "error", category: "validation", ...about(pools), message: `line ${pools.member.line}: "default-address-pools": ${why}` });
     if (list === undefined) bad(`must be an array of {"base": "CIDR", "size": N} (dockerd: json: cannot unmarshal ${jsonType(pools.value)} into Go struct field ${goFieldPath("default-address-pools", version)} of type []*ipamutils.NetworkToSplit)`);
     else {
       list.forEach((pool, i) => {
-        const base = pool !== null && typeof pool === "object" && !Array.isArray(pool) ? pool["base"] : undefined;
-        const size = pool !== null && typeof pool === "object" && !Array.isArray(pool) ? pool["size"] : undefined;
+        const base = isJsonObject(pool) ? pool["base"] : undefined;
+        const size = isJsonObject(pool) ? pool["size"] : undefined;
         const parsed = typeof base === "string" ? parseCidr(base) : undefined;
-        if (parsed === undefined || parsed.isErr() || parsed.value.family !== 4) return bad(`pool ${i + 1} needs "base": an IPv4 CIDR, found ${JSON.stringify(base ?? null)}`);
-        if (typeof size !== "number" || !Number.isInteger(size) || size < parsed.value.prefix || size > 32) return bad(`pool ${i + 1} needs "size": a whole number from ${parsed.value.prefix} to 32, found ${JSON.stringify(size ?? null)}`);
+        if (parsed === undefined || parsed.isErr() || parsed.value.family !== 4) return bad(`pool ${i + 1} needs "base": an IPv4 CIDR, found ${shown(base ?? null)}`);
+        if (typeof size !== "number" || !Number.isInteger(size) || size < parsed.value.prefix || size > 32) return bad(`pool ${i + 1} needs "size": a whole number from ${parsed.value.prefix} to 32, found ${shown(size ?? null)}`);
         if (bipNet !== undefined && cidrOverlaps(bipNet, parsed.value)) {
           add({
             kind: "bip-overlaps-pool",
@@ -402,6 +471,16 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
         }
       });
     }
+  }
+
+  for (const problem of dockerdValueProblems({
+    version,
+    setting: typed,
+    bool: boolOf,
+    isSet: (key) => setting(key) !== undefined || flagValue(key) !== undefined,
+    ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
+  })) {
+    add({ ...problem, category: "validation" });
   }
 
   const hosts: string[] = [];

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { ip4, ip6, parseIp4, parseIp6 } from "../subnet/ip.ts";
-import { compactGoJson, goJsonString } from "./_go-json.ts";
+import { compactGoJson, goJsonString } from "../json/go-json-encode.ts";
 import { formatLeaseAttrs, parseLeaseAttrs, parseRawJson, toRawJson, type LeaseAttrs, type RawJson } from "./lease-attrs.ts";
 
 const v4 = (s: string) => parseIp4(s)._unsafeUnwrap();
@@ -48,8 +48,8 @@ describe("parseLeaseAttrs reads what flanneld writes", () => {
 
 describe("parseLeaseAttrs refuses what flanneld cannot read", () => {
   it.each<[string, string, string | undefined, string]>([
-    ["not JSON", "{PublicIP:1}", undefined, 'not JSON: expected """, found character "P" at offset 1'],
-    ["trailing comma", '{"PublicIP":"192.0.2.1",}', undefined, 'not JSON: expected """, found character "}" at offset 24'],
+    ["not JSON", "{PublicIP:1}", undefined, "not JSON: invalid character 'P' looking for beginning of object key string at offset 1"],
+    ["trailing comma", '{"PublicIP":"192.0.2.1",}', undefined, "not JSON: invalid character '}' looking for beginning of object key string at offset 24"],
     ["an array", "[1]", undefined, "expected a JSON object, found [1]"],
     ["no PublicIP", '{"PublicIPv6":null}', "PublicIP", "missing: every lease names its host's IPv4 address"],
     ["IPv6 as PublicIP", '{"PublicIP":"2001:db8::1"}', "PublicIP", '"2001:db8::1" is not an IPv4 address'],
@@ -112,7 +112,7 @@ describe("Go JSON helpers", () => {
 
   it("checks raw JSON", () => {
     expect(parseRawJson('{"VNI":1}')).toEqual(ok('{"VNI":1}'));
-    expect(parseRawJson("01")).toEqual(err({ kind: "invalid-json", offset: 1, message: 'invalid JSON at offset 1: unexpected character "1" after the top-level value' }));
+    expect(parseRawJson("01")).toEqual(err({ kind: "invalid-json", offset: 1, message: "invalid JSON: invalid character '1' after top-level value at offset 1" }));
     expect(() => toRawJson(undefined)).toThrow(TypeError);
   });
 });
@@ -161,6 +161,54 @@ describe("properties", () => {
         }
         expect(parseRawJson(text).isOk()).toBe(valid);
       }),
+    );
+  });
+});
+
+describe("hostile lease values", () => {
+  const nested = (depth: number): string => `{"PublicIP":"192.0.2.9","BackendData":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+
+  it("refuses a value nested deeper than Go's 10,000 levels (14 KB), as an error and not a throw", () => {
+    const value = `{"PublicIP":"192.0.2.9","BackendData":${"[".repeat(14_000)}`;
+    expect(value.length).toBeGreaterThan(14_000);
+    const result = parseLeaseAttrs(value);
+    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: "invalid-lease-value", reason: "not JSON: nested more than 10000 levels deep at offset 10037" });
+    expect(result._unsafeUnwrapErr().message).toBe(
+      `invalid lease value "{\\"PublicIP\\":\\"192.0.2.9\\",\\"BackendData\\":[[[[[[[[[[[[[[[[[[[[[[…" (14038 characters): not JSON: nested more than 10000 levels deep at offset 10037`,
+    );
+  });
+
+  it("reads a value nested as deep as Go allows, keeping the backend data as bytes", () => {
+    const value = nested(9_999);
+    const attrs = parseLeaseAttrs(value)._unsafeUnwrap();
+    expect(attrs.backendData?.length).toBe(2 * 9_999);
+    expect(formatLeaseAttrs(attrs)).toBe(`{"PublicIP":"192.0.2.9","PublicIPv6":null,"BackendData":${"[".repeat(9_999)}${"]".repeat(9_999)}}`);
+  });
+
+  it("quotes a short excerpt of a huge value, control characters escaped", () => {
+    const value = `{"PublicIP":"${"9".repeat(1_000_000)}"}\u001b[2J`;
+    const error = parseLeaseAttrs(value)._unsafeUnwrapErr();
+    expect(error.message).toBe(`invalid lease value "{\\"PublicIP\\":\\"${"9".repeat(47)}…" (1000019 characters): not JSON: invalid character '\\x1b' after top-level value at offset 1000015`);
+    const long = parseLeaseAttrs(`{"PublicIP":"${"9".repeat(1_000_000)}"}`)._unsafeUnwrapErr();
+    expect([long.message.length < 300, long.reason]).toEqual([true, `"${"9".repeat(49)}… (1000002 characters) is not an IPv4 address (too long)`]);
+    expect(parseLeaseAttrs(`{"PublicIP":"192.0.2.1","BackendType":"${"x".repeat(1_572_864)}"}`)._unsafeUnwrapErr().reason).toBe("not JSON: larger than 1572864 bytes (etcd's request limit)");
+  });
+
+  it("unquotes an address of many quotes in linear time", () => {
+    const started = Date.now();
+    expect(parseLeaseAttrs(`{"PublicIP":"${'\\"'.repeat(200_000)}x"}`).isErr()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("never throws, whatever the value", () => {
+    const piece = fc.constantFrom('{"PublicIP":', '"192.0.2.1"', '"2001:db8::1"', ',"PublicIPv6":', ',"BackendType":', ',"BackendData":', "null", "[", "]", "{", "}", ",", '"', "\\", "1", "\u0000", "\ufeff");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(piece, { maxLength: 12 }).map((p) => p.join(""))), (value) => {
+        const result = parseLeaseAttrs(value);
+        if (result.isOk()) expect(parseLeaseAttrs(formatLeaseAttrs(result.value)).isOk()).toBe(true);
+        else expect(result.error.kind).toBe("invalid-lease-value");
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,6 +1,10 @@
 import { err, ok, type Result } from "neverthrow";
 import { formatIp, ip4, parseIp4, parseIp6, type Ip4, type Ip6 } from "../subnet/ip.ts";
-import { compactGoJson, foldGoKey, goJsonString, scanTopLevel } from "./_go-json.ts";
+import { foldGoKey } from "../json/go-json-keys.ts";
+import { compactGoJson, goJsonString } from "../json/go-json-encode.ts";
+import { readRawMembers } from "../json/read-raw-members.ts";
+import { ETCD_JSON_MAX_BYTES, jsonStringValue, type JsonReadError } from "../json/scan-json.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 
 declare const rawJsonBrand: unique symbol;
 
@@ -41,6 +45,7 @@ export interface LeaseValueError {
   /** The field at fault, when one is. */
   readonly field?: string;
   readonly reason: string;
+  /** Names the value by an excerpt (at most 60 characters, control characters escaped). */
   readonly message: string;
 }
 
@@ -49,8 +54,12 @@ const invalid = (value: string, reason: string, field?: string): LeaseValueError
   value,
   ...(field === undefined ? {} : { field }),
   reason,
-  message: `invalid lease value ${JSON.stringify(value)}: ${field === undefined ? "" : `${field}: `}${reason}`,
+  message: `invalid lease value ${quoteExcerpt(value)}: ${field === undefined ? "" : `${field}: `}${reason}`,
 });
+
+/** Why a text is not JSON, in Go's words, with the offset (from 0) where Go's decoder stopped. */
+const notJson = (e: JsonReadError): string =>
+  e.kind === "json-syntax" ? `${e.goMessage} at offset ${e.offset}` : e.kind === "json-too-deep" ? `nested more than ${e.limit} levels deep at offset ${e.offset}` : `larger than ${e.limit} bytes (etcd's request limit)`;
 
 /**
  * Checks that a text is one JSON value and brands it as {@link RawJson}.
@@ -65,9 +74,9 @@ const invalid = (value: string, reason: string, field?: string): LeaseValueError
  * ```
  */
 export function parseRawJson(text: string): Result<RawJson, { readonly kind: "invalid-json"; readonly offset: number; readonly message: string }> {
-  return scanTopLevel(text)
+  return readRawMembers(text, { maxBytes: ETCD_JSON_MAX_BYTES })
     .map(() => text as RawJson)
-    .mapErr((e) => ({ kind: "invalid-json" as const, offset: e.offset, message: `invalid JSON at offset ${e.offset}: ${e.reason}` }));
+    .mapErr((e) => ({ kind: "invalid-json" as const, offset: e.offset, message: `invalid JSON: ${notJson(e)}` }));
 }
 
 /**
@@ -97,7 +106,16 @@ function fieldOf(key: string): Known | undefined {
 
 // flanneld's ip.IP4/IP6 UnmarshalJSON strips every leading and trailing quote
 // from the raw token and parses what is left, so `null` and numbers fail.
-const unquote = (raw: string): string => raw.replace(/^"+/, "").replace(/"+$/, "");
+function unquote(raw: string): string {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && raw.charCodeAt(start) === 0x22) start++;
+  while (end > start && raw.charCodeAt(end - 1) === 0x22) end--;
+  return raw.slice(start, end);
+}
+
+// The longest address text worth parsing: an IPv6 address with an embedded IPv4 part.
+const MAX_ADDRESS_TEXT = 45;
 
 /**
  * Reads a lease value as flanneld's `json.Unmarshal` into `LeaseAttrs` reads
@@ -117,9 +135,9 @@ const unquote = (raw: string): string => raw.replace(/^"+/, "").replace(/"+$/, "
  * ```
  */
 export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueError> {
-  const top = scanTopLevel(value);
-  if (top.isErr()) return err(invalid(value, `not JSON: ${top.error.reason} at offset ${top.error.offset}`));
-  if (top.value.type !== "object") return err(invalid(value, `expected a JSON object, found ${top.value.raw.slice(0, 20)}`));
+  const top = readRawMembers(value, { maxBytes: ETCD_JSON_MAX_BYTES });
+  if (top.isErr()) return err(invalid(value, `not JSON: ${notJson(top.error)}`));
+  if (top.value.type !== "object") return err(invalid(value, `expected a JSON object, found ${quoteExcerpt(top.value.raw, { max: 20, quote: false })}`));
   let publicIp: Ip4 | undefined;
   let publicIpv6: Ip6 | undefined;
   let backendType: string | undefined;
@@ -130,8 +148,9 @@ export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueErr
     const field = fieldOf(key);
     switch (field) {
       case "PublicIP": {
-        const parsed = parseIp4(unquote(raw));
-        if (parsed.isErr()) return err(invalid(value, `${raw} is not an IPv4 address (${parsed.error.reason})`, field));
+        const text = unquote(raw);
+        const parsed = text.length <= MAX_ADDRESS_TEXT ? parseIp4(text) : undefined;
+        if (parsed === undefined || parsed.isErr()) return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not an IPv4 address (${parsed?.error.reason ?? "too long"})`, field));
         publicIp = parsed.value;
         break;
       }
@@ -140,15 +159,16 @@ export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueErr
           publicIpv6 = undefined;
           break;
         }
-        const parsed = parseIp6(unquote(raw));
-        if (parsed.isErr()) return err(invalid(value, `${raw} is not an IPv6 address or null (${parsed.error.reason})`, field));
+        const text = unquote(raw);
+        const parsed = text.length <= MAX_ADDRESS_TEXT ? parseIp6(text) : undefined;
+        if (parsed === undefined || parsed.isErr()) return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not an IPv6 address or null (${parsed?.error.reason ?? "too long"})`, field));
         publicIpv6 = parsed.value;
         break;
       }
       case "BackendType": {
         if (raw === "null") break;
-        if (!raw.startsWith('"')) return err(invalid(value, `${raw} is not a string`, field));
-        backendType = JSON.parse(raw) as string;
+        if (!raw.startsWith('"')) return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not a string`, field));
+        backendType = jsonStringValue(raw, 0, raw.length, false);
         break;
       }
       case "BackendData":

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { parseDotenv } from "./subnet-env-dotenv.ts";
@@ -50,5 +51,59 @@ describe("parseDotenv: the forms godotenv reads", () => {
     ["text after a closing quote", 'A="x" y\n', 1, 7, 'line 1: unexpected "y" after the closing quote of A; only a # comment may follow'],
   ])("refuses %s, naming the line", (_name, text, line, column, message) => {
     expect(parseDotenv(text)).toEqual(err({ kind: "dotenv-syntax", line, column, message }));
+  });
+});
+
+describe("parseDotenv: limits", () => {
+  it("stops variables that double each other, naming the line, the key and the variable", () => {
+    const lines = ["A=0123456789"];
+    for (let i = 1; i <= 40; i++) lines.push(`A${i}=\${A${i === 1 ? "" : i - 1}}\${A${i === 1 ? "" : i - 1}}`);
+    const started = Date.now();
+    expect(parseDotenv(lines.join("\n"))).toEqual(
+      err({
+        kind: "dotenv-expansion-too-large",
+        limit: 262_144,
+        key: "A14",
+        variable: "A13",
+        line: 15,
+        message: "line 15: expanding $A13 in A14 takes the values past 262144 characters, the most expanded here; variables that repeat each other grow without end",
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("counts quoted and unexpanded values against the same budget", () => {
+    expect(parseDotenv("A='12345'\nB=\"$A\"\nC=123", { maxExpandedLength: 12 })).toEqual(
+      err(expect.objectContaining({ kind: "dotenv-expansion-too-large", key: "C", variable: "", line: 3, message: expect.stringMatching(/^line 3: expanding its own text in C takes/) as string })),
+    );
+    expect(parseDotenv("A='12345'\nB=\"$A\"\nC=12", { maxExpandedLength: 12 }).isOk()).toBe(true);
+  });
+
+  it("refuses a text over the size limit, naming where it passes it", () => {
+    expect(parseDotenv("A=1\nB=2345\n", { maxLength: 6 })).toEqual(err({ kind: "dotenv-too-large", limit: 6, line: 2, column: 3, message: "line 2: the text is longer than 6 characters, the most read here" }));
+    expect(parseDotenv(`A=${"x".repeat(65_536)}`)._unsafeUnwrapErr().kind).toBe("dotenv-too-large");
+  });
+
+  it("reads many lines and long blank runs in linear time", () => {
+    const started = Date.now();
+    expect(parseDotenv("A=1\n".repeat(16_000))._unsafeUnwrap()).toHaveLength(16_000);
+    expect(parseDotenv(`A=x${" ".repeat(60_000)}y${" ".repeat(4_000)}`)._unsafeUnwrap()).toEqual([{ key: "A", value: `x${" ".repeat(60_000)}y`, line: 1 }]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("quotes an offending character with control characters escaped", () => {
+    expect(parseDotenv("A=1\n\u001bX=1\n")._unsafeUnwrapErr().message).toBe('line 2: unexpected character "\\u001b" where a variable name should start');
+  });
+
+  it("never throws, whatever the text", () => {
+    const piece = fc.constantFrom("A", "=", "$", "{A}", "${A}${A}", '"', "'", "\\", "#", " ", "\n", "\r\n", "export ", ":", "\u0000", "\u00a0");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(piece, { maxLength: 30 }).map((p) => p.join(""))), (text) => {
+        const result = parseDotenv(text, { maxExpandedLength: 1_000 });
+        if (result.isErr()) expect(["dotenv-syntax", "dotenv-too-large", "dotenv-expansion-too-large"]).toContain(result.error.kind);
+        else expect(result.value.reduce((n, e) => n + e.value.length, 0)).toBeLessThanOrEqual(1_000);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { cidr4, cidr6, cidrNetwork, parseCidr4, parseCidr6, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
-import { formatSubnetEnv, parseSubnetEnv, subnetEnvVariables, subnetGateway, type SubnetEnv } from "./subnet-env.ts";
+import { checkSubnetEnv, formatSubnetEnv, parseSubnetEnv, subnetEnvVariables, subnetGateway, type SubnetEnv } from "./subnet-env.ts";
 
 const c4 = (t: string): Cidr4 => parseCidr4(t)._unsafeUnwrap();
 const c6 = (t: string): Cidr6 => parseCidr6(t)._unsafeUnwrap();
@@ -106,7 +106,8 @@ describe("subnet.env round trip", () => {
     })
     .filter((r) => r.v4 !== undefined || r.v6 !== undefined)
     .map((r): SubnetEnv => {
-      const env: { -readonly [K in keyof SubnetEnv]: SubnetEnv[K] } = { mtu: r.mtu, ipMasq: r.ipMasq };
+      // IPv6 needs a link MTU of 1280 or more.
+      const env: { -readonly [K in keyof SubnetEnv]: SubnetEnv[K] } = { mtu: r.v6 === undefined ? r.mtu : Math.max(r.mtu, 1280), ipMasq: r.ipMasq };
       if (r.v4 !== undefined) {
         const [[addr, prefix], more, pick] = r.v4;
         const network = cidrNetwork(cidr4(addr, prefix));
@@ -178,3 +179,83 @@ describe("helpers", () => {
     });
   });
 });
+
+describe("checks before anything is done", () => {
+  it.each([
+    [
+      "a subnet outside the network",
+      v4Text.replace("10.5.52.1/24", "10.6.52.1/24"),
+      { kind: "subnet-outside-network", key: "FLANNEL_SUBNET", value: "10.6.52.1/24", line: 2, message: "line 2: FLANNEL_SUBNET=10.6.52.1/24 is not inside FLANNEL_NETWORK=10.5.0.0/16: a host's subnet is a part of the flannel network" },
+    ],
+    [
+      "a subnet larger than the network",
+      v4Text.replace("10.5.52.1/24", "10.5.0.1/8"),
+      { kind: "subnet-outside-network", key: "FLANNEL_SUBNET", value: "10.0.0.1/8", line: 2, message: "line 2: FLANNEL_SUBNET=10.0.0.1/8 is not inside FLANNEL_NETWORK=10.5.0.0/16: a host's subnet is a part of the flannel network" },
+    ],
+    [
+      "the whole address space",
+      v4Text.replace("10.5.0.0/16", "0.0.0.0/0"),
+      {
+        kind: "whole-address-space",
+        key: "FLANNEL_NETWORK",
+        value: "0.0.0.0/0",
+        line: 1,
+        message: "line 1: FLANNEL_NETWORK=0.0.0.0/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. 10.5.0.0/16",
+      },
+    ],
+    [
+      "the whole IPv6 address space",
+      dualText.replace("fc00::/48", "::/0"),
+      {
+        kind: "whole-address-space",
+        key: "FLANNEL_IPV6_NETWORK",
+        value: "::/0",
+        line: 3,
+        message: "line 3: FLANNEL_IPV6_NETWORK=::/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. fd00:5::/48",
+      },
+    ],
+    [
+      "an IPv6 subnet outside its network",
+      dualText.replace("fc00:0:0:34::1/64", "fd00:0:0:34::1/64"),
+      { kind: "subnet-outside-network", key: "FLANNEL_IPV6_SUBNET", value: "fd00:0:0:34::1/64", line: 4, message: "line 4: FLANNEL_IPV6_SUBNET=fd00:0:0:34::1/64 is not inside FLANNEL_IPV6_NETWORK=fc00::/48: a host's subnet is a part of the flannel network" },
+    ],
+    [
+      "an MTU too small for IPv6",
+      dualText.replace("1472", "1279"),
+      { kind: "mtu-too-small-for-ipv6", key: "FLANNEL_MTU", value: "1279", line: 5, message: "line 5: FLANNEL_MTU=1279 is below 1280, IPv6's minimum, and the host has an IPv6 subnet: the kernel turns IPv6 off on such a link" },
+    ],
+  ])("refuses %s, naming the line", (_name, text, error) => {
+    expect(parseSubnetEnv(text)).toEqual(err(error));
+  });
+
+  it.each<[string, SubnetEnv, string, string]>([
+    ["an MTU of 1", { ...v4, mtu: 1 }, "mtu-out-of-range", "FLANNEL_MTU=1 is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
+    ["an MTU above 65535", { ...v4, mtu: 70_000 }, "mtu-out-of-range", "FLANNEL_MTU=70000 is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
+    ["a fractional MTU", { ...v4, mtu: 1472.5 }, "mtu-out-of-range", "FLANNEL_MTU=1472.5 is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
+    ["NaN", { ...v4, mtu: Number.NaN }, "mtu-out-of-range", "FLANNEL_MTU=NaN is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
+    ["a subnet without its network", { subnet: c4("10.5.52.0/24"), mtu: 1472, ipMasq: false }, "incomplete", "FLANNEL_SUBNET=10.5.52.1/24 comes without FLANNEL_NETWORK: flanneld writes both"],
+    ["a network without its subnet", { ipv6Network: c6("fc00::/48"), mtu: 1472, ipMasq: false }, "incomplete", "FLANNEL_IPV6_NETWORK=fc00::/48 comes without FLANNEL_IPV6_SUBNET: flanneld writes both"],
+    ["the whole address space", { ...v4, network: c4("0.0.0.0/0") }, "whole-address-space", "FLANNEL_NETWORK=0.0.0.0/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. 10.5.0.0/16"],
+  ])("checkSubnetEnv refuses %s, without a line when no file is involved", (_name, env, kind, message) => {
+    expect(checkSubnetEnv(env)).toEqual(err(expect.objectContaining({ kind, message })));
+    expect(checkSubnetEnv(env)._unsafeUnwrapErr()).not.toHaveProperty("line");
+  });
+
+  it("accepts what flanneld writes", () => {
+    expect([checkSubnetEnv(v4), checkSubnetEnv(dual), checkSubnetEnv(v6only), checkSubnetEnv({ ...v4, subnet: c4("10.5.0.0/16") })].map((r) => r.isOk())).toEqual([true, true, true, true]);
+  });
+
+  it("never throws, whatever the text", () => {
+    const line = fc.constantFrom("FLANNEL_NETWORK=", "FLANNEL_SUBNET=", "FLANNEL_IPV6_NETWORK=", "FLANNEL_IPV6_SUBNET=", "FLANNEL_MTU=", "FLANNEL_IPMASQ=", "X=");
+    const value = fc.constantFrom("10.5.0.0/16", "10.5.52.1/24", "0.0.0.0/0", "::/0", "fc00::/48", "fc00:0:0:34::1/64", "1472", "1", "true", "$X$X", "", "\u0000");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(fc.tuple(line, value), { maxLength: 8 }).map((ls) => ls.map(([k, v]) => `${k}${v}\n`).join(""))), (text) => {
+        const result = parseSubnetEnv(text);
+        if (result.isOk()) expect(checkSubnetEnv(result.value).isOk()).toBe(true);
+        else expect(typeof result.error.message).toBe("string");
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+

@@ -7,16 +7,9 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import {
-  cidr4,
-  cidr6,
-  cidrNetwork,
-  formatCidr,
-  parseCidr,
-  type Cidr4,
-  type Cidr6,
-} from "../subnet/cidr.ts";
-import { parseDotenv, type DotenvEntry, type DotenvSyntaxError, type ParseDotenvOptions } from "./subnet-env-dotenv.ts";
+import { cidr4, cidr6, cidrContains, cidrNetwork, formatCidr, parseCidr, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
+import { parseDotenv, type DotenvEntry, type DotenvError, type ParseDotenvOptions } from "./subnet-env-dotenv.ts";
 
 /**
  * What subnet.env says. `subnet` and `ipv6Subnet` are the leased subnets
@@ -44,9 +37,13 @@ export interface SubnetEnv {
   readonly extra?: readonly DotenvEntry[];
 }
 
-/** Why a text is not a subnet.env flannel-ts accepts. Every kind with an input position names its line. */
+/**
+ * Why a text (or a value) is not a subnet.env flannel-ts accepts. Every kind
+ * with an input position names its line; the checks of
+ * {@link checkSubnetEnv} name one when the value came from a file.
+ */
 export type SubnetEnvError =
-  | DotenvSyntaxError
+  | DotenvError
   | {
       readonly kind: "invalid-value";
       readonly key: string;
@@ -55,7 +52,35 @@ export type SubnetEnvError =
       readonly message: string;
     }
   | { readonly kind: "duplicate-key"; readonly key: string; readonly line: number; readonly firstLine: number; readonly message: string }
-  | { readonly kind: "missing-key"; readonly key: string; readonly message: string };
+  | { readonly kind: "missing-key"; readonly key: string; readonly message: string }
+  | SubnetEnvCheckError;
+
+/** What {@link checkSubnetEnv} finds wrong in values that each parse. */
+export interface SubnetEnvCheckError {
+  readonly kind:
+    /** FLANNEL_NETWORK (or FLANNEL_IPV6_NETWORK) is 0.0.0.0/0 (::/0): an overlay of every address. */
+    | "whole-address-space"
+    /** The subnet is not inside its network. */
+    | "subnet-outside-network"
+    /** FLANNEL_MTU is not a whole number from 68 to 65535. */
+    | "mtu-out-of-range"
+    /** FLANNEL_MTU is below 1280, IPv6's minimum, with an IPv6 subnet. */
+    | "mtu-too-small-for-ipv6"
+    /** A subnet without its network, or a network without its subnet. */
+    | "incomplete";
+  readonly key: string;
+  readonly value: string;
+  /** The line of `key` when the values came from a file. */
+  readonly line?: number;
+  readonly message: string;
+}
+
+/** The smallest FLANNEL_MTU: IPv4's minimum link MTU. */
+export const SUBNET_ENV_MIN_MTU = 68;
+/** The largest FLANNEL_MTU: the largest IPv4 packet. */
+export const SUBNET_ENV_MAX_MTU = 65535;
+/** The smallest FLANNEL_MTU when the host has an IPv6 subnet: IPv6's minimum link MTU. */
+export const SUBNET_ENV_MIN_IPV6_MTU = 1280;
 
 /** The keys flanneld writes, in its order. */
 export const SUBNET_ENV_KEYS = [
@@ -85,6 +110,7 @@ export const SUBNET_ENV_KEYS = [
  */
 export function subnetGateway(subnet: Cidr4): Cidr4;
 export function subnetGateway(subnet: Cidr6): Cidr6;
+export function subnetGateway(subnet: Cidr4 | Cidr6): Cidr4 | Cidr6;
 export function subnetGateway(subnet: Cidr4 | Cidr6): Cidr4 | Cidr6 {
   const network = cidrNetwork(subnet);
   if (network.family === 4) return cidr4((network.address + 1) >>> 0, network.prefix);
@@ -156,7 +182,7 @@ function invalid(entry: DotenvEntry, why: string, fix: string): SubnetEnvError {
     key: entry.key,
     value: entry.value,
     line: entry.line,
-    message: `line ${entry.line}: ${entry.key}=${JSON.stringify(entry.value)} ${why}; ${fix}`,
+    message: `line ${entry.line}: ${entry.key}=${quoteExcerpt(entry.value)} ${why}; ${fix}`,
   };
 }
 
@@ -179,9 +205,10 @@ function readValue(entry: DotenvEntry, into: Parsed): Result<void, SubnetEnvErro
     case "FLANNEL_IPV6_SUBNET":
       return readCidr(entry, 6).map((c) => void (into.ipv6Subnet = cidrNetwork(c as Cidr6)));
     case "FLANNEL_MTU": {
-      if (!/^[1-9][0-9]{0,4}$/.test(entry.value)) return err(invalid(entry, "is not a decimal MTU", "write a whole number from 68 to 65535, e.g. 1472"));
+      const fix = `write a whole number from ${SUBNET_ENV_MIN_MTU} to ${SUBNET_ENV_MAX_MTU}, e.g. 1472`;
+      if (!/^[1-9][0-9]{0,4}$/.test(entry.value)) return err(invalid(entry, "is not a decimal MTU", fix));
       const mtu = Number(entry.value);
-      if (mtu < 68 || mtu > 65535) return err(invalid(entry, "is out of range", "write a whole number from 68 to 65535, e.g. 1472"));
+      if (mtu < SUBNET_ENV_MIN_MTU || mtu > SUBNET_ENV_MAX_MTU) return err(invalid(entry, "is out of range", fix));
       into.mtu = mtu;
       return ok(undefined);
     }
@@ -254,6 +281,8 @@ export function parseSubnetEnv(text: string, options: ParseDotenvOptions = {}): 
     (parsed.mtu === undefined ? missing("FLANNEL_MTU", "flanneld always writes it") : undefined) ??
     (parsed.ipMasq === undefined ? missing("FLANNEL_IPMASQ", "flanneld always writes it") : undefined);
   if (problem !== undefined) return err(problem);
+  const checked = checkSubnetEnv(parsed as SubnetEnv, seen);
+  if (checked.isErr()) return err(checked.error);
   const env: SubnetEnv = {
     ...(parsed.network !== undefined && { network: parsed.network }),
     ...(parsed.subnet !== undefined && { subnet: parsed.subnet }),
@@ -263,6 +292,61 @@ export function parseSubnetEnv(text: string, options: ParseDotenvOptions = {}): 
     ipMasq: parsed.ipMasq ?? false,
     extra,
   };
+  return ok(env);
+}
+
+/**
+ * Checks that subnet.env's values make sense together, before anything is
+ * written or done with them: neither network is the whole address space,
+ * each subnet is inside its network and comes with it, and FLANNEL_MTU is a
+ * whole number from 68 to 65535 (1280 or more with an IPv6 subnet, IPv6's
+ * minimum). {@link parseSubnetEnv} applies it to what it reads; a writer
+ * applies it to what it is about to write.
+ *
+ * @param env the values
+ * @param lines the line of each key, when the values came from a file
+ * @returns the same values, or the first problem
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCidr4 } from "flannel-ts/subnet";
+ * import { checkSubnetEnv } from "flannel-ts/flannel";
+ * const network = parseCidr4("10.5.0.0/16")._unsafeUnwrap();
+ * const outside = checkSubnetEnv({ network, subnet: parseCidr4("10.6.1.0/24")._unsafeUnwrap(), mtu: 1472, ipMasq: false });
+ * assert.equal(outside.isErr() && outside.error.kind, "subnet-outside-network");
+ * const tiny = checkSubnetEnv({ network, subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap(), mtu: 1, ipMasq: false });
+ * assert.equal(tiny.isErr() && tiny.error.message, "FLANNEL_MTU=1 is outside 68..65535: give the MTU of the overlay, e.g. 1472");
+ * ```
+ */
+export function checkSubnetEnv(env: SubnetEnv, lines: ReadonlyMap<string, number> = new Map()): Result<SubnetEnv, SubnetEnvCheckError> {
+  const problem = (kind: SubnetEnvCheckError["kind"], key: string, value: string, message: string): Result<SubnetEnv, SubnetEnvCheckError> => {
+    const line = lines.get(key);
+    return err({ kind, key, value, ...(line === undefined ? {} : { line }), message: `${line === undefined ? "" : `line ${line}: `}${key}=${value} ${message}` });
+  };
+  const families = [
+    { network: env.network, subnet: env.subnet, keys: ["FLANNEL_NETWORK", "FLANNEL_SUBNET"], example: "10.5.0.0/16" },
+    { network: env.ipv6Network, subnet: env.ipv6Subnet, keys: ["FLANNEL_IPV6_NETWORK", "FLANNEL_IPV6_SUBNET"], example: "fd00:5::/48" },
+  ] as const;
+  for (const { network, subnet, keys, example } of families) {
+    const [networkKey, subnetKey] = keys;
+    if (network === undefined && subnet !== undefined) return problem("incomplete", subnetKey, formatCidr(subnetGateway(subnet)), `comes without ${networkKey}: flanneld writes both`);
+    if (network === undefined || subnet === undefined) {
+      if (network !== undefined) return problem("incomplete", networkKey, formatCidr(network), `comes without ${subnetKey}: flanneld writes both`);
+      continue;
+    }
+    if (network.prefix === 0) {
+      return problem("whole-address-space", networkKey, formatCidr(network), `is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. ${example}`);
+    }
+    if (subnet.family !== network.family || !cidrContains(network, subnet)) {
+      return problem("subnet-outside-network", subnetKey, formatCidr(subnetGateway(subnet)), `is not inside ${networkKey}=${formatCidr(network)}: a host's subnet is a part of the flannel network`);
+    }
+  }
+  if (!Number.isInteger(env.mtu) || env.mtu < SUBNET_ENV_MIN_MTU || env.mtu > SUBNET_ENV_MAX_MTU) {
+    return problem("mtu-out-of-range", "FLANNEL_MTU", String(env.mtu), `is outside ${SUBNET_ENV_MIN_MTU}..${SUBNET_ENV_MAX_MTU}: give the MTU of the overlay, e.g. 1472`);
+  }
+  if (env.ipv6Subnet !== undefined && env.mtu < SUBNET_ENV_MIN_IPV6_MTU) {
+    return problem("mtu-too-small-for-ipv6", "FLANNEL_MTU", String(env.mtu), `is below ${SUBNET_ENV_MIN_IPV6_MTU}, IPv6's minimum, and the host has an IPv6 subnet: the kernel turns IPv6 off on such a link`);
+  }
   return ok(env);
 }
 

@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { okAsync } from "neverthrow";
+import { errAsync, okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CommandRunner } from "../core/command-runner.ts";
 import type { EngineNetworkApi } from "../dockerconf/engine-verify.ts";
 import { parseCidr4 } from "../subnet/cidr.ts";
-import { dockerStep, type DockerStepOptions } from "./agent-docker-step.ts";
+import { dockerStep, engineFromEnvironment, type DockerStepOptions } from "./agent-docker-step.ts";
 import { findDockerdCommandLine, runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
 
 const seed = `{
@@ -67,8 +67,13 @@ function setup(text: string | undefined, options: Partial<DockerStepOptions> = {
     if (restartExit === 0) engine.restartTo(leaseBridge, 2);
     return okAsync({ code: restartExit, stdout: "", stderr: restartExit === 0 ? "" : "dockerd-ctl: dockerd exited; the end of /var/log/dockerd.log:\nunable to configure the Docker daemon" });
   };
-  const step = dockerStep({ path, restartCommand: ["/usr/local/bin/dockerd-ctl", "restart"], engine: engine.engine, run, dockerd: { args: "" }, verifyIntervalMs: 1, ...options });
-  return { path, step, commands, engine };
+  const validated: string[] = [];
+  const validate: DockerStepOptions["validate"] = (text) => {
+    validated.push(text);
+    return okAsync({ kind: "unavailable", dockerd: "dockerd", reason: "a test" });
+  };
+  const step = dockerStep({ path, restartCommand: ["/usr/local/bin/dockerd-ctl", "restart"], engine: engine.engine, run, dockerd: { args: "" }, verifyIntervalMs: 1, validate, ...options });
+  return { path, step, commands, engine, validated };
 }
 
 describe("dockerStep", () => {
@@ -91,6 +96,22 @@ describe("dockerStep", () => {
       mtu: 1472,
     });
     expect(readFileSync(`${s.path}.flannel-ts.bak`, "utf8")).toBe(seed);
+  });
+
+  it("asks dockerd about the merged file first; its refusal leaves daemon.json and dockerd alone", async () => {
+    const s = setup(seed, {
+      allowFindings: true,
+      validate: () => errAsync({ kind: "dockerd-refused", dockerd: "dockerd", dockerdMessage: "invalid logging level: loud", exitCode: 1, message: "dockerd would not start with this daemon.json: invalid logging level: loud" }),
+    });
+    expect((await s.step(target))._unsafeUnwrapErr()).toEqual({ kind: "dockerd-refused", message: `${s.path} not changed: dockerd would not start with this daemon.json: invalid logging level: loud` });
+    expect(readFileSync(s.path, "utf8")).toBe(seed);
+    expect(s.commands).toEqual([]);
+  });
+
+  it("hands dockerd's check exactly the text it then writes", async () => {
+    const s = setup(seed, { allowFindings: true });
+    (await s.step(target))._unsafeUnwrap();
+    expect(s.validated).toEqual([readFileSync(s.path, "utf8")]);
   });
 
   it("writes nothing and does not restart when the file and dockerd already have the lease", async () => {
@@ -187,5 +208,12 @@ describe("findDockerdCommandLine", () => {
     const found = (await findDockerdCommandLine({ systemd: true, root, proc: fakeProc() }))._unsafeUnwrap();
     expect(found?.program).toBe("/usr/sbin/dockerd");
     expect(found?.args.items.map((i) => i.words)).toEqual([["-H", "fd://"], ["--containerd=/run/containerd/containerd.sock"]]);
+  });
+});
+
+describe("engineFromEnvironment", () => {
+  it("turns a malformed DOCKER_HOST into a failed call, not a throw at construction", async () => {
+    const engine = engineFromEnvironment({ DOCKER_HOST: "tcp://[not-an-address" });
+    await expect(engine.getNetwork("bridge").inspect()).rejects.toThrow(/Invalid URL/);
   });
 });

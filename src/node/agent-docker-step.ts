@@ -6,7 +6,7 @@
  *
  * @module
  */
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { sleep, systemClock, type Clock } from "../core/clock.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
@@ -17,6 +17,7 @@ import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import type { DockerReport, DockerStep, DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { findDockerdCommandLine, type FindDockerdCommandLineOptions } from "./agent-dockerd-command-line.ts";
 import { planDaemonJsonFile, writeDaemonJsonPlan } from "./daemon-json-file.ts";
+import { validateWithDockerd, type DockerdValidateError, type DockerdValidateOutcome } from "./dockerd-validate.ts";
 import { runCommand } from "./run-command.ts";
 
 /** Options of {@link dockerStep}. */
@@ -35,6 +36,13 @@ export interface DockerStepOptions {
    * write, as `flannel-ts docker-config` does without `--allow-findings`.
    */
   readonly allowFindings?: boolean;
+  /**
+   * Asks the installed dockerd about the merged file before it is written
+   * (`dockerd --validate`, dockerd 23 and later); a refusal leaves daemon.json
+   * as it was. Default {@link validateWithDockerd}; without a dockerd that has
+   * `--validate`, the TypeScript rules alone decide.
+   */
+  readonly validate?: (text: string) => ResultAsync<DockerdValidateOutcome, DockerdValidateError>;
   /** The Engine API. Default: dockerode on DOCKER_HOST, else /var/run/docker.sock. */
   readonly engine?: EngineNetworkApi;
   /** Runs the restart command. Default: a child process. */
@@ -49,12 +57,25 @@ export interface DockerStepOptions {
 
 const portError = (kind: string, message: string): PortError => ({ kind, message });
 
-/** The Engine API client for DOCKER_HOST (unix:// or tcp://), else the default socket. */
+/**
+ * The Engine API client for DOCKER_HOST (unix:// or tcp://), else the
+ * default socket. dockerode is loaded at the first call, not with this
+ * module: an agent without the Docker step never loads it.
+ *
+ * @param env where DOCKER_HOST is read; default the process environment
+ * @returns the client's network part
+ */
 export function engineFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): EngineNetworkApi {
   const host = env["DOCKER_HOST"] ?? "unix:///var/run/docker.sock";
-  if (host.startsWith("unix://")) return new Docker({ socketPath: host.slice("unix://".length) });
-  const url = new URL(host.replace(/^tcp:/, "http:"));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: "http" });
+  // A malformed DOCKER_HOST fails the first call (and so the verification), not the caller.
+  const options = (): Docker.DockerOptions => {
+    if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+    const url = new URL(host.replace(/^tcp:/, "http:"));
+    return { host: url.hostname, port: Number(url.port || 2375), protocol: "http" };
+  };
+  let client: Promise<Docker> | undefined;
+  const docker = (): Promise<Docker> => (client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode(options())));
+  return { getNetwork: (id) => ({ inspect: () => docker().then((d) => d.getNetwork(id).inspect() as Promise<unknown>) }) };
 }
 
 const describeIssue = (issue: DaemonJsonIssue): string => `${issue.level === "error" ? "finding" : "warning"}: ${issue.message}`;
@@ -116,8 +137,10 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
           const hint = plan.blocking.some((i) => i.category === "security") ? " (--docker-allow-findings writes despite security findings)" : "";
           return errAsync(portError("docker-config-refused", `${options.path} not changed: ${plan.blocking.map((i) => i.message).join("; ")}${hint}`));
         }
-        return writeDaemonJsonPlan(plan)
-          .mapErr((e) => portError(e.kind, e.message))
+        const validate = options.validate ?? validateWithDockerd;
+        const checked: ResultAsync<unknown, PortError> = plan.changed ? validate(plan.after).mapErr((e) => portError(e.kind, `${options.path} not changed: ${e.message}`)) : okAsync(undefined);
+        return checked
+          .andThen(() => writeDaemonJsonPlan(plan).mapErr((e) => portError(e.kind, e.message)))
           .andThen((written) => {
             const report: DockerReport = { path: options.path, changed: written.written, restarted: written.written, warnings };
             if (written.written) return restart().andThen(() => verify(wanted, clock.now() + timeoutMs)).map(() => report);

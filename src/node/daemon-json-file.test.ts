@@ -54,7 +54,7 @@ describe("daemon.json files", () => {
     ["an unknown key", '{"mtuu": 1450}', {}],
     ["bridge with bip", '{"bridge": "br0"}', {}],
     ["a value of the wrong type", '{"ip-masq": "false"}', {}],
-    ["a repeated key", '{"debug": true, "debug": false}', {}],
+    ["a repeated key the merge writes", '{"mtu": 1400, "mtu": 1500}', {}],
     ["a byte-order mark for dockerd 20.10", '\ufeff{"debug": true}', { version: "20.10" as const }],
   ])("%s: nothing is written", async (_name, text, extra) => {
     writeFileSync(path, text);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { DEFAULT_DAEMON_JSON } from "../core/defaults.ts";
 import { planDaemonJson, type DaemonJsonPlan, type PlanDaemonJsonError, type PlanDaemonJsonOptions } from "../dockerconf/plan-daemon-json.ts";
@@ -31,7 +32,7 @@ export const DAEMON_JSON_MAX_BYTES = 4 * 1024 * 1024;
 export function planDaemonJsonFile(options: Omit<PlanDaemonJsonOptions, "current" | "path"> & { readonly path?: string }): ResultAsync<DaemonJsonPlan, FileReadError | PlanDaemonJsonError> {
   const path = options.path ?? DEFAULT_DAEMON_JSON;
   return readTextFile(path, { maxBytes: DAEMON_JSON_MAX_BYTES }).andThen((current) => {
-    const plan = planDaemonJson({ ...options, path, current });
+    const plan = planDaemonJson({ fileExists: existsSync, ...options, path, current });
     return plan.isOk() ? okAsync(plan.value) : errAsync(plan.error);
   });
 }

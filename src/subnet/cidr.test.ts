@@ -91,3 +91,16 @@ describe("CIDR math", () => {
     expect(nextSubnet(c("255.255.255.0/24")).isErr()).toBe(true);
   });
 });
+
+describe("hostile CIDRs", () => {
+  it("parseCidr never throws, and what it accepts formats back to the same CIDR", () => {
+    const piece = fc.constantFrom("1", "0", "255", ".", ":", "::", "fc00", "/", "/24", "/0", "/33", "/129", "/-1", "/ 24", "/024", " ", "\u0000");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(piece, { maxLength: 16 }).map((p) => p.join(""))), (text) => {
+        const result = parseCidr(text);
+        if (result.isOk()) expect(parseCidr(formatCidr(result.value))).toEqual(ok(result.value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -63,3 +63,18 @@ describe("round trips", () => {
     expect(() => ip6(IP6_MAX + 1n)).toThrow(RangeError);
   });
 });
+
+describe("hostile addresses", () => {
+  it("parseIp, parseIp4 and parseIp6 never throw, and what they accept formats back to the same address", () => {
+    const piece = fc.constantFrom("1", "0", "255", "256", ".", ":", "::", "a", "ffff", "fc00", "%", " ", "\n", "\u0000", "1.2.3.4", "٣");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(piece, { maxLength: 16 }).map((p) => p.join(""))), (text) => {
+        for (const parse of [parseIp, parseIp4, parseIp6]) {
+          const result = parse(text);
+          if (result.isOk()) expect(parseIp(formatIp(result.value))).toEqual(ok(result.value));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

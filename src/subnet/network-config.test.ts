@@ -221,14 +221,29 @@ describe("parseNetworkConfig: errors", () => {
   it("reports a JSON syntax error with its line and column", () => {
     one(`{"Network": "10.3.0.0/16",\n  "SubnetLen": 24,\n}`, {
       kind: "json-syntax",
-      line: 2,
-      column: 18,
-      message: "line 2, column 18: invalid JSON: trailing comma before '}'",
+      line: 3,
+      column: 1,
+      message: "line 3, column 1: invalid JSON: trailing commas are not allowed in JSON; remove the comma before }",
     });
-    one(`{"Network": '10.3.0.0/16'}`, { kind: "json-syntax", line: 1, column: 13, message: "line 1, column 13: invalid JSON: unexpected ''', expected a value" });
-    one(``, { kind: "json-syntax", line: 1, column: 1, message: "line 1, column 1: invalid JSON: empty input, expected a JSON object" });
-    one(`{"Network": "10.3.0.0/16"} x`, { kind: "json-syntax", line: 1, column: 28, message: "line 1, column 28: invalid JSON: unexpected 'x' after the end of the JSON value" });
-    one(`{"SubnetLen": 024}`, { kind: "json-syntax", line: 1, column: 15, message: "line 1, column 15: invalid JSON: malformed number 024: leading zeros are not allowed" });
+    one(`{"Network": '10.3.0.0/16'}`, { kind: "json-syntax", line: 1, column: 13, message: "line 1, column 13: invalid JSON: JSON strings and keys are written in double quotes" });
+    one(``, { kind: "json-syntax", line: 1, column: 1, message: "line 1, column 1: invalid JSON: the text is empty" });
+    one(`{"Network": "10.3.0.0/16"} x`, { kind: "json-syntax", line: 1, column: 28, message: "line 1, column 28: invalid JSON: invalid character 'x' after top-level value" });
+    one(`{"SubnetLen": 024}`, { kind: "json-syntax", line: 1, column: 16, message: "line 1, column 16: invalid JSON: numbers are written without leading zeros (24, not 024)" });
+  });
+
+  it("refuses JSON nested deeper than Go's 10,000 levels or larger than etcd's 1.5 MiB", () => {
+    one(`{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "x": ${"[".repeat(10_000)}}}`, {
+      kind: "json-too-deep",
+      line: 1,
+      column: 10_058,
+      message: "line 1, column 10058: objects and arrays are nested more than 10000 levels deep",
+    });
+    one(`{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "x": "${"x".repeat(1_572_864)}"}}`, {
+      kind: "json-too-large",
+      line: 1,
+      column: 1_572_865,
+      message: "line 1, column 1572865: the config is larger than 1572864 bytes, etcd's request limit",
+    });
   });
 
   it("refuses JSON that is not an object", () => {
@@ -484,5 +499,36 @@ describe("subnetRangeSize and describeNetworkConfig", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("hostile configs", () => {
+  it("never throw, and every problem has a short message", () => {
+    const piece = fc.constantFrom('{"Network":', '"10.3.0.0/16"', '"0.0.0.0/0"', ',"SubnetLen":', "24", "1e400", "-0", ',"Backend":', '{"Type":"udp","Port":', '"8285"', "70000", "null", "[", "]", "{", "}", ",", '"', "\\u0000", "\ufeff");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.json(), fc.array(piece, { maxLength: 14 }).map((p) => p.join(""))), (text) => {
+        const result = parseNetworkConfig(text);
+        if (result.isErr()) for (const e of result.error) expect(e.message.length).toBeLessThan(600);
+        else expect(parseNetworkConfig(formatNetworkConfig(result.value))).toEqual(ok(result.value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("quotes a short excerpt of a huge or hostile value", () => {
+    const errors = parseNetworkConfig(JSON.stringify({ Network: `\u001b[2J${"1".repeat(100_000)}`, SubnetLen: "9".repeat(100_000) }))._unsafeUnwrapErr();
+    expect(errors.map((e) => [e.kind, e.field, e.message.length < 400, e.message.includes("\u001b")])).toEqual([
+      ["invalid-value", "Network", true, false],
+      ["wrong-type", "SubnetLen", true, false],
+    ]);
+    expect(errors[0]?.message).toBe(`line 1, column 12: Network "\\u001b[2J${"1".repeat(56)}…" (100004 characters) is not a CIDR (missing prefix length (/N)); write it like "10.5.0.0/16"`);
+  });
+
+  it("describes and formats a config whose Backend is nested 9,990 levels deep", () => {
+    const text = `{"Network": "10.3.0.0/16", "Backend": {"Type": "udp", "x": ${"[".repeat(9_990)}${"]".repeat(9_990)}}}`;
+    const config = parseNetworkConfig(text)._unsafeUnwrap();
+    const head = '{"Network":"10.3.0.0/16","SubnetLen":24,"SubnetMin":"10.3.1.0","SubnetMax":"10.3.255.0","EnableIPv4":true,"EnableIPv6":false,"Backend":{"Type":"udp","x":';
+    expect(formatNetworkConfig(config)).toBe(`${head}${"[".repeat(9_990)}${"]".repeat(9_990)}}}`);
+    expect(describeNetworkConfig(config).split("\n").at(-2)).toBe(`Backend:    {"Type":"udp","x":${"[".repeat(9_990)}${"]".repeat(9_990)}}`);
   });
 });

@@ -6,11 +6,16 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
+import { DEFAULT_UDP_PORT, DEFAULT_VXLAN_PORT, DEFAULT_VXLAN_VNI } from "../core/defaults.ts";
 import { cidr4, cidr6, cidrNetwork, formatCidr, parseCidr4, parseCidr6, type Cidr4, type Cidr6 } from "./cidr.ts";
 import { formatIp, ip4, ip6, parseIp4, parseIp6, type Ip4, type Ip6 } from "./ip.ts";
-import { foldKey, jsonValue, parseJsonNode, type JsonEntry, type JsonNode, type JsonObject, type JsonValue } from "./_json.ts";
+import { foldGoKey, goFieldMembers } from "../json/go-json-keys.ts";
+import { jsonValue, writeJson, type JsonObject, type JsonValue } from "../json/json-value.ts";
+import { parseJsonTree, type JsonMember, type JsonNode, type JsonObjectNode } from "../json/parse-json-tree.ts";
+import { ETCD_JSON_MAX_BYTES } from "../json/scan-json.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 
-export type { JsonObject, JsonValue } from "./_json.ts";
+export type { JsonObject, JsonValue } from "../json/json-value.ts";
 
 /** The IPv4 half of a config: the network and the range subnets are leased from. */
 export interface SubnetRange4 {
@@ -39,17 +44,8 @@ export interface SubnetRange6 {
 /** Either half of a config. */
 export type SubnetRange = SubnetRange4 | SubnetRange6;
 
-/** flanneld's UDP port when Backend has no `Port` (or `Port` 0). */
-export const UDP_DEFAULT_PORT = 8285;
-/** flanneld's VXLAN network identifier when Backend has no `VNI`. */
-export const VXLAN_DEFAULT_VNI = 1;
 /** The largest VXLAN network identifier (24 bits). */
 export const VXLAN_MAX_VNI = 0xffffff;
-/**
- * The Linux kernel's VXLAN port, used when Backend has no `Port` (flanneld
- * leaves it 0 and the kernel picks this one; IANA's 4789 is not the default).
- */
-export const VXLAN_KERNEL_DEFAULT_PORT = 8472;
 
 /** What every backend kind has. */
 interface BackendCommon {
@@ -62,18 +58,18 @@ interface BackendCommon {
 /** The udp backend: flanneld's own TUN and UDP encapsulation. */
 export interface UdpBackendConfig extends BackendCommon {
   readonly kind: "udp";
-  /** `Port`, the UDP port on every host: {@link UDP_DEFAULT_PORT} when absent, null or 0. */
+  /** `Port`, the UDP port on every host: {@link DEFAULT_UDP_PORT} when absent, null or 0. */
   readonly port: number;
 }
 
 /** The vxlan backend: the kernel's VXLAN device. */
 export interface VxlanBackendConfig extends BackendCommon {
   readonly kind: "vxlan";
-  /** `VNI`, 0 to {@link VXLAN_MAX_VNI}: {@link VXLAN_DEFAULT_VNI} when absent or null. */
+  /** `VNI`, 0 to {@link VXLAN_MAX_VNI}: {@link DEFAULT_VXLAN_VNI} when absent or null. */
   readonly vni: number;
   /**
    * `Port`, resolved: flanneld passes 0 (absent) to the kernel, which then
-   * uses {@link VXLAN_KERNEL_DEFAULT_PORT}; that port is stored here, so a
+   * uses {@link DEFAULT_VXLAN_PORT}; that port is stored here, so a
    * reader never has to know that 0 means 8472.
    */
   readonly port: number;
@@ -121,6 +117,10 @@ export interface NetworkConfig {
 export type NetworkConfigErrorKind =
   /** The text is not JSON. */
   | "json-syntax"
+  /** Objects and arrays nested deeper than Go's 10,000 levels. */
+  | "json-too-deep"
+  /** The text is larger than etcd's request limit (1.5 MiB). */
+  | "json-too-large"
   /** The JSON is not an object. */
   | "not-an-object"
   /** A field has the wrong JSON type (`"SubnetLen": "24"`). */
@@ -192,42 +192,44 @@ const FIELDS = [
   "Backend",
 ] as const;
 type Field = (typeof FIELDS)[number];
-const FIELD_BY_FOLDED = new Map<string, Field>(FIELDS.map((f) => [foldKey(f), f]));
+const FIELD_BY_FOLDED = new Map<string, Field>(FIELDS.map((f) => [foldGoKey(f), f]));
 
 type Problem = Omit<NetworkConfigError, "message"> & { readonly message: string };
 
 function problem(kind: NetworkConfigErrorKind, message: string, where?: { field?: string; node?: JsonNode; value?: string }): NetworkConfigError {
-  const at = where?.node?.at;
-  const location = at === undefined ? "" : `line ${at.line}, column ${at.column}: `;
+  const node = where?.node;
+  const location = node === undefined ? "" : `line ${node.line}, column ${node.column}: `;
   const out: { -readonly [K in keyof Problem]: Problem[K] } = { kind, message: `${location}${message}` };
   if (where?.field !== undefined) out.field = where.field;
-  const value = where?.value ?? (where?.node === undefined ? undefined : valueText(where.node));
+  const value = where?.value ?? (node === undefined ? undefined : valueText(node));
   if (value !== undefined) out.value = value;
-  if (at !== undefined) {
-    out.line = at.line;
-    out.column = at.column;
+  if (node !== undefined) {
+    out.line = node.line;
+    out.column = node.column;
   }
   return out;
 }
 
+/** A value for an error's `value`: a string's value, a number as written, anything else as compact JSON. */
 function valueText(node: JsonNode): string {
   switch (node.type) {
     case "string":
       return node.value;
     case "number":
       return node.raw;
-    case "object":
-    case "array":
-      return JSON.stringify(jsonValue(node));
-    case "null":
-      return "null";
     default:
-      return String(node.value);
+      return writeJson(jsonValue(node));
   }
 }
 
 const typeName = (node: JsonNode): string =>
-  node.type === "string" ? `the string "${node.value}"` : node.type === "number" ? `the number ${node.raw}` : node.type === "null" ? "null" : node.type === "boolean" ? `${node.value}` : `an ${node.type}`;
+  node.type === "string" ? `the string ${quoteExcerpt(node.value)}` : node.type === "number" ? `the number ${shownNumber(node.raw)}` : node.type === "null" ? "null" : node.type === "boolean" ? `${node.value}` : `an ${node.type}`;
+
+/** A number's text in a message: as written when short, else an excerpt. */
+const shownNumber = (raw: string): string => (raw.length <= 60 ? raw : quoteExcerpt(raw));
+
+/** "write 24 without quotes", for a short string of digits. */
+const unquoteHint = (node: JsonNode, pattern: RegExp): string => (node.type === "string" && node.value.length <= 12 && pattern.test(node.value) ? `: write ${node.value} without quotes` : "");
 
 /** A decoded field: absent (use the default), a value, or already reported. */
 type Decoded<T> = { readonly state: "absent" } | { readonly state: "value"; readonly value: T; readonly node: JsonNode } | { readonly state: "bad" };
@@ -276,7 +278,7 @@ interface Net {
 
 class Checker {
   readonly problems: NetworkConfigError[] = [];
-  constructor(private readonly fields: ReadonlyMap<Field, JsonEntry>) {}
+  constructor(private readonly fields: ReadonlyMap<Field, JsonMember>) {}
 
   report(p: NetworkConfigError): typeof BAD {
     this.problems.push(p);
@@ -298,11 +300,10 @@ class Checker {
     const node = this.node(field);
     if (node === undefined || node.type === "null") return ABSENT;
     if (node.type !== "number") {
-      const hint = node.type === "string" && /^[0-9]+$/.test(node.value) ? `: write ${node.value} without quotes` : "";
-      return this.report(problem("wrong-type", `${field} must be a prefix length such as 24, found ${typeName(node)}${hint}`, { field, node }));
+      return this.report(problem("wrong-type", `${field} must be a prefix length such as 24, found ${typeName(node)}${unquoteHint(node, /^[0-9]+$/)}`, { field, node }));
     }
     if (!/^(0|[1-9][0-9]*)$/.test(node.raw)) {
-      return this.report(problem("invalid-value", `${field} must be a whole, non-negative prefix length such as 24, found ${node.raw}`, { field, node }));
+      return this.report(problem("invalid-value", `${field} must be a whole, non-negative prefix length such as 24, found ${shownNumber(node.raw)}`, { field, node }));
     }
     // flanneld reads 0 as "not set" and computes the default.
     return node.value === 0 ? ABSENT : { state: "value", value: node.value, node };
@@ -321,15 +322,15 @@ class Checker {
     const other = family.version === 4 ? node.value.includes(":") : !node.value.includes(":") && node.value.includes(".");
     if (other) {
       const hint = family.version === 4 ? "put IPv6 networks in IPv6Network (with EnableIPv6: true)" : "put IPv4 networks in Network";
-      return this.report(problem("invalid-value", `${field} must be an IPv${family.version} CIDR, found "${node.value}": ${hint}`, { field, node }));
+      return this.report(problem("invalid-value", `${field} must be an IPv${family.version} CIDR, found ${quoteExcerpt(node.value)}: ${hint}`, { field, node }));
     }
     const parsed = family.version === 4 ? parseCidr4(node.value) : parseCidr6(node.value);
     if (parsed.isErr()) {
-      return this.report(problem("invalid-value", `${field} "${node.value}" is not a CIDR (${parsed.error.reason}); write it like "${family.example}"`, { field, node }));
+      return this.report(problem("invalid-value", `${field} ${quoteExcerpt(node.value)} is not a CIDR (${parsed.error.reason}); write it like "${family.example}"`, { field, node }));
     }
     const net = cidrNetwork(parsed.value);
     if (net.address === (family.version === 4 ? 0 : 0n) && net.prefix === 0) {
-      return this.report(problem("invalid-value", `${field} "${node.value}" is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "${family.example}"`, { field, node }));
+      return this.report(problem("invalid-value", `${field} ${quoteExcerpt(node.value)} is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "${family.example}"`, { field, node }));
     }
     return { state: "value", value: { address: BigInt(net.address), prefix: net.prefix }, node };
   }
@@ -347,7 +348,7 @@ class Checker {
     }
     const parsed = family.version === 4 ? parseIp4(node.value) : parseIp6(node.value);
     if (parsed.isErr()) {
-      return this.report(problem("invalid-value", `${field} "${node.value}" is not an IPv${family.version} address (${parsed.error.reason})`, { field, node }));
+      return this.report(problem("invalid-value", `${field} ${quoteExcerpt(node.value)} is not an IPv${family.version} address (${parsed.error.reason})`, { field, node }));
     }
     const value = BigInt(parsed.value.value);
     // flanneld reads the zero address as "not set" and computes the default.
@@ -423,18 +424,16 @@ class Checker {
 
   backend(): BackendConfig | undefined {
     const entry = this.fields.get("Backend");
-    if (entry === undefined) return Object.freeze({ kind: "udp", type: "udp", port: UDP_DEFAULT_PORT, settings: Object.freeze({ Type: "udp" }) });
+    if (entry === undefined) return Object.freeze({ kind: "udp", type: "udp", port: DEFAULT_UDP_PORT, settings: Object.freeze({ Type: "udp" }) });
     const node = entry.value;
     const field = "Backend";
     if (node.type !== "object") {
       this.report(problem("invalid-backend", `Backend must be an object such as {"Type": "vxlan"}, found ${typeName(node)}${node.type === "null" ? "; remove the key to get the udp backend" : ""}`, { field, node }));
       return undefined;
     }
-    let typeEntry: JsonEntry | undefined;
-    for (const e of node.entries) if (foldKey(e.key) === "type") typeEntry = e;
-    const typeNode = typeEntry?.value;
+    const typeNode = goFieldMembers(node, "Type").at(-1)?.value;
     if (typeNode === undefined || typeNode.type === "null" || (typeNode.type === "string" && typeNode.value === "")) {
-      this.report(problem("invalid-backend", `Backend has no Type, so flanneld would stop with "unknown backend type": add "Type": "udp" (or vxlan, host-gw, ...)`, { field: "Backend.Type", node: typeNode ?? node, value: typeNode === undefined ? JSON.stringify(jsonValue(node)) : valueText(typeNode) }));
+      this.report(problem("invalid-backend", `Backend has no Type, so flanneld would stop with "unknown backend type": add "Type": "udp" (or vxlan, host-gw, ...)`, { field: "Backend.Type", node: typeNode ?? node, value: valueText(typeNode ?? node) }));
       return undefined;
     }
     if (typeNode.type !== "string") {
@@ -451,13 +450,13 @@ class Checker {
     const fields = new BackendFields(this, node);
     const valueOr = <T>(decoded: Decoded<T>, fallback: T): T => (decoded.state === "value" ? decoded.value : fallback);
     if (lower === "udp") {
-      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means ${UDP_DEFAULT_PORT}`);
+      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means ${DEFAULT_UDP_PORT}`);
       if (port.state === "bad") return undefined;
-      return Object.freeze({ kind: "udp", type, port: valueOr(port, 0) || UDP_DEFAULT_PORT, settings });
+      return Object.freeze({ kind: "udp", type, port: valueOr(port, 0) || DEFAULT_UDP_PORT, settings });
     }
     if (lower === "vxlan") {
-      const vni = fields.integer("VNI", 0, VXLAN_MAX_VNI, "a VXLAN network identifier", `no VNI means ${VXLAN_DEFAULT_VNI}`);
-      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means the kernel's ${VXLAN_KERNEL_DEFAULT_PORT}`);
+      const vni = fields.integer("VNI", 0, VXLAN_MAX_VNI, "a VXLAN network identifier", `no VNI means ${DEFAULT_VXLAN_VNI}`);
+      const port = fields.integer("Port", 0, 65535, "a UDP port", `0 or no Port means the kernel's ${DEFAULT_VXLAN_PORT}`);
       const gbp = fields.boolean("GBP");
       const learning = fields.boolean("Learning");
       const directRouting = fields.boolean("DirectRouting");
@@ -466,8 +465,8 @@ class Checker {
       const vxlan: VxlanBackendConfig = {
         kind: "vxlan",
         type,
-        vni: valueOr(vni, VXLAN_DEFAULT_VNI),
-        port: valueOr(port, 0) || VXLAN_KERNEL_DEFAULT_PORT,
+        vni: valueOr(vni, DEFAULT_VXLAN_VNI),
+        port: valueOr(port, 0) || DEFAULT_VXLAN_PORT,
         gbp: valueOr(gbp, false),
         learning: valueOr(learning, false),
         directRouting: valueOr(directRouting, false),
@@ -495,12 +494,11 @@ const VXLAN_MIN_MTU = 68 + 50;
 class BackendFields {
   constructor(
     private readonly checker: Checker,
-    private readonly node: Extract<JsonNode, { type: "object" }>,
+    private readonly node: JsonObjectNode,
   ) {}
 
   private occurrences(name: string): JsonNode[] {
-    const folded = foldKey(name);
-    return this.node.entries.filter((e) => foldKey(e.key) === folded).map((e) => e.value);
+    return goFieldMembers(this.node, name).map((m) => m.value);
   }
 
   /** An integer field (Go `int`) checked against a range. */
@@ -510,18 +508,17 @@ class BackendFields {
     for (const node of this.occurrences(name)) {
       if (node.type === "null") continue;
       if (node.type !== "number") {
-        const hint = node.type === "string" && /^-?[0-9]+$/.test(node.value) ? `: write ${node.value} without quotes` : "";
-        return this.checker.report(problem("wrong-type", `${field} must be ${what} (a whole number), found ${typeName(node)}${hint}`, { field, node }));
+        return this.checker.report(problem("wrong-type", `${field} must be ${what} (a whole number), found ${typeName(node)}${unquoteHint(node, /^-?[0-9]+$/)}`, { field, node }));
       }
       if (!/^-?(0|[1-9][0-9]*)$/.test(node.raw)) {
-        return this.checker.report(problem("invalid-value", `${field} must be ${what}, a whole number from ${min} to ${max} (${absent}), found ${node.raw}`, { field, node }));
+        return this.checker.report(problem("invalid-value", `${field} must be ${what}, a whole number from ${min} to ${max} (${absent}), found ${shownNumber(node.raw)}`, { field, node }));
       }
       // -0 is 0 to Go.
       decoded = { state: "value", value: node.value === 0 ? 0 : node.value, node };
     }
     if (decoded.state === "value" && (decoded.value < min || decoded.value > max)) {
       const { node } = decoded;
-      return this.checker.report(problem("invalid-value", `${field} ${valueText(node)} is out of range: ${what} is a whole number from ${min} to ${max} (${absent})`, { field, node }));
+      return this.checker.report(problem("invalid-value", `${field} ${node.type === "number" ? shownNumber(node.raw) : valueText(node)} is out of range: ${what} is a whole number from ${min} to ${max} (${absent})`, { field, node }));
     }
     return decoded;
   }
@@ -586,19 +583,20 @@ function formatNet(family: Family, net: Net): string {
  * ```
  */
 export function parseNetworkConfig(text: string): Result<NetworkConfig, NetworkConfigError[]> {
-  const parsed = parseJsonNode(text);
+  const parsed = parseJsonTree(text, { maxBytes: ETCD_JSON_MAX_BYTES });
   if (parsed.isErr()) {
-    const { line, column, reason } = parsed.error;
-    return err([{ kind: "json-syntax", line, column, message: `line ${line}, column ${column}: invalid JSON: ${reason}` }]);
+    const e = parsed.error;
+    const what = e.kind === "json-syntax" ? `invalid JSON: ${e.hint ?? e.goMessage}` : e.kind === "json-too-deep" ? `objects and arrays are nested more than ${e.limit} levels deep` : `the config is larger than ${e.limit} bytes, etcd's request limit`;
+    return err([{ kind: e.kind, line: e.line, column: e.column, message: `line ${e.line}, column ${e.column}: ${what}` }]);
   }
-  const root = parsed.value;
-  if (root.type !== "object") {
-    return err([problem("not-an-object", `the config must be a JSON object such as {"Network": "10.5.0.0/16"}, found ${typeName(root)}`, { node: root })]);
+  const root = parsed.value.root;
+  if (root?.type !== "object") {
+    return err([problem("not-an-object", `the config must be a JSON object such as {"Network": "10.5.0.0/16"}, found ${root === undefined ? "nothing" : typeName(root)}`, root === undefined ? {} : { node: root })]);
   }
-  const fields = new Map<Field, JsonEntry>();
-  for (const entry of root.entries) {
-    const field = FIELD_BY_FOLDED.get(foldKey(entry.key));
-    if (field !== undefined) fields.set(field, entry);
+  const fields = new Map<Field, JsonMember>();
+  for (const member of root.members) {
+    const field = FIELD_BY_FOLDED.get(foldGoKey(member.key));
+    if (field !== undefined) fields.set(field, member);
   }
   const check = new Checker(fields);
   const enable4 = check.bool("EnableIPv4");
@@ -650,7 +648,7 @@ export interface FormatNetworkConfigOptions {
  * ```
  */
 export function formatNetworkConfig(config: NetworkConfig, options: FormatNetworkConfigOptions = {}): string {
-  return JSON.stringify(networkConfigJson(config), null, options.indent ?? 0);
+  return writeJson(networkConfigJson(config), options.indent ?? 0);
 }
 
 /**
@@ -720,7 +718,7 @@ export function describeNetworkConfig(config: NetworkConfig): string {
     rows.push(["IPv6Network", formatCidr(v6.network)], ["IPv6SubnetLen", String(v6.subnetLen)], ["IPv6SubnetMin", formatIp(v6.subnetMin)], ["IPv6SubnetMax", formatIp(v6.subnetMax)]);
     rows.push(["IPv6Subnets", `${subnetRangeSize(v6)} of /${v6.subnetLen}`]);
   }
-  rows.push(["Backend", JSON.stringify(config.backend.settings)]);
+  rows.push(["Backend", writeJson(config.backend.settings)]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join("");
 }

@@ -39,3 +39,16 @@ describe("parseSubnetKey", () => {
     }));
   });
 });
+
+describe("hostile subnet keys", () => {
+  it("parseSubnetKey never throws, and what it accepts formats back to the same text", () => {
+    const piece = fc.constantFrom("10.5.34.0", "-24", "-", "&", "fd00:12::", "-64", "1", ".", ":", "/", "\u0000", "٣");
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(piece, { maxLength: 10 }).map((p) => p.join(""))), (text) => {
+        const result = parseSubnetKey(text);
+        if (result.isOk()) expect(parseSubnetKey(formatSubnetKey(result.value))).toEqual(ok(result.value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

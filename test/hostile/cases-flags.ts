@@ -280,5 +280,23 @@ for (const group of ["config", "subnet", "lease"]) {
   cases.push({ name: `flannel-ts ${group} (a group alone)`, argv: () => [group], code: 2, message: /^$/ });
 }
 
+// pipework parses its own arguments (not yet on the flag layer): usage errors in text, before anything is touched.
+for (const argv of [
+  ["br1", "web", "10.9.0.2/33"],
+  ["b@d", "web", "10.9.0.2/24"],
+  ["br1", "web", "10.9.0.2/24", "zz:zz"],
+  ["br1", "web", "10.9.0.2/24", "--mtu", "1"],
+  ["br1", "web", "10.9.0.2/24", "--mtu", "99999999999"],
+  ["br1"],
+  ["br1", "web", "10.9.0.2/24@10.8.0.1"],
+  ["br1", "web", "::ffff:10.9.0.2/200"],
+  ["--bogus"],
+  ["br1", "-i", "../x", "web", "10.9.0.2/24"],
+  ["br1", "-i", "x".repeat(16), "web", "10.9.0.2/24"],
+  ["br\u001b1", "web", "10.9.0.2/24"],
+]) {
+  cases.push({ name: `pipework ${JSON.stringify(argv.join(" ").slice(0, 40))}`, argv: () => ["pipework", ...argv], code: 2, message: /^flannel-ts pipework: / });
+}
+
 /** Every command-line and variable case. */
 export const FLAG_CASES: readonly HostileCase[] = cases;
