@@ -14,7 +14,7 @@ import type { FlagSet } from "./flag-spec.ts";
 import type { CliCommand, CliIo } from "./io.ts";
 import { answerWithoutRunning } from "./define-command.ts";
 import { wantsJson } from "./parse-command-line.ts";
-import { quoteValue } from "./quote-value.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import { createReporter, type Reporter } from "./reporter.ts";
 
 /** One command of the table. */
@@ -205,7 +205,7 @@ async function dispatch(argv: readonly string[], io: CliIo, report: Reporter): P
   const entry = COMMANDS.find((c) => c.name === first || c.name === `${first} ${second}`);
   if (entry === undefined) {
     const unknown = group === undefined ? first : `${first} ${second ?? ""}`;
-    return report.error({ kind: "unknown-command", message: `unknown command ${quoteValue(unknown)}; run flannel-ts ${group === undefined ? "" : `${first} `}--help for the list` }, EXIT.usage);
+    return report.error({ kind: "unknown-command", message: `unknown command ${quoteExcerpt(unknown)}; run flannel-ts ${group === undefined ? "" : `${first} `}--help for the list` }, EXIT.usage);
   }
   const rest = argv.slice(entry.name.split(" ").length);
   if (entry.spec === undefined) {

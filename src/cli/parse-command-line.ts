@@ -11,7 +11,7 @@
 import { err, ok, type Result } from "neverthrow";
 import type { CommandSpec, Environment } from "./command-spec.ts";
 import { envVariableOf, type FlagError, type FlagSet, type FlagSpec, type FlagValues } from "./flag-spec.ts";
-import { quoteValue } from "./quote-value.ts";
+import { quoteExcerpt } from "../text/quote-excerpt.ts";
 
 /** A parsed command line: `--help` was asked for, or the typed values. */
 export type CommandLine<F extends FlagSet> =
@@ -59,7 +59,7 @@ function where(flag: string, variable: string | undefined): string {
  * ```
  */
 export function badValue(flag: FlagSpec<unknown>, occurrence: Occurrence, reason: string): FlagError {
-  const shown = flag.secret === true ? "the value given" : quoteValue(occurrence.text);
+  const shown = flag.secret === true ? "the value given" : quoteExcerpt(occurrence.text);
   return {
     kind: "bad-value",
     flag: `--${flag.name}`,
@@ -131,7 +131,7 @@ export function parseCommandLine<F extends FlagSet>(spec: CommandSpec<F>, argv: 
     if (isLong) {
       const entry = byName.get(name);
       if (entry === undefined) {
-        problem ??= { kind: "unknown-flag", flag: arg.split("=")[0] ?? arg, message: `unknown flag ${quoteValue(arg.split("=")[0] ?? arg)}; ${seeHelp}` };
+        problem ??= { kind: "unknown-flag", flag: arg.split("=")[0] ?? arg, message: `unknown flag ${quoteExcerpt(arg.split("=")[0] ?? arg)}; ${seeHelp}` };
         continue;
       }
       const [key, flag] = entry;
@@ -157,7 +157,7 @@ export function parseCommandLine<F extends FlagSet>(spec: CommandSpec<F>, argv: 
       const letter = arg[j] ?? "";
       const entry = byShort.get(letter);
       if (entry === undefined) {
-        problem ??= { kind: "unknown-flag", flag: `-${letter}`, message: `unknown flag ${quoteValue(`-${letter}`)}${arg.length > 2 ? ` in ${quoteValue(arg)}` : ""}; ${seeHelp}` };
+        problem ??= { kind: "unknown-flag", flag: `-${letter}`, message: `unknown flag ${quoteExcerpt(`-${letter}`)}${arg.length > 2 ? ` in ${quoteExcerpt(arg)}` : ""}; ${seeHelp}` };
         break;
       }
       const [key, flag] = entry;
@@ -181,11 +181,11 @@ export function parseCommandLine<F extends FlagSet>(spec: CommandSpec<F>, argv: 
 
   const pos = spec.positionals;
   if (pos === undefined && positionals.length > 0) {
-    return err({ kind: "unexpected-argument", message: `unexpected argument ${quoteValue(positionals[0] ?? "")}: ${program} takes only flags (a boolean takes its value as --flag=false)` });
+    return err({ kind: "unexpected-argument", message: `unexpected argument ${quoteExcerpt(positionals[0] ?? "")}: ${program} takes only flags (a boolean takes its value as --flag=false)` });
   }
   if (pos !== undefined && positionals.length < pos.min) return err({ kind: "missing-argument", message: `${pos.missing}; run ${program} --help for usage` });
   if (pos !== undefined && positionals.length > pos.max) {
-    return err({ kind: "unexpected-argument", message: `unexpected argument ${quoteValue(positionals[pos.max] ?? "")}: ${pos.extra}` });
+    return err({ kind: "unexpected-argument", message: `unexpected argument ${quoteExcerpt(positionals[pos.max] ?? "")}: ${pos.extra}` });
   }
 
   const values: Record<string, unknown> = {};

@@ -10,7 +10,7 @@
  */
 import { EXIT } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
-import { maskUrlPasswords, oneLine } from "./quote-value.ts";
+import { maskUrlPasswords, oneLine } from "./one-line.ts";
 
 /** An error as a command reports it; its other fields (flag, variable, line, path, ...) go into the JSON. */
 export interface CliError {

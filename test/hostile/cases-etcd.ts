@@ -91,7 +91,6 @@ cases.push(
       argv: (ctx) => [...command.split(" "), ...onEtcd("/hostile-deep-lease/network")(ctx)],
       code: 0,
       message: /^$/,
-      needs: "needs branch json",
     }),
   ),
   {

@@ -52,8 +52,6 @@ export interface HostileCase {
   readonly plainOutput?: boolean;
   /** The bound on the run, ms. Default 30 s (a loaded 2-core machine takes seconds to load etcd3). */
   readonly timeoutMs?: number;
-  /** Set when the case needs a change of another branch; the case is then expected to fail until it is merged. */
-  readonly needs?: "needs branch json";
 }
 
 /** What one run did. */

@@ -62,7 +62,5 @@ describe("hostile endpoints and etcd contents", { timeout: 120_000 }, () => {
     expect(await etcdState()).toBe(before);
   };
   // One at a time: a case that changed etcd must not be blamed on another.
-  it.each(ETCD_CASES.filter((c) => c.needs === undefined).map((c) => [c.name, c] as const))("%s", async (_name, c) => check(c));
-  // Cases that another branch fixes: expected to fail until it is merged (then unmark them).
-  it.fails.each(ETCD_CASES.filter((c) => c.needs !== undefined).map((c) => [c.name, c] as const))("%s (needs branch json)", async (_name, c) => check(c));
+  it.each(ETCD_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => check(c));
 });

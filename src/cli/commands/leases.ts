@@ -9,7 +9,7 @@ import { formatCidr } from "../../subnet/cidr.ts";
 import { formatIp } from "../../subnet/ip.ts";
 import { defineCommand } from "../define-command.ts";
 import { openEtcdRegistry, withRegistry, type OpenRegistry } from "../open-etcd-registry.ts";
-import { oneLine } from "../quote-value.ts";
+import { oneLine } from "../one-line.ts";
 import { leasesSpec } from "../specs/leases.ts";
 
 /**
@@ -39,9 +39,13 @@ function table(rows: readonly string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 2))).join("")).join("\n") + "\n";
 }
 
+// BackendData as JSON when it can be written back as JSON; else (not JSON, or
+// nested deeper than JSON.stringify's recursion goes) as the text it is.
 function parseOrText(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    const value = JSON.parse(text) as unknown;
+    JSON.stringify(value);
+    return value;
   } catch {
     return text;
   }

@@ -12,7 +12,7 @@ import type { AddressPool } from "../../subnet/docker-address-pools.ts";
 import { defineSpec } from "../command-spec.ts";
 import { boolFlag, listFlag, optionalFlag, valueFlag, withFlag, type FlagError, type FlagType } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
-import { quoteValue } from "../quote-value.ts";
+import { quoteExcerpt } from "../../text/quote-excerpt.ts";
 import { jsonFlag, subnetFileFlag } from "../shared-flags.ts";
 
 const addressPool: FlagType<AddressPool> = {
@@ -54,7 +54,7 @@ export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 export function parseDockerHost(value: string | undefined): Result<DockerHost, FlagError> {
   const text = value === undefined || value === "" ? DEFAULT_DOCKER_HOST : value;
   const bad = (reason: string): Result<DockerHost, FlagError> =>
-    err({ kind: "bad-value", flag: "--verify", variable: "DOCKER_HOST", message: `DOCKER_HOST (for --verify): ${quoteValue(text)} ${reason}` });
+    err({ kind: "bad-value", flag: "--verify", variable: "DOCKER_HOST", message: `DOCKER_HOST (for --verify): ${quoteExcerpt(text)} ${reason}` });
   if (text.startsWith("unix://")) {
     const socketPath = text.slice("unix://".length);
     if (!socketPath.startsWith("/") || socketPath.includes("\u0000")) return bad("is not unix:// followed by an absolute path");
@@ -117,7 +117,7 @@ untouched and the exit status is 1. Every input (flags, DOCKER_HOST for
   check: (values, _positionals, env) => {
     if (values.backup !== undefined && values.noBackup) return err({ kind: "conflict", flag: "--backup", message: "--backup and --no-backup exclude each other" });
     if (values.backup !== undefined && normalize(values.backup) === normalize(values.daemonJson)) {
-      return err({ kind: "conflict", flag: "--backup", message: `--backup ${quoteValue(values.backup, PATH_MAX_SHOWN)} is --daemon-json itself: the backup would replace the file it keeps` });
+      return err({ kind: "conflict", flag: "--backup", message: `--backup ${quoteExcerpt(values.backup, { max: PATH_MAX_SHOWN })} is --daemon-json itself: the backup would replace the file it keeps` });
     }
     if (values.verify) return parseDockerHost(env["DOCKER_HOST"]).map(() => undefined);
     return ok(undefined);

@@ -15,7 +15,7 @@ import { formatIp } from "../../subnet/ip.ts";
 import { defineSpec } from "../command-spec.ts";
 import { boolFlag, listFlag, optionalFlag, requiredFlag, valueFlag, withFlag, type FlagError } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
-import { quoteValue } from "../quote-value.ts";
+import { quoteExcerpt } from "../../text/quote-excerpt.ts";
 import { jsonFlag } from "../shared-flags.ts";
 
 /** The flags of `flannel-ts udp`. */
@@ -51,7 +51,7 @@ export const udpFlags = {
 export function udpRoutes(texts: readonly string[], subnet: Cidr4, network: Cidr4, port: number): Result<Route[], FlagError> {
   const routes: Route[] = [];
   for (const text of texts) {
-    const bad = (reason: string): Result<Route[], FlagError> => err({ kind: "bad-value", flag: "--route", message: `--route: ${quoteValue(text)} ${reason}` });
+    const bad = (reason: string): Result<Route[], FlagError> => err({ kind: "bad-value", flag: "--route", message: `--route: ${quoteExcerpt(text)} ${reason}` });
     const parsed = parseRouteSpec(text, network, port);
     if (parsed.isErr()) {
       const prefix = `route "${text}": `;
