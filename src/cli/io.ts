@@ -13,10 +13,8 @@ export interface CliIo {
 
 /** One CLI command: its help and its entry point, which resolves to the exit code. */
 export interface CliCommand {
-  /** One line for `flannel-ts --help`. */
-  readonly summary: string;
   /** The whole text of `flannel-ts <command> --help`. */
   readonly usage: string;
-  /** Runs the command with the arguments after its name. */
+  /** Runs the command with the arguments after its name (flags parsed and checked first). */
   readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
 }

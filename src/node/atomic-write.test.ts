@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { atomicWriteFile, type AtomicWriteFs } from "./atomic-write.ts";
+import { atomicWriteFile, checkAtomicWrite, type AtomicWriteFs } from "./atomic-write.ts";
 
 let dir = "";
 beforeEach(() => {
@@ -126,5 +128,110 @@ describe("atomicWriteFile", () => {
     expect(stray).toHaveLength(1);
     expect(stray[0]).toMatch(/^\.daemon\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
     expect(readFileSync(join(dir, stray[0]!), "utf8")).toBe('{"new": true}\n');
+    // The next write to the file removes what the dead writer left.
+    const again = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { atomicWriteFile } from ${JSON.stringify(module)}; (await atomicWriteFile(${JSON.stringify(path)}, "3")).match(() => undefined, (e) => { throw new Error(e.message); });`], { encoding: "utf8", timeout: 30_000 });
+    expect(again.status, again.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(["daemon.json"]);
+    expect(readFileSync(path, "utf8")).toBe("3");
+  });
+
+  it("removes stray temporary files of writers that are gone or old, and only those of this file", async () => {
+    const path = join(dir, "subnet.env");
+    writeFileSync(path, "old");
+    const deadPid = 2 ** 22 + 1; // above Linux's pid_max: never running
+    const strays = [`.subnet.env.${deadPid}.0badc0de.tmp`, `.subnet.env.${process.pid}.00000001.tmp`];
+    const kept = [`.subnet.env.${process.pid}.00000002.tmp`, `.other.env.${deadPid}.0badc0de.tmp`, `.subnet.env.${deadPid}.notahex.tmp`, "subnet.env.bak"];
+    for (const name of [...strays, ...kept]) writeFileSync(join(dir, name), "x");
+    // Our own pid is alive: only its old file is stray.
+    utimesSync(join(dir, strays[1]!), new Date(0), new Date(0));
+    mkdirSync(join(dir, `.subnet.env.${deadPid}.0000beef.tmp`));
+    (await atomicWriteFile(path, "new"))._unsafeUnwrap();
+    expect(readdirSync(dir).sort()).toEqual([...kept, `.subnet.env.${deadPid}.0000beef.tmp`, "subnet.env"].sort());
+  });
+
+  it.each([
+    ["a FIFO", (p: string) => execFileSync("mkfifo", [p]), "FIFO"],
+    ["a directory", (p: string) => mkdirSync(p), "directory"],
+    ["a link to nothing", (p: string) => symlinkSync(join(dir, "nowhere"), p), "dangling symbolic link"],
+    ["a link to a FIFO", (p: string) => (execFileSync("mkfifo", [`${p}.fifo`]), symlinkSync(`${p}.fifo`, p)), "FIFO"],
+    ["a link to a directory", (p: string) => (mkdirSync(`${p}.d`), symlinkSync(`${p}.d`, p)), "directory"],
+  ])("refuses %s at the target and leaves it as it is", async (_what, make, type) => {
+    const path = join(dir, "daemon.json");
+    make(path);
+    const before = readdirSync(dir).sort();
+    const inode = lstatSync(path).ino;
+    const result = await atomicWriteFile(path, "{}");
+    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: "file-write", path, step: "target", code: "ENOTREG", fileType: type });
+    expect(result._unsafeUnwrapErr().message).toMatch(new RegExp(`^refusing to write ${path}.*: it is a ${type}, not a regular file; it is left as it is$`));
+    expect(lstatSync(path).ino).toBe(inode);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it("refuses a socket at the target", async () => {
+    const path = join(dir, "docker.sock");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      expect((await atomicWriteFile(path, "{}"))._unsafeUnwrapErr()).toMatchObject({ step: "target", code: "ENOTREG", fileType: "socket" });
+      expect(lstatSync(path).isSocket()).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  // mknod needs root; the CI runs as root. A device node made here stands for /dev/null.
+  it.runIf(process.getuid?.() === 0)("refuses a device node (as root: -d /dev/null must leave /dev/null alone)", async () => {
+    const path = join(dir, "null");
+    execFileSync("mknod", [path, "c", "1", "3"]);
+    const result = await atomicWriteFile(path, "DOCKER_OPTS=x\n");
+    expect(result._unsafeUnwrapErr()).toMatchObject({ step: "target", code: "ENOTREG", fileType: "character device" });
+    const stats = lstatSync(path);
+    expect([stats.isCharacterDevice(), stats.rdev]).toEqual([true, statSync("/dev/null").rdev]);
+    expect(readdirSync(dir)).toEqual(["null"]);
+  });
+
+  it.each([
+    ["the file itself", (path: string) => path],
+    ["the file by another name", (_path: string) => join(dir, ".", "daemon.json")],
+    ["a link to the file", (path: string) => (symlinkSync(path, join(dir, "link")), join(dir, "link"))],
+  ])("refuses a backup path that is %s", async (_what, backup) => {
+    const path = join(dir, "daemon.json");
+    writeFileSync(path, "old");
+    const result = await atomicWriteFile(path, "new", { backupPath: backup(path) });
+    expect(result._unsafeUnwrapErr()).toMatchObject({ step: "backup", code: "ESAMEFILE" });
+    expect(readFileSync(path, "utf8")).toBe("old");
+  });
+
+  it("refuses a FIFO as the backup path", async () => {
+    const path = join(dir, "daemon.json");
+    writeFileSync(path, "old");
+    execFileSync("mkfifo", [join(dir, "bak")]);
+    expect((await atomicWriteFile(path, "new", { backupPath: join(dir, "bak") }))._unsafeUnwrapErr()).toMatchObject({ step: "backup", code: "ENOTREG", fileType: "FIFO" });
+    expect(readFileSync(path, "utf8")).toBe("old");
+    expect(lstatSync(join(dir, "bak")).isFIFO()).toBe(true);
+  });
+});
+
+describe("checkAtomicWrite", () => {
+  it("passes for a new file (making its directory) and an existing regular file, and changes nothing", async () => {
+    expect((await checkAtomicWrite(join(dir, "run", "flannel", "subnet.env"), { mkdir: true })).isOk()).toBe(true);
+    expect(readdirSync(join(dir, "run", "flannel"))).toEqual([]);
+    writeFileSync(join(dir, "f"), "x");
+    expect((await checkAtomicWrite(join(dir, "f"))).isOk()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["f", "run"]);
+  });
+
+  it.each([
+    ["a FIFO at the path", () => execFileSync("mkfifo", [join(dir, "f")]), { step: "target", code: "ENOTREG" }],
+    ["no directory", () => undefined, { step: "open", code: "ENOENT" }],
+  ])("fails for %s", async (what, setup, expected) => {
+    setup();
+    const path = what === "no directory" ? join(dir, "none", "f") : join(dir, "f");
+    expect((await checkAtomicWrite(path))._unsafeUnwrapErr()).toMatchObject(expected);
+  });
+
+  it.runIf(process.getuid?.() !== 0)("fails in a directory it may not write (not as root)", async () => {
+    mkdirSync(join(dir, "ro"), { mode: 0o555 });
+    expect((await checkAtomicWrite(join(dir, "ro", "f")))._unsafeUnwrapErr()).toMatchObject({ step: "open", code: "EACCES" });
   });
 });

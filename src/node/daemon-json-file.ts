@@ -14,10 +14,13 @@ import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
 import { readTextFile, type FileReadError } from "./read-text-file.ts";
 
+/** The largest daemon.json read: 4 MiB (dockerd's own files are a few KiB; a larger one is not a config). */
+export const DAEMON_JSON_MAX_BYTES = 4 * 1024 * 1024;
+
 /**
  * Reads daemon.json and plans the merge.
  *
- * @param options as {@link planDaemonJson}, without `current` (read from `path`, default /etc/docker/daemon.json)
+ * @param options as {@link planDaemonJson}, without `current` (read from `path`, default /etc/docker/daemon.json: a regular file of at most {@link DAEMON_JSON_MAX_BYTES})
  * @returns the plan, or why the file cannot be read or is not a daemon.json
  * @example
  * ```ts
@@ -28,7 +31,7 @@ import { readTextFile, type FileReadError } from "./read-text-file.ts";
  */
 export function planDaemonJsonFile(options: Omit<PlanDaemonJsonOptions, "current" | "path"> & { readonly path?: string }): ResultAsync<DaemonJsonPlan, FileReadError | PlanDaemonJsonError> {
   const path = options.path ?? DEFAULT_DAEMON_JSON;
-  return readTextFile(path).andThen((current) => {
+  return readTextFile(path, { maxBytes: DAEMON_JSON_MAX_BYTES }).andThen((current) => {
     const plan = planDaemonJson({ fileExists: existsSync, ...options, path, current });
     return plan.isOk() ? okAsync(plan.value) : errAsync(plan.error);
   });
@@ -74,7 +77,7 @@ export function writeDaemonJsonPlan(plan: DaemonJsonPlan, options: WriteDaemonJs
     });
   }
   if (!plan.changed) return okAsync({ written: false } as const);
-  return readTextFile(plan.path).andThen((now) => {
+  return readTextFile(plan.path, { maxBytes: DAEMON_JSON_MAX_BYTES }).andThen((now) => {
     if ((now ?? "") !== plan.before || (now !== undefined) !== plan.exists) {
       return errAsync<WriteDaemonJsonResult, WriteDaemonJsonError>({ kind: "changed-meanwhile", path: plan.path, message: `${plan.path} changed after it was read; plan again` });
     }

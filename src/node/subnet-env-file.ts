@@ -8,11 +8,14 @@ import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import { formatSubnetEnv, parseSubnetEnv, type FormatSubnetEnvOptions, type SubnetEnv, type SubnetEnvError } from "../flannel/subnet-env.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
-import { readTextFile, type FileReadError } from "./read-text-file.ts";
+import { DEFAULT_MAX_READ_BYTES, readTextFile, type FileReadError } from "./read-text-file.ts";
 
+/** The largest subnet.env read: 1 MiB (flanneld's is about 100 bytes). */
+export const SUBNET_ENV_MAX_BYTES = DEFAULT_MAX_READ_BYTES;
 
 /**
- * Reads and parses subnet.env.
+ * Reads and parses subnet.env: a regular file (a FIFO or device is an
+ * error, at once) of at most {@link SUBNET_ENV_MAX_BYTES}.
  *
  * @param path default `/run/flannel/subnet.env`
  * @returns the values, `undefined` when there is no file, or why it cannot be read or parsed
@@ -23,7 +26,7 @@ import { readTextFile, type FileReadError } from "./read-text-file.ts";
  * ```
  */
 export function readSubnetEnvFile(path: string = DEFAULT_SUBNET_FILE): ResultAsync<SubnetEnv | undefined, FileReadError | (SubnetEnvError & { readonly path: string })> {
-  return readTextFile(path).andThen((text) => {
+  return readTextFile(path, { maxBytes: SUBNET_ENV_MAX_BYTES }).andThen((text) => {
     if (text === undefined) return okAsync(undefined);
     const parsed = parseSubnetEnv(text);
     return parsed.isOk() ? okAsync(parsed.value) : errAsync({ ...parsed.error, path, message: `${path}: ${parsed.error.message}` });

@@ -39,7 +39,7 @@ function fixture(config?: string) {
     },
   });
   const deps: AgentCommandDeps = {
-    openRegistry: () => ok(kept),
+    openRegistry: () => okAsync(kept),
     signals: signals,
     agentOptions: {
       interfaces: [{ name: "eth0", mtu: 1500, addresses: [parseIp4("192.0.2.1")._unsafeUnwrap()] }],
@@ -95,14 +95,14 @@ describe("flannel-ts agent", () => {
   it("exits 2 on an etcd endpoint that is not a URL (the shared etcd flags' check)", async () => {
     const io = capture();
     expect(await runAgentCommand(["--etcd-endpoints", "etcd:2379"], io, defaultAgentCommandDeps)).toBe(2);
-    expect(io.stderr()).toMatch(/^flannel-ts agent: --etcd-endpoints "etcd:2379": .*give comma-separated URLs such as http:\/\/127\.0\.0\.1:2379\n$/);
+    expect(io.stderr()).toBe('flannel-ts agent: --etcd-endpoints: "etcd:2379" has an endpoint without http:// or https:// in front; give comma-separated URLs such as http://127.0.0.1:2379\n');
   });
 
   it("exits 2 on an unusable restart command", async () => {
     const io = capture();
     const f = fixture();
     expect(await runAgentCommand(["--docker-config", "--docker-restart-command", " "], io, f.deps)).toBe(2);
-    expect(io.stderr()).toBe('flannel-ts agent: --docker-restart-command is empty: give the command that restarts dockerd, e.g. "systemctl restart docker"\n');
+    expect(io.stderr()).toBe('flannel-ts agent: --docker-restart-command: " " is empty: give the command that restarts dockerd, e.g. "systemctl restart docker"\n');
   });
 
   it("runs the Docker step with the lease and exits 1 when it refuses", async () => {
@@ -189,6 +189,34 @@ describe("flannel-ts agent", () => {
     f.signals.emit("SIGTERM");
     expect(await exit).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it.each([
+    [["--iptables-resync", "99999999999"], {}, '--iptables-resync: "99999999999" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)'],
+    [["--iptables-resync", "2147484"], {}, '--iptables-resync: "2147484" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)'],
+    [[], { FLANNELD_PUBLIC_IP: "0.0.0.0" }, 'FLANNELD_PUBLIC_IP (for --public-ip): "0.0.0.0" is not a unicast address (0.0.0.0 means any address)'],
+    [["--iface-regex", "(eth"], {}, '--iface-regex: "(eth" is not a regular expression (Unterminated group)'],
+    [["--healthz-ip", "localhost"], {}, '--healthz-ip: "localhost" is not an IP address (expected 4 dot-separated octets, found 1)'],
+    [["--etcd-password", "s3cr\u0000t", "--etcd-prefix", "nope"], {}, '--etcd-prefix: "nope" does not start with /; give a key prefix such as /coreos.com/network'],
+  ])("refuses %j %j with exit 2 before it opens anything", async (argv, env, message) => {
+    const io = capture(env);
+    const f = fixture();
+    let opened = false;
+    expect(await runAgentCommand(argv, io, { ...f.deps, openRegistry: (flags) => ((opened = true), f.deps.openRegistry(flags)) })).toBe(2);
+    expect(io.stderr()).toBe(`flannel-ts agent: ${message}\n`);
+    expect(opened).toBe(false);
+  });
+
+  it("--json logs JSON lines and stops cleanly", async () => {
+    const io = capture();
+    const f = fixture('{"Network":"172.20.0.0/16"}');
+    const exit = runAgentCommand(["--json", "--subnet-file", join(f.dir, "subnet.env")], io, f.deps);
+    await waitFor(() => io.stderr().includes("running: subnet"));
+    f.signals.emit("SIGTERM");
+    expect(await exit).toBe(0);
+    const lines = io.stderr().trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.every((l) => typeof l["time"] === "string" && ["info", "warning", "error"].includes(String(l["level"])) && typeof l["event"] === "string")).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ level: "info", event: "stopped", message: "stopped cleanly" });
   });
 
   it("exits 1 when the interface asked for does not exist", async () => {

@@ -57,23 +57,39 @@ describe("flannel-ts config check", () => {
     });
   });
 
-  it("warns, without failing, when the network overlaps Docker's address pools", async () => {
-    const result = await run('{"Network": "172.17.0.0/16"}', "--json");
-    expect([result.code, result.err]).toEqual([
-      0,
-      'flannel-ts config check: warning: 172.17.0.0/16 overlaps 172.17.0.0/16 from Docker\'s address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json\n',
+  it("warns, without failing, when the network overlaps Docker's address pools (as JSON with --json)", async () => {
+    const warning = '172.17.0.0/16 overlaps 172.17.0.0/16 from Docker\'s address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json';
+    const text = await run('{"Network": "172.17.0.0/16"}');
+    expect([text.code, text.err]).toEqual([0, `flannel-ts config check: warning: ${warning}\n`]);
+    const json = await run('{"Network": "172.17.0.0/16"}', "--json");
+    expect([json.code, JSON.parse(json.err)]).toEqual([0, { warning: { message: warning } }]);
+  });
+
+  it("with --json, every problem is one JSON object per line on stderr, with its position", async () => {
+    const result = await run('{"Network": "10.3.0.0/16", "SubnetLen": 31, "SubnetMin": "10.4.0.0"}', "--json");
+    expect(result.code).toBe(1);
+    expect(result.out).toBe("");
+    const lines = result.err.trimEnd().split("\n").map((l) => JSON.parse(l) as { error: Record<string, unknown> });
+    expect(lines.map((l) => [l.error["kind"], l.error["field"], l.error["line"], l.error["column"], l.error["exitCode"]])).toEqual([
+      ["subnet-len-too-long", "SubnetLen", 1, 41, 1],
+      ["outside-network", "SubnetMin", 1, 58, 1],
     ]);
   });
 
   it.each([
-    [[], 2, "flannel-ts config check: missing the config: give inline JSON or @file; run with --help for usage\n"],
+    [[], 2, "flannel-ts config check: missing the config: give inline JSON or @file; run flannel-ts config check --help for usage\n"],
     [["{}", "{}"], 2, 'flannel-ts config check: unexpected argument "{}": give one config (quote inline JSON)\n'],
-    [["@/nonexistent/net.json"], 1, "flannel-ts config check: cannot read /nonexistent/net.json: ENOENT: no such file or directory, open '/nonexistent/net.json'\n"],
+    [["{}", "--yaml"], 2, 'flannel-ts config check: unknown flag "--yaml"; run flannel-ts config check --help for the list\n'],
+    [["@/nonexistent/net.json"], 1, "flannel-ts config check: cannot read /nonexistent/net.json: it does not exist\n"],
+    [["@/dev/zero"], 1, "flannel-ts config check: cannot read /dev/zero: it is a character device, not a regular file\n"],
+    [["@/"], 1, "flannel-ts config check: cannot read /: it is a directory, not a regular file\n"],
   ])("refuses %j", async (argv, code, err) => {
     expect(await run(...argv)).toEqual({ code, out: "", err });
   });
 
-  it("refuses unknown flags with exit 2 (the wording after the flag is Node's)", async () => {
-    expect(await run("{}", "--yaml")).toEqual({ code: 2, out: "", err: expect.stringMatching(/^flannel-ts config check: Unknown option '--yaml'.*; run with --help for usage\n$/) as string });
+  it("refuses a config file over 1 MiB, naming the limit", async () => {
+    const file = join(dir, "big.json");
+    writeFileSync(file, `{"Network": "10.3.0.0/16", "x": "${"a".repeat(1024 * 1024)}"}`);
+    expect(await run(`@${file}`)).toEqual({ code: 1, out: "", err: `flannel-ts config check: cannot read ${file}: it is larger than the limit of 1 MiB\n` });
   });
 });

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -134,12 +135,84 @@ describe("flannel-ts docker-config", () => {
   });
 
   it.each([
-    [["--dockerd-version", "19"]],
-    [["--backup", "x", "--no-backup"]],
-    [["--default-address-pool", "base=10.0.0.0/8"]],
-    [["--frob"]],
-  ])("usage error %j exits 2", async (args) => {
-    expect(await command.run([...base(), ...args], capture())).toBe(2);
+    [["--dockerd-version", "19"], '--dockerd-version: "19" is not one of 20.10, 26'],
+    [["--backup", "x", "--no-backup"], "--backup and --no-backup exclude each other"],
+    [["--default-address-pool", "base=10.0.0.0/8"], '--default-address-pool: "base=10.0.0.0/8" is not base=CIDR,size=N with N from the base\'s length to 32 (e.g. base=192.168.0.0/16,size=24)'],
+    [["--dockerd-args", '"-H fd://'], "--dockerd-args: \"\\\"-H fd://\" cannot be split into words (unclosed \")"],
+    [["--frob"], 'unknown flag "--frob"; run flannel-ts docker-config --help for the list'],
+  ])("usage error %j exits 2, daemon.json untouched", async (args, message) => {
+    const io = capture();
+    expect(await command.run([...base(), ...args], io)).toBe(2);
+    expect(io.stderr()).toBe(`flannel-ts docker-config: ${message}\n`);
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+  });
+
+  it("--backup that is --daemon-json itself (also spelled differently) is refused with exit 2", async () => {
+    for (const backup of [daemonJson, daemonJson.replace(/\/daemon\.json$/, "/./daemon.json"), daemonJson.replace(/\/daemon\.json$/, "//daemon.json")]) {
+      const io = capture();
+      expect(await command.run([...base(), "--allow-findings", "--backup", backup], io)).toBe(2);
+      expect(io.stderr()).toBe(`flannel-ts docker-config: --backup ${JSON.stringify(backup)} is --daemon-json itself: the backup would replace the file it keeps\n`);
+    }
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+  });
+
+  it("--backup that leads to the file through a link is refused when writing, daemon.json untouched", async () => {
+    const link = join(dir, "link.json");
+    symlinkSync(daemonJson, link);
+    const io = capture();
+    expect(await command.run([...base(), "--allow-findings", "--backup", link], io)).toBe(1);
+    expect(io.stderr().split("\n").at(-2)).toBe(`flannel-ts docker-config: refusing to write ${daemonJson}: the backup path ${link} is the file itself`);
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+  });
+
+  it("a FIFO as --backup is refused and left as it is", async () => {
+    const fifo = join(dir, "backup.fifo");
+    spawnSync("mkfifo", [fifo]);
+    const io = capture();
+    expect(await command.run([...base(), "--allow-findings", "--backup", fifo], io)).toBe(1);
+    expect(io.stderr().split("\n").at(-2)).toBe(`flannel-ts docker-config: refusing to write the backup path ${fifo}: it is a FIFO, not a regular file; it is left as it is`);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+  });
+
+  it.each([
+    ["daemon.json is a FIFO", () => (rmSync(daemonJson), spawnSync("mkfifo", [daemonJson])), "DAEMON: it is a FIFO, not a regular file"],
+    ["daemon.json is larger than 4 MiB", () => writeFileSync(daemonJson, `{"labels": ["${"a".repeat(4 * 1024 * 1024)}"]}`), "DAEMON: it is larger than the limit of 4 MiB"],
+    ["subnet.env is a FIFO", () => (rmSync(subnetFile), spawnSync("mkfifo", [subnetFile])), "SUBNET: it is a FIFO, not a regular file"],
+  ])("%s: exit 1 at once, nothing written", async (_name, setup, message) => {
+    setup();
+    const io = capture();
+    const started = Date.now();
+    expect(await command.run([...base(), "--allow-findings"], io)).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(io.stderr()).toBe(`flannel-ts docker-config: cannot read ${message.replace("DAEMON", daemonJson).replace("SUBNET", subnetFile)}\n`);
+    expect(readdirSync(dir).sort()).toEqual(["daemon.json", "subnet.env"]);
+  });
+
+  it("FLANNELD_SUBNET_FILE names subnet.env when --subnet-file is not given", async () => {
+    const io = capture({ FLANNELD_SUBNET_FILE: subnetFile });
+    expect(await command.run(["--daemon-json", daemonJson, "--dockerd-version", "26", "--systemd-unit", "none", "--allow-findings", "--dry-run"], io)).toBe(0);
+    expect(io.stdout()).toContain('+  "bip": "10.5.52.1/24",');
+  });
+
+  it.each([
+    ["ssh://host", '"ssh://host" is neither unix:///path nor tcp://host:port (the only ones --verify talks to)'],
+    ["tcp://", '"tcp://" is not tcp://host:port'],
+    ["tcp://h:99999", '"tcp://h:99999" is not tcp://host:port'],
+    ["unix://relative.sock", '"unix://relative.sock" is not unix:// followed by an absolute path'],
+  ])("--verify with DOCKER_HOST=%j: exit 2 before daemon.json is written", async (host, reason) => {
+    const io = capture({ DOCKER_HOST: host });
+    expect(await command.run([...base(), "--allow-findings", "--verify"], io)).toBe(2);
+    expect(io.stderr()).toBe(`flannel-ts docker-config: DOCKER_HOST (for --verify): ${reason}\n`);
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+    expect(readdirSync(dir).sort()).toEqual(["daemon.json", "subnet.env"]);
+  });
+
+  it("--json: an error is in the report and one JSON object on stderr", async () => {
+    const io = capture();
+    expect(await command.run([...base(), "--json"], io)).toBe(1);
+    expect(JSON.parse(io.stdout())).toMatchObject({ written: false, blocking: 1, error: expect.stringContaining("not written") as unknown });
+    expect(JSON.parse(io.stderr())).toMatchObject({ error: { kind: "blocked", exitCode: 1 } });
   });
 
   describe("--verify through the Engine API", () => {

@@ -1,12 +1,13 @@
 // config set, config get, leases and lease acquire against an in-memory
 // registry (the same commands run against etcd in test/integration).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
-import { openShared } from "../etcd-flags.ts";
-import type { CliIo } from "../io.ts";
+import type { CliCommand, CliIo } from "../io.ts";
+import { openShared } from "../open-etcd-registry.ts";
 import { configGetCommand } from "./config-get.ts";
 import { configSetCommand } from "./config-set.ts";
 import { leaseAcquireCommand } from "./lease-acquire.ts";
@@ -30,7 +31,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = async (command: ReturnType<typeof configSetCommand>, argv: string[], env: Record<string, string> = {}) => {
+const run = async (command: CliCommand, argv: string[], env: Record<string, string> = {}) => {
   const c = capture(env);
   const code = await command.run(argv, c.io);
   return { code, out: c.out(), err: c.err() };
@@ -183,13 +184,69 @@ describe("lease acquire", () => {
   });
 
   it.each([
-    [[], "--public-ip is required"],
-    [["--public-ip", "300.0.0.1"], "--public-ip: invalid IP address"],
-    [["--public-ip", "192.0.2.1", "--ttl", "0"], '--ttl "0" is not a positive number of seconds'],
-    [["--public-ip", "192.0.2.1", "--mtu", "x"], '--mtu "x" is not a positive integer'],
-  ])("answers %j with exit 2", async (argv, message) => {
+    [[], "--public-ip (or FLANNELD_PUBLIC_IP) is required: this host's IPv4 address that peers reach"],
+    [["--public-ip", "300.0.0.1"], '--public-ip: "300.0.0.1" is not an IPv4 address (octet 300 is above 255)'],
+    [["--public-ip", "0.0.0.0"], '--public-ip: "0.0.0.0" is not a unicast address (0.0.0.0 means any address)'],
+    [["--public-ip", "255.255.255.255"], '--public-ip: "255.255.255.255" is not a unicast address (it is the broadcast address)'],
+    [["--public-ip", "239.1.1.1"], '--public-ip: "239.1.1.1" is not a unicast address (224.0.0.0 and above are multicast and reserved)'],
+    [["--public-ip", "2001:db8::1"], '--public-ip: "2001:db8::1" is an IPv6 address; give an IPv4 address'],
+    [["--public-ip", "192.0.2.1", "--ttl", "0"], "--ttl: \"0\" is out of range: give seconds from 1 to 9000000000 (etcd's largest lease TTL)"],
+    [["--public-ip", "192.0.2.1", "--mtu", "x"], '--mtu: "x" is not an integer'],
+    [["--public-ip", "192.0.2.1", "--mtu", "1"], "--mtu: \"1\" is out of range: give an MTU from 68 (IPv4's minimum) to 65507 (the largest packet one UDP datagram carries)"],
+    [["--public-ip", "192.0.2.1", "--etcd-endpoints", "127.0.0.1:2379"], '--etcd-endpoints: "127.0.0.1:2379" has an endpoint without http:// or https:// in front; give comma-separated URLs such as http://127.0.0.1:2379'],
+  ])("answers %j with exit 2 and takes no lease", async (argv, message) => {
     const result = await run(leaseAcquireCommand(openShared(registry)), [...argv, "--subnet-file", join(dir, "x.env")]);
-    expect(result.code).toBe(2);
-    expect(result.err).toContain(message);
+    expect(result).toEqual({ code: 2, out: "", err: `flannel-ts lease acquire: ${message}\n` });
+    expect((await registry.listLeases())._unsafeUnwrap().leases).toEqual([]);
+  });
+
+  it("a bad FLANNELD_PUBLIC_IP is named as the variable", async () => {
+    const result = await run(leaseAcquireCommand(openShared(registry)), ["--subnet-file", join(dir, "x.env")], { FLANNELD_PUBLIC_IP: "10.0.0.256" });
+    expect(result).toEqual({ code: 2, out: "", err: 'flannel-ts lease acquire: FLANNELD_PUBLIC_IP (for --public-ip): "10.0.0.256" is not an IPv4 address (octet 256 is above 255)\n' });
+  });
+
+  it.each([
+    ["a directory", (p: string) => mkdirSync(p), "directory"],
+    ["a FIFO", (p: string) => spawnSync("mkfifo", [p]), "FIFO"],
+    ["a link to nothing", (p: string) => symlinkSync(join(dir, "nowhere"), p), "dangling symbolic link"],
+  ])("checks subnet.env before it takes a lease: %s there is exit 1, no lease, left as it is", async (_what, make, type) => {
+    const file = join(dir, "subnet.env");
+    make(file);
+    const before = lstatSync(file);
+    const result = await run(leaseAcquireCommand(openShared(registry)), ["--public-ip", "192.0.2.1", "--subnet-file", file]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(new RegExp(`^flannel-ts lease acquire: no lease taken: refusing to write ${file}.*: it is a ${type}, not a regular file; it is left as it is\\n$`));
+    expect((await registry.listLeases())._unsafeUnwrap().leases).toEqual([]);
+    expect(lstatSync(file).ino).toBe(before.ino);
+  });
+
+  it("a directory that cannot be made is found before the lease is taken", async () => {
+    writeFileSync(join(dir, "file"), "");
+    const result = await run(leaseAcquireCommand(openShared(registry)), ["--public-ip", "192.0.2.1", "--subnet-file", join(dir, "file", "subnet.env")]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^flannel-ts lease acquire: no lease taken: cannot write .*\(mkdir failed: .*\); the file is unchanged\n$/);
+    expect((await registry.listLeases())._unsafeUnwrap().leases).toEqual([]);
+  });
+
+  it("gives a new lease back when subnet.env cannot be written after all", async () => {
+    const file = join(dir, "subnet.env");
+    // The check passes; then, while the lease is taken, the path becomes a directory.
+    const racing = new Proxy(registry, {
+      get(target, property) {
+        if (property === "createLease") {
+          return (...args: Parameters<typeof registry.createLease>) =>
+            target.createLease(...args).map((written) => {
+              mkdirSync(file);
+              return written;
+            });
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const result = await run(leaseAcquireCommand(openShared(racing)), ["--public-ip", "192.0.2.1", "--subnet-file", file]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^flannel-ts lease acquire: acquired \/atomic\.io\/network\/subnets\/10\.5\.\d+\.0-24 but could not write subnet\.env: refusing to write .*; the lease was given back\n$/);
+    expect((await registry.listLeases())._unsafeUnwrap().leases).toEqual([]);
   });
 });

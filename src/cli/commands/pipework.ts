@@ -94,7 +94,6 @@ function errorJson(error: PipeworkError): Record<string, unknown> {
  */
 export function pipeworkCommand(options: Omit<PipeworkOptions, "onStep"> = {}): CliCommand {
   return {
-    summary: "Put a running container on a host bridge at a chosen address (pipework)",
     usage,
     run: async (argv, io) => {
       const json = argv.includes("--json");

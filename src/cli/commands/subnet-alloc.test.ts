@@ -41,15 +41,32 @@ describe("flannel-ts subnet alloc", () => {
 
   it.each([
     [["--config", '{"Network": "10.5.0.0/33"}'], 1, 'flannel-ts subnet alloc: line 1, column 13: Network "10.5.0.0/33" is not a CIDR (prefix length 33 is above 32); write it like "10.5.0.0/16"\n'],
-    [["--config", small, "--taken", "10.5.0.300-30"], 1, 'flannel-ts subnet alloc: --taken "10.5.0.300-30" is neither a lease key (octet 300 is above 255) nor a CIDR (missing prefix length (/N))\n'],
+    [["--config", small, "--taken", "10.5.0.300-30"], 2, 'flannel-ts subnet alloc: --taken: "10.5.0.300-30" is neither a lease key (octet 300 is above 255) nor a CIDR (missing prefix length (/N))\n'],
     [["--config", '{"EnableIPv4": false, "EnableIPv6": true, "IPv6Network": "fd00::/48"}'], 1, "flannel-ts subnet alloc: the config is IPv6-only (EnableIPv4 false), and flannel's lease keys start with an IPv4 subnet: enable IPv4 to lease through etcd\n"],
-    [[], 2, "flannel-ts subnet alloc: missing --config <json | @file>; run with --help for usage\n"],
-    [["--config", small, "--seed", "x"], 2, 'flannel-ts subnet alloc: --seed "x" is not an integer\n'],
+    [[], 2, "flannel-ts subnet alloc: --config is required: the network config, inline or @path\n"],
+    [["--config", small, "--seed", "x"], 2, 'flannel-ts subnet alloc: --seed: "x" is not an integer\n'],
+    [["--config", small, "--seed", "99999999999"], 2, 'flannel-ts subnet alloc: --seed: "99999999999" is out of range: give from -2147483648 to 4294967295\n'],
+    [["--config", "@/dev/null/x"], 1, "flannel-ts subnet alloc: cannot read /dev/null/x: ENOTDIR: not a directory, stat '/dev/null/x'\n"],
   ])("refuses %j", async (argv, code, err) => {
     expect(await run(...argv)).toEqual({ code, out: "", err });
   });
 
-  it("refuses positional arguments with exit 2 (the wording is Node's)", async () => {
-    expect(await run("--config", small, "extra")).toEqual({ code: 2, out: "", err: expect.stringMatching(/^flannel-ts subnet alloc: Unexpected argument 'extra'.*; run with --help for usage\n$/) as string });
+  it("refuses positional arguments with exit 2", async () => {
+    expect(await run("--config", small, "extra")).toEqual({
+      code: 2,
+      out: "",
+      err: 'flannel-ts subnet alloc: unexpected argument "extra": flannel-ts subnet alloc takes only flags (a boolean takes its value as --flag=false)\n',
+    });
+  });
+
+  it("--json prints the key and the subnets", async () => {
+    const result = await run("--config", small, "--taken", "10.5.0.4-30", "--taken", "10.5.0.12/30", "--seed", "1", "--json");
+    expect([result.code, JSON.parse(result.out), result.err]).toEqual([0, { key: "10.5.0.8-30", subnet: "10.5.0.8/30", ipv6Subnet: null }, ""]);
+  });
+
+  it("--json: out of subnets is a JSON error", async () => {
+    const result = await run("--config", small, "--taken", "10.5.0.0/28", "--json");
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.err)).toMatchObject({ error: { kind: "out-of-subnets", exitCode: 1 } });
   });
 });

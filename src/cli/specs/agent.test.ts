@@ -1,6 +1,8 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { AGENT_FLAG_SPECS, agentUsage, envVariableOf, parseAgentFlags, type AgentFlags } from "./agent-flags.ts";
+import { envVariableOf } from "../flag-spec.ts";
+import { formatUsage } from "../format-usage.ts";
+import { agentSpec, parseAgentFlags, type AgentFlags } from "./agent.ts";
 
 const defaults: AgentFlags = {
   etcdEndpoints: ["http://127.0.0.1:2379"],
@@ -19,6 +21,7 @@ const defaults: AgentFlags = {
   dockerAllowFindings: false,
   tunName: "flannel0",
   sourceFilter: true,
+  json: false,
 };
 
 describe("parseAgentFlags", () => {
@@ -82,66 +85,72 @@ describe("parseAgentFlags", () => {
   });
 
   const errors: ReadonlyArray<readonly [string, readonly string[], Record<string, string>, object]> = [
-    ["unknown flag", ["--etcd-endpiont", "x"], {}, { kind: "agent-flags", value: "--etcd-endpiont", message: "unknown flag --etcd-endpiont; run flannel-ts agent --help for the list" }],
-    ["positional", ["--ip-masq", "false"], {}, { kind: "agent-flags", value: "false", message: 'unexpected argument "false": the agent takes only flags (a boolean takes its value as --flag=false)' }],
-    ["bad boolean", ["--ip-masq=yes"], {}, { kind: "agent-flags", flag: "ip-masq", value: "yes", message: '--ip-masq: "yes" is not a boolean (use true or false)' }],
+    ["unknown flag", ["--etcd-endpiont", "x"], {}, { kind: "unknown-flag", flag: "--etcd-endpiont", message: 'unknown flag "--etcd-endpiont"; run flannel-ts agent --help for the list' }],
+    ["positional", ["--ip-masq", "false"], {}, { kind: "unexpected-argument", message: 'unexpected argument "false": flannel-ts agent takes only flags (a boolean takes its value as --flag=false)' }],
+    ["bad boolean", ["--ip-masq=yes"], {}, { kind: "bad-value", flag: "--ip-masq", message: '--ip-masq: "yes" is not a boolean (use true or false)' }],
     [
       "bad boolean from the environment",
       [],
       { FLANNELD_IP_MASQ: "on" },
-      { kind: "agent-flags", flag: "ip-masq", variable: "FLANNELD_IP_MASQ", value: "on", message: 'FLANNELD_IP_MASQ (for --ip-masq): "on" is not a boolean (use true or false)' },
+      { kind: "bad-value", flag: "--ip-masq", variable: "FLANNELD_IP_MASQ", message: 'FLANNELD_IP_MASQ (for --ip-masq): "on" is not a boolean (use true or false)' },
     ],
-    ["not an integer", ["--healthz-port", "80a"], {}, { kind: "agent-flags", flag: "healthz-port", value: "80a", message: '--healthz-port: "80a" is not an integer' }],
+    ["not an integer", ["--healthz-port", "80a"], {}, { kind: "bad-value", flag: "--healthz-port", message: '--healthz-port: "80a" is not an integer' }],
     [
       "margin 0",
       ["--subnet-lease-renew-margin=0"],
       {},
-      { kind: "agent-flags", flag: "subnet-lease-renew-margin", value: "0", message: "--subnet-lease-renew-margin: 0 is out of range: give minutes from 1 to 1439 (less than the lease's 24 hours)" },
+      { kind: "bad-value", flag: "--subnet-lease-renew-margin", message: "--subnet-lease-renew-margin: \"0\" is out of range: give minutes from 1 to 1439 (less than the lease's 24 hours)" },
     ],
     [
       "margin of a day, from the environment",
       [],
       { FLANNELD_SUBNET_LEASE_RENEW_MARGIN: "1440" },
       {
-        kind: "agent-flags",
-        flag: "subnet-lease-renew-margin",
+        kind: "bad-value",
+        flag: "--subnet-lease-renew-margin",
         variable: "FLANNELD_SUBNET_LEASE_RENEW_MARGIN",
-        value: "1440",
-        message: "FLANNELD_SUBNET_LEASE_RENEW_MARGIN (for --subnet-lease-renew-margin): 1440 is out of range: give minutes from 1 to 1439 (less than the lease's 24 hours)",
+        message: "FLANNELD_SUBNET_LEASE_RENEW_MARGIN (for --subnet-lease-renew-margin): \"1440\" is out of range: give minutes from 1 to 1439 (less than the lease's 24 hours)",
       },
     ],
-    ["port out of range", ["--healthz-port", "70000"], {}, { kind: "agent-flags", flag: "healthz-port", value: "70000", message: "--healthz-port: 70000 is not a port (0 to 65535; 0 turns healthz off)" }],
-    ["resync 0", ["--iptables-resync", "0"], {}, { kind: "agent-flags", flag: "iptables-resync", value: "0", message: "--iptables-resync: 0 is out of range: give at least 1 second" }],
-    ["no endpoint", ["--etcd-endpoints", " , "], {}, { kind: "agent-flags", flag: "etcd-endpoints", value: " , ", message: "--etcd-endpoints: no endpoint given (e.g. http://127.0.0.1:2379)" }],
-    ["bad TUN name", ["--tun-name", "a-name-that-is-too-long"], {}, { kind: "agent-flags", flag: "tun-name", value: "a-name-that-is-too-long", message: '--tun-name: "a-name-that-is-too-long" is not an interface name (1 to 15 letters, digits, \'_\', \'.\', \'-\')' }],
-    ["missing value", ["--subnet-file"], {}, { kind: "agent-flags", flag: "subnet-file", message: "flag --subnet-file needs a value" }],
+    ["port out of range", ["--healthz-port", "70000"], {}, { kind: "bad-value", flag: "--healthz-port", message: '--healthz-port: "70000" is out of range: give from 0 to 65535' }],
+    ["resync 0", ["--iptables-resync", "0"], {}, { kind: "bad-value", flag: "--iptables-resync", message: '--iptables-resync: "0" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)' }],
+    [
+      "resync beyond a timer",
+      ["--iptables-resync", "99999999999"],
+      {},
+      { kind: "bad-value", flag: "--iptables-resync", message: '--iptables-resync: "99999999999" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)' },
+    ],
+    ["no endpoint", ["--etcd-endpoints", " , "], {}, { kind: "bad-value", flag: "--etcd-endpoints", message: '--etcd-endpoints: " , " has no endpoint (e.g. http://127.0.0.1:2379)' }],
+    [
+      "bad TUN name",
+      ["--tun-name", "a-name-that-is-too-long"],
+      {},
+      { kind: "bad-value", flag: "--tun-name", message: '--tun-name: "a-name-that-is-too-long" is not an interface name (1 to 15 letters, digits, \'_\', \'.\', \'-\')' },
+    ],
+    ["missing value", ["--subnet-file"], {}, { kind: "missing-value", flag: "--subnet-file", message: "flag --subnet-file needs a value" }],
+    ["public IP 0.0.0.0", ["--public-ip", "0.0.0.0"], {}, { kind: "bad-value", flag: "--public-ip", message: '--public-ip: "0.0.0.0" is not a unicast address (0.0.0.0 means any address)' }],
+    ["public IP in IPv6", ["--public-ip", "fd00::1"], {}, { kind: "bad-value", flag: "--public-ip", message: '--public-ip: "fd00::1" is an IPv6 address; give an IPv4 address' }],
+    ["a password is never quoted", ["--etcd-password=x", "--etcd-password"], {}, { kind: "missing-value", flag: "--etcd-password", message: "flag --etcd-password needs a value" }],
   ];
   it.each(errors)("refuses: %s", (_name, argv, env, expected) => {
     expect(parseAgentFlags(argv, env)).toEqual(err(expected));
   });
 });
 
-describe("envVariableOf", () => {
-  it.each([
-    ["etcd-endpoints", "FLANNELD_ETCD_ENDPOINTS"],
-    ["iface-regex", "FLANNELD_IFACE_REGEX"],
-    ["no-source-filter", "FLANNELD_NO_SOURCE_FILTER"],
-  ])("%s -> %s", (flag, variable) => {
-    expect(envVariableOf(flag)).toBe(variable);
-  });
-});
-
-describe("agentUsage", () => {
-  it("lists every flag with its default and variable", () => {
-    const text = agentUsage();
-    for (const spec of AGENT_FLAG_SPECS) {
-      const line = text.split("\n").findIndex((l) => l.startsWith(`  --${spec.name}`) && (l.length === spec.name.length + 4 || l[spec.name.length + 4] === " "));
-      expect(line, spec.name).toBeGreaterThan(0);
-      expect(text.split("\n")[line + 1]).toContain(`(default `);
-      expect(text.split("\n")[line + 1]).toContain(envVariableOf(spec.name));
+describe("the agent's help", () => {
+  it("lists every flag with its default and variable, as flanneld's help does", () => {
+    const text = formatUsage(agentSpec);
+    const lines = text.split("\n");
+    for (const flag of Object.values(agentSpec.flags)) {
+      const line = lines.findIndex((l) => l.startsWith(`  --${flag.name}`) && (l.length === flag.name.length + 4 || l[flag.name.length + 4] === " "));
+      expect(line, flag.name).toBeGreaterThan(0);
+      const help = lines.slice(line + 1).join(" ").split("  --")[0] ?? "";
+      expect(help, flag.name).toContain(envVariableOf(flag.name));
     }
-    expect(text).toContain('  --etcd-endpoints string\n        etcd client URLs, separated by commas (default "http://127.0.0.1:2379"; FLANNELD_ETCD_ENDPOINTS)');
+    expect(text).toContain('  --etcd-endpoints string\n        etcd client URLs, separated by commas (default "http://127.0.0.1:2379";\n        FLANNELD_ETCD_ENDPOINTS)\n');
     expect(text).toContain("  --subnet-lease-renew-margin int\n");
-    expect(text).toContain("(default 60; FLANNELD_SUBNET_LEASE_RENEW_MARGIN)");
+    expect(text).toContain("1 to 1439 (default\n        60; FLANNELD_SUBNET_LEASE_RENEW_MARGIN)");
+    expect(text).toContain("  --docker-config [path]\n");
+    expect(text).toContain("  --iptables-forward-rules\n        accept forwarded traffic to and from the flannel network in iptables'\n        FORWARD chain (default true; FLANNELD_IPTABLES_FORWARD_RULES)\n");
   });
 });
