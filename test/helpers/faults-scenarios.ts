@@ -28,8 +28,10 @@ export interface FaultsEnv {
 
 /** The overlay's network: the UDP backend (the agent's default). */
 export const FAULTS_CONFIG = '{"Network":"10.5.0.0/16","Backend":{"Type":"udp"}}';
+/** The same network on the VXLAN backend (VNI 1, flannel.1, UDP port 8472). */
+export const FAULTS_VXLAN_CONFIG = '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}';
 
-export async function startFaultsEnv(prefix: string): Promise<FaultsEnv> {
+export async function startFaultsEnv(prefix: string, config: string = FAULTS_CONFIG): Promise<FaultsEnv> {
   process.env["TESTCONTAINERS_RYUK_DISABLED"] ??= "true";
   const etcd = await startEtcd();
   const etcdPrefix = `/${prefix}/network`;
@@ -41,7 +43,7 @@ export async function startFaultsEnv(prefix: string): Promise<FaultsEnv> {
     await etcd.stop();
   };
   try {
-    (await registry.putConfig(FAULTS_CONFIG))._unsafeUnwrap();
+    (await registry.putConfig(config))._unsafeUnwrap();
     site = await createFaultsSite({ prefix, etcdPort: Number(new URL(etcd.endpoint).port), etcdPrefix });
     return { etcd, registry, site, teardown };
   } catch (e) {
@@ -284,6 +286,12 @@ export interface CrashLoopRound {
   readonly iptablesRules: number;
   readonly leasesForHost: number;
   readonly pingOk: boolean;
+  /** The VtepMAC in the host's lease, and the MAC of its flannel.1 (both undefined on the UDP backend). */
+  readonly vtepMac: string | undefined;
+  readonly deviceMac: string | undefined;
+  /** Permanent neighbour entries and remote-VTEP forwarding entries in the namespace (one each per VXLAN peer). */
+  readonly neighbours: number;
+  readonly fdb: number;
 }
 
 export interface CrashLoopReport {
@@ -328,7 +336,11 @@ export async function crashLoop(env: FaultsEnv, options: CrashLoopOptions): Prom
     const subnet = agent.subnet()!;
     await agent.waitFor(new RegExp(`peer added: subnet ${escape(peer.subnet()!)} `));
     const state = await hostState(site, hostA);
-    const leasesForHost = (await leaseViews(registry)).filter((l) => l.publicIp === hostA.publicIp).length;
+    const own = (await registry.listLeases())._unsafeUnwrap().leases.filter((l) => formatIp(l.attrs.publicIp) === hostA.publicIp);
+    const leasesForHost = own.length;
+    const backendData = own[0]?.attrs.backendData;
+    const vtepMac = backendData === undefined ? undefined : (JSON.parse(backendData) as { VtepMAC?: string }).VtepMAC;
+    const device = state.links.find((l) => (l as { ifname: string }).ifname === "flannel.1") as { address?: string } | undefined;
     let pingOk = true;
     if (options.pingEachRound ?? true) {
       // Any answer of two: the first may race the route reaching the engine's threads.
@@ -336,7 +348,22 @@ export async function crashLoop(env: FaultsEnv, options: CrashLoopOptions): Prom
       pingOk = out.code === 0;
     }
     const iptablesRules = state.iptables.split("\n").filter((l) => l.startsWith("-A") && l.includes("flanneld")).length;
-    return { agent, round: { subnet, runningAfterMs, links: linkKinds(state), iptablesRules, leasesForHost, pingOk } };
+    const lines = (text: string): number => text.split("\n").filter((l) => l.trim() !== "").length;
+    return {
+      agent,
+      round: {
+        subnet,
+        runningAfterMs,
+        links: linkKinds(state),
+        iptablesRules,
+        leasesForHost,
+        pingOk,
+        vtepMac,
+        deviceMac: device?.address,
+        neighbours: lines(state.neighbours),
+        fdb: lines(state.fdb),
+      },
+    };
   };
   for (let i = 0; i < options.rounds; i++) {
     const { agent, round } = await once();

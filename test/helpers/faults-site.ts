@@ -285,12 +285,16 @@ export function startPing(underlay: Underlay, ns: string, target: string, interv
   };
 }
 
-/** What a namespace holds that an agent could leave behind: iptables, links and routes, normalised for comparison. */
+/** What a namespace holds that an agent could leave behind: iptables, links, routes and VXLAN entries, normalised for comparison. */
 export interface HostState {
   readonly iptables: string;
   readonly ip6tables: string;
   readonly links: readonly unknown[];
   readonly routes: string;
+  /** Permanent neighbour entries (the VXLAN backend's; the kernel's own ARP entries come and go). */
+  readonly neighbours: string;
+  /** Forwarding entries with a remote VTEP (`dst`), as the VXLAN backend makes; the veths' own multicast entries are left out. */
+  readonly fdb: string;
 }
 
 const BUILT_IN_CHAINS = new Set(["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"]);
@@ -329,6 +333,11 @@ export async function hostState(site: FaultsSite, host: FaultsHost): Promise<Hos
       await site.must(host, "ip", ["-4", "route", "show", "table", "all"]),
       await site.must(host, "ip", ["-6", "route", "show", "table", "all"]),
     ].join(""),
+    neighbours: await site.must(host, "ip", ["neigh", "show", "nud", "permanent"]),
+    fdb: (await site.must(host, "bridge", ["fdb", "show"]))
+      .split("\n")
+      .filter((l) => / dst /.test(l))
+      .join("\n"),
   };
 }
 

@@ -20,7 +20,7 @@ let agents: [FaultsAgent, FaultsAgent];
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error("the fault tests need root: they create network namespaces and TUN devices");
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  env = await startFaultsEnv("ffo");
+  env = await startFaultsEnv("f2-o");
   agents = await startPair(env.site, TIMING);
 });
 
