@@ -1,0 +1,86 @@
+import { err, ok, type Result } from "neverthrow";
+
+/** A device as `ip -j -d link show dev NAME` reports it. */
+export interface IpLink {
+  readonly ifindex: number;
+  readonly name: string;
+  readonly mtu: number;
+  /** Administratively up (IFF_UP). */
+  readonly up: boolean;
+  /** `linkinfo.info_kind`, e.g. "tun"; undefined for a plain device. */
+  readonly kind: string | undefined;
+  /** For a TUN: whether it is persistent (stays without a process). */
+  readonly persist: boolean;
+}
+
+/** A route as `ip -j route show` reports it. */
+export interface IpRoute {
+  /** "10.5.0.0/16", or "default". */
+  readonly dst: string;
+  /** The device, undefined for e.g. a blackhole route. */
+  readonly dev: string | undefined;
+  /** "unicast" unless `ip` says otherwise (blackhole, unreachable, ...). */
+  readonly type: string;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function array(text: string, what: string): Result<Record<string, unknown>[], string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text === "" ? "[]" : text);
+  } catch {
+    return err(`${what}: the output of ip is not JSON`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every(isRecord)) return err(`${what}: the output of ip is not a JSON array of objects`);
+  return ok(parsed);
+}
+
+/**
+ * The devices in the output of `ip -j -d link show`.
+ *
+ * @param text the output
+ * @returns the devices, or why the output is not what `ip` writes
+ */
+export function parseIpLinks(text: string): Result<IpLink[], string> {
+  return array(text, "ip link").andThen((items) => {
+    const links: IpLink[] = [];
+    for (const item of items) {
+      const { ifindex, ifname, mtu, flags, linkinfo } = item;
+      if (typeof ifindex !== "number" || typeof ifname !== "string" || typeof mtu !== "number" || !Array.isArray(flags)) return err("ip link: a device without ifindex, ifname, mtu or flags");
+      const info = isRecord(linkinfo) ? linkinfo : {};
+      const data = isRecord(info.info_data) ? info.info_data : {};
+      links.push({ ifindex, name: ifname, mtu, up: flags.includes("UP"), kind: typeof info.info_kind === "string" ? info.info_kind : undefined, persist: data.persist === true });
+    }
+    return ok(links);
+  });
+}
+
+/**
+ * The IPv4 addresses (as "a.b.c.d/len") in the output of `ip -j addr show`.
+ *
+ * @param text the output
+ * @returns the addresses, or why the output is not what `ip` writes
+ */
+export function parseIpAddrs(text: string): Result<string[], string> {
+  return array(text, "ip addr").map((items) =>
+    items.flatMap((item) => (Array.isArray(item.addr_info) ? item.addr_info : []).filter(isRecord).filter((a) => a.family === "inet" && typeof a.local === "string" && typeof a.prefixlen === "number").map((a) => `${String(a.local)}/${String(a.prefixlen)}`)),
+  );
+}
+
+/**
+ * The routes in the output of `ip -j route show`.
+ *
+ * @param text the output
+ * @returns the routes, or why the output is not what `ip` writes
+ */
+export function parseIpRoutes(text: string): Result<IpRoute[], string> {
+  return array(text, "ip route").andThen((items) => {
+    const routes: IpRoute[] = [];
+    for (const item of items) {
+      if (typeof item.dst !== "string") return err("ip route: a route without dst");
+      routes.push({ dst: item.dst, dev: typeof item.dev === "string" ? item.dev : undefined, type: typeof item.type === "string" ? item.type : "unicast" });
+    }
+    return ok(routes);
+  });
+}
