@@ -9,8 +9,8 @@ const ROUTE = `[{"dst":"10.9.0.0/16","dev":"ustun0","scope":"link","flags":["lin
 
 describe("ip -j readers", () => {
   it("read what iproute2 writes", () => {
-    expect(parseIpLinks(LINK)).toEqual(ok([{ ifindex: 2, name: "ustun0", mtu: 1500, up: true, kind: "tun", persist: true }]));
-    expect(parseIpLinks(`[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK"],"mtu":65536}]`)).toEqual(ok([{ ifindex: 1, name: "lo", mtu: 65536, up: false, kind: undefined, persist: false }]));
+    expect(parseIpLinks(LINK)).toEqual(ok([{ ifindex: 2, name: "ustun0", mtu: 1500, up: true, kind: "tun", persist: true, addrGenMode: "eui64" }]));
+    expect(parseIpLinks(`[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK"],"mtu":65536}]`)).toEqual(ok([{ ifindex: 1, name: "lo", mtu: 65536, up: false, kind: undefined, persist: false, addrGenMode: undefined }]));
     expect(parseIpAddrs(ADDR)).toEqual(ok(["10.9.0.1/32"]));
     expect(parseIpRoutes(ROUTE)).toEqual(ok([{ dst: "10.9.0.0/16", dev: "ustun0", type: "unicast" }, { dst: "10.8.0.0/16", dev: undefined, type: "blackhole" }]));
     expect(parseIpRoutes("")).toEqual(ok([]));

@@ -11,6 +11,8 @@ export interface IpLink {
   readonly kind: string | undefined;
   /** For a TUN: whether it is persistent (stays without a process). */
   readonly persist: boolean;
+  /** How IPv6 link-local addresses are made ("eui64", "random", ...), when `ip` says. */
+  readonly addrGenMode: string | undefined;
 }
 
 /** A route as `ip -j route show` reports it. */
@@ -46,11 +48,11 @@ export function parseIpLinks(text: string): Result<IpLink[], string> {
   return array(text, "ip link").andThen((items) => {
     const links: IpLink[] = [];
     for (const item of items) {
-      const { ifindex, ifname, mtu, flags, linkinfo } = item;
+      const { ifindex, ifname, mtu, flags, linkinfo, inet6_addr_gen_mode: addrGenMode } = item;
       if (typeof ifindex !== "number" || typeof ifname !== "string" || typeof mtu !== "number" || !Array.isArray(flags)) return err("ip link: a device without ifindex, ifname, mtu or flags");
       const info = isRecord(linkinfo) ? linkinfo : {};
       const data = isRecord(info.info_data) ? info.info_data : {};
-      links.push({ ifindex, name: ifname, mtu, up: flags.includes("UP"), kind: typeof info.info_kind === "string" ? info.info_kind : undefined, persist: data.persist === true });
+      links.push({ ifindex, name: ifname, mtu, up: flags.includes("UP"), kind: typeof info.info_kind === "string" ? info.info_kind : undefined, persist: data.persist === true, addrGenMode: typeof addrGenMode === "string" ? addrGenMode : undefined });
     }
     return ok(links);
   });

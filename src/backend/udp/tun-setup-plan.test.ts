@@ -5,7 +5,7 @@ import { planTunSetup, type TunHostState, type TunSetup } from "./tun-setup-plan
 
 const c = (text: string) => parseCidr4(text)._unsafeUnwrap();
 const setup: TunSetup = { name: "fl0", subnet: c("10.5.1.7/24"), network: c("10.5.3.1/16"), mtu: 1472 };
-const tun = { ifindex: 7, name: "fl0", mtu: 1472, up: true, kind: "tun", persist: true, addresses: [] as string[], acceptLocal: "1\n" };
+const tun = { ifindex: 7, name: "fl0", mtu: 1472, up: true, kind: "tun", persist: true, addrGenMode: undefined as string | undefined, addresses: [] as string[], acceptLocal: "1\n" };
 const ACCEPT = "/proc/sys/net/ipv4/conf/fl0/accept_local";
 
 describe("planTunSetup", () => {
@@ -23,9 +23,10 @@ describe("planTunSetup", () => {
     ],
     [
       "a bare persistent TUN, down, another MTU: every change with its undo",
-      { device: { ...tun, mtu: 1500, up: false, addresses: ["10.9.0.1/32"], acceptLocal: "0\n" }, networkRoutes: [] },
+      { device: { ...tun, mtu: 1500, up: false, addrGenMode: "eui64", addresses: ["10.9.0.1/32"], acceptLocal: "0\n" }, networkRoutes: [] },
       false,
       [
+        { run: "ip", args: ["link", "set", "dev", "fl0", "addrgenmode", "eui64"], undo: ["link", "set", "dev", "fl0", "addrgenmode", "eui64"] },
         { run: "ip", args: ["addr", "add", "10.5.1.0/32", "dev", "fl0"], undo: ["addr", "del", "10.5.1.0/32", "dev", "fl0"] },
         { run: "ip", args: ["link", "set", "dev", "fl0", "mtu", "1472", "up"], undo: ["link", "set", "dev", "fl0", "mtu", "1500", "down"] },
         { run: "ip", args: ["route", "add", "10.5.0.0/16", "dev", "fl0"], undo: ["route", "del", "10.5.0.0/16", "dev", "fl0"] },

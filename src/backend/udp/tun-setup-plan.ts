@@ -54,7 +54,9 @@ export interface TunHostConflictError {
  * and kept at the end; a route for the network through another device, or a
  * device of that name that is not a free persistent TUN, is a
  * {@link TunHostConflictError}. On a device the engine creates, removing it
- * undoes the rest; on a persistent TUN that exists, every step has its undo.
+ * undoes the rest; on a persistent TUN that exists, every step has its undo
+ * (and its IPv6 address generation mode, which the kernel changes when the
+ * engine attaches, is put back).
  *
  * @param setup see {@link TunSetup}
  * @param state see {@link TunHostState}
@@ -88,6 +90,12 @@ export function planTunSetup(setup: TunSetup, state: TunHostState): Result<TunSe
   const own = device !== undefined;
   const address = formatCidr(cidr4(cidrNetwork(setup.subnet).address, 32));
   const steps: TunSetupStep[] = [];
+  // The kernel switches a TUN's IPv6 address generation to random when it
+  // first gets a carrier (the engine attaching): pinned now, put back last.
+  if (device?.addrGenMode !== undefined) {
+    const pin = ["link", "set", "dev", name, "addrgenmode", device.addrGenMode];
+    steps.push({ run: "ip", args: pin, undo: pin });
+  }
   if (!device?.addresses.includes(address)) steps.push({ run: "ip", args: ["addr", "add", address, "dev", name], undo: own ? ["addr", "del", address, "dev", name] : undefined });
   if (device === undefined) {
     steps.push({ run: "ip", args: ["link", "set", "dev", name, "mtu", String(mtu), "up"], undo: undefined });

@@ -12,7 +12,7 @@ const c = (text: string) => parseCidr4(text)._unsafeUnwrap();
 const options: UdpEngineOptions = { device: "fl0", subnet: c("10.5.1.0/24"), network: c("10.5.0.0/16"), bind: parseIp4("192.0.2.1")._unsafeUnwrap(), mtu: 1472 };
 
 const PERSISTENT_TUN = (mtu: number, up: boolean) =>
-  JSON.stringify([{ ifindex: 7, ifname: "fl0", flags: ["POINTOPOINT", "NOARP", ...(up ? ["UP"] : [])], mtu, linkinfo: { info_kind: "tun", info_data: { type: "tun", persist: true } } }]);
+  JSON.stringify([{ ifindex: 7, ifname: "fl0", flags: ["POINTOPOINT", "NOARP", ...(up ? ["UP"] : [])], mtu, inet6_addr_gen_mode: "eui64", linkinfo: { info_kind: "tun", info_data: { type: "tun", persist: true } } }]);
 
 interface Host {
   /** Output of `ip -j -d link show dev fl0`; undefined: no such device. */
@@ -116,6 +116,7 @@ describe("startUdpEngineOn: what it creates and what it takes back", () => {
       "bind 10",
       "open /dev/net/tun = 11",
       "TUNSETIFF 11 fl0",
+      "ip link set dev fl0 addrgenmode eui64",
       "ip addr add 10.5.1.0/32 dev fl0",
       "ip link set dev fl0 mtu 1472 up",
       "ip route add 10.5.0.0/16 dev fl0",
@@ -129,6 +130,7 @@ describe("startUdpEngineOn: what it creates and what it takes back", () => {
       "ip route del 10.5.0.0/16 dev fl0",
       "ip link set dev fl0 mtu 1500 down",
       "ip addr del 10.5.1.0/32 dev fl0",
+      "ip link set dev fl0 addrgenmode eui64",
       "close 11",
       "close 10",
     ]);
@@ -142,10 +144,10 @@ describe("startUdpEngineOn: what it creates and what it takes back", () => {
       acceptLocal: "1\n",
     });
     const engine = (await startUdpEngineOn(platform, options))._unsafeUnwrap();
-    expect(log).toEqual(["socket = 10", "bind 10", "open /dev/net/tun = 11", "TUNSETIFF 11 fl0"]);
+    expect(log).toEqual(["socket = 10", "bind 10", "open /dev/net/tun = 11", "TUNSETIFF 11 fl0", "ip link set dev fl0 addrgenmode eui64"]);
     log.length = 0;
     await engine.close();
-    expect(log).toEqual(["close 11", "close 10"]);
+    expect(log).toEqual(["ip link set dev fl0 addrgenmode eui64", "close 11", "close 10"]);
   });
 
   it("a port in use: nothing but the socket is touched", async () => {
@@ -182,7 +184,7 @@ describe("startUdpEngineOn: what it creates and what it takes back", () => {
     [
       "the route on an existing device",
       { link: PERSISTENT_TUN(1400, true), failing: "ip route add 10.5.0.0/16 dev fl0" },
-      ["ip link set dev fl0 mtu 1400", "ip addr del 10.5.1.0/32 dev fl0", "close 11", "close 10"],
+      ["ip link set dev fl0 mtu 1400", "ip addr del 10.5.1.0/32 dev fl0", "ip link set dev fl0 addrgenmode eui64", "close 11", "close 10"],
     ],
   ];
   it.each(failures)("a failed step (%s): exactly what was done is taken back", async (_name, host, undone) => {
