@@ -1,3 +1,9 @@
+/**
+ * Readers of iproute2's JSON output (`ip -j`), for what the UDP engine looks
+ * at before it changes the host. Pure.
+ *
+ * @module
+ */
 import { err, ok, type Result } from "neverthrow";
 
 /** A device as `ip -j -d link show dev NAME` reports it. */
@@ -43,6 +49,12 @@ function array(text: string, what: string): Result<Record<string, unknown>[], st
  *
  * @param text the output
  * @returns the devices, or why the output is not what `ip` writes
+ * @example
+ * ```ts
+ * import { parseIpLinks } from "./_ip-json.ts";
+ * parseIpLinks('[{"ifindex":2,"ifname":"flannel0","flags":["UP"],"mtu":1472,"linkinfo":{"info_kind":"tun","info_data":{"persist":true}}}]');
+ * // ok([{ ifindex: 2, name: "flannel0", mtu: 1472, up: true, kind: "tun", persist: true, addrGenMode: undefined }])
+ * ```
  */
 export function parseIpLinks(text: string): Result<IpLink[], string> {
   return array(text, "ip link").andThen((items) => {
@@ -63,6 +75,11 @@ export function parseIpLinks(text: string): Result<IpLink[], string> {
  *
  * @param text the output
  * @returns the addresses, or why the output is not what `ip` writes
+ * @example
+ * ```ts
+ * import { parseIpAddrs } from "./_ip-json.ts";
+ * parseIpAddrs('[{"ifname":"flannel0","addr_info":[{"family":"inet","local":"10.5.1.0","prefixlen":32}]}]'); // ok(["10.5.1.0/32"])
+ * ```
  */
 export function parseIpAddrs(text: string): Result<string[], string> {
   return array(text, "ip addr").map((items) =>
@@ -75,6 +92,11 @@ export function parseIpAddrs(text: string): Result<string[], string> {
  *
  * @param text the output
  * @returns the routes, or why the output is not what `ip` writes
+ * @example
+ * ```ts
+ * import { parseIpRoutes } from "./_ip-json.ts";
+ * parseIpRoutes('[{"dst":"10.5.0.0/16","dev":"flannel0","scope":"link"}]'); // ok([{ dst: "10.5.0.0/16", dev: "flannel0", type: "unicast" }])
+ * ```
  */
 export function parseIpRoutes(text: string): Result<IpRoute[], string> {
   return array(text, "ip route").andThen((items) => {
