@@ -79,6 +79,7 @@ function runCommand(command: string, args: readonly string[]): ResultAsync<Comma
  * ```
  */
 export function startUdpEngine(options: UdpEngineOptions): ResultAsync<UdpEngine, UdpEngineError> {
+  const readTextFile = (path: string): ResultAsync<string, { message: string }> => ResultAsync.fromPromise(Deno.readTextFile(path), reason);
   const writeTextFile = (path: string, text: string): ResultAsync<void, { message: string }> => ResultAsync.fromPromise(Deno.writeTextFile(path, text), reason);
-  return startUdpEngineOn({ libc: denoLibc(), runCommand, writeTextFile, startForwarder: startDenoForwarder }, options);
+  return startUdpEngineOn({ libc: denoLibc(), runCommand, readTextFile, writeTextFile, startForwarder: startDenoForwarder }, options);
 }

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { ResultAsync } from "neverthrow";
 import { startUdpEngineOn, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
@@ -53,9 +53,11 @@ export function startNodeForwarder(init: ForwarderInit): ForwarderThread {
 }
 
 /**
- * Starts flannel's UDP data path on Node.js: creates and configures the TUN
- * device (through koffi's ioctl and iproute2's `ip`), binds the UDP port
- * and runs one worker thread per direction, each calling libc directly.
+ * Starts flannel's UDP data path on Node.js: binds the UDP port, creates and
+ * configures the TUN device (through koffi's ioctl and iproute2's `ip`), and
+ * runs one worker thread per direction, each calling libc directly. It
+ * replaces no route and removes nothing it did not create (see
+ * `startUdpEngineOn`).
  * Needs root (CAP_NET_ADMIN) and `ip` on the PATH.
  *
  * @param options see {@link UdpEngineOptions}
@@ -79,7 +81,8 @@ export function startNodeForwarder(init: ForwarderInit): ForwarderThread {
  * ```
  */
 export function startUdpEngine(options: UdpEngineOptions): ResultAsync<UdpEngine, UdpEngineError> {
-  const writeTextFile = (path: string, text: string): ResultAsync<void, { message: string }> =>
-    ResultAsync.fromPromise(writeFile(path, text), (cause) => ({ message: cause instanceof Error ? cause.message : String(cause) }));
-  return startUdpEngineOn({ libc: koffiLibc(), runCommand, writeTextFile, startForwarder: startNodeForwarder }, options);
+  const reason = (cause: unknown): { message: string } => ({ message: cause instanceof Error ? cause.message : String(cause) });
+  const readTextFile = (path: string): ResultAsync<string, { message: string }> => ResultAsync.fromPromise(readFile(path, "utf8"), reason);
+  const writeTextFile = (path: string, text: string): ResultAsync<void, { message: string }> => ResultAsync.fromPromise(writeFile(path, text), reason);
+  return startUdpEngineOn({ libc: koffiLibc(), runCommand, readTextFile, writeTextFile, startForwarder: startNodeForwarder }, options);
 }

@@ -74,9 +74,11 @@ describe("routes set and deleted at run time", () => {
     expect(after - before).toBe(1);
   });
 
-  it("closes cleanly on SIGTERM and removes its device", async () => {
+  it("closes cleanly on SIGTERM and removes its device, address and route", async () => {
     driven.signal("SIGTERM");
     expect(await driven.exited).toBe(0);
     expect((await net.run(net.a, "ip", ["link", "show", "frt0"])).code).not.toBe(0);
+    expect(await net.must(net.a, "ip", ["-4", "-o", "addr", "show"])).not.toContain("10.5.1.0/32");
+    expect(await net.must(net.a, "ip", ["route", "show", "exact", "10.5.0.0/16"])).toBe("");
   });
 });

@@ -15,7 +15,7 @@ export interface OpenTunOptions {
 
 /** An attached TUN device. */
 export interface OpenedTun {
-  /** The descriptor (O_NONBLOCK, O_CLOEXEC); closing it removes the device. */
+  /** The descriptor (O_NONBLOCK, O_CLOEXEC); closing it removes a device that is not persistent. */
   readonly fd: number;
   /** The device's name as the kernel gave it. */
   readonly name: string;
@@ -38,9 +38,26 @@ export interface TunOpenError {
 const ASCII_NAME = /^[A-Za-z0-9_.%-]+$/;
 
 /**
+ * Why a TUN device cannot have this name, or undefined when it can.
+ *
+ * @param name the device name asked for
+ * @returns the reason, or undefined
+ * @example
+ * ```ts
+ * import { tunNameProblem } from "./open-tun.ts";
+ * tunNameProblem("flannel0"); // undefined
+ * tunNameProblem("a/b"); // "must be 1 to 15 letters, digits, or . _ - %"
+ * ```
+ */
+export function tunNameProblem(name: string): string | undefined {
+  return name.length === 0 || name.length >= LINUX.IFNAMSIZ || !ASCII_NAME.test(name) ? "must be 1 to 15 letters, digits, or . _ - %" : undefined;
+}
+
+/**
  * Creates (or attaches to) the TUN device `name`: IFF_TUN without packet
- * information, as flanneld's flannel0. The device is not persistent: it
- * disappears when the descriptor is closed.
+ * information, as flanneld's flannel0. A device it creates is not
+ * persistent: it disappears when the descriptor is closed. A persistent
+ * device that exists already is attached to and stays when it is closed.
  *
  * @param libc the C library calls
  * @param name the device name, up to 15 characters (`%d` lets the kernel number it)
@@ -50,9 +67,8 @@ const ASCII_NAME = /^[A-Za-z0-9_.%-]+$/;
 export function openTun(libc: Libc, name: string, options: OpenTunOptions = {}): Result<OpenedTun, TunOpenError> {
   const fail = (step: TunOpenError["step"], errno: number, message: string): Result<OpenedTun, TunOpenError> =>
     err({ kind: "tun-open", name, step, errno, message });
-  if (name.length === 0 || name.length >= LINUX.IFNAMSIZ || !ASCII_NAME.test(name)) {
-    return fail("name", 0, `TUN name "${name}" must be 1 to 15 letters, digits, or . _ - %`);
-  }
+  const badName = tunNameProblem(name);
+  if (badName !== undefined) return fail("name", 0, `TUN name "${name}" ${badName}`);
   const path = new Uint8Array(new ArrayBuffer(16));
   path.set(new TextEncoder().encode("/dev/net/tun"));
   const fd = libc.open(libc.addressOf(path), LINUX.O_RDWR | LINUX.O_NONBLOCK | LINUX.O_CLOEXEC);

@@ -2,12 +2,14 @@ import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow
 import { sleep, systemClock } from "../../core/clock.ts";
 import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
 import type { Libc } from "../../libc/libc.ts";
-import { cidrNetwork, type Cidr4, type Ip4 } from "../../subnet/index.ts";
+import { cidrNetwork, formatCidr, type Cidr4, type Ip4 } from "../../subnet/index.ts";
+import { parseIpAddrs, parseIpLinks, parseIpRoutes } from "./_ip-json.ts";
+import { checkUdpEngineOptions, type UdpEngineOptionError } from "./check-udp-engine-options.ts";
 import { openTun, type OpenedTun, type TunOpenError } from "./open-tun.ts";
 import { openUdpSocket, type OpenedUdpSocket, type UdpSocketOpenError } from "./open-udp-socket.ts";
 import { publishRoutes, RouteLog } from "./route-log.ts";
 import { RouteTable, type Route } from "./route-table.ts";
-import { tunSetupCommands } from "./tun-setup-commands.ts";
+import { acceptLocalPath, planTunSetup, type TunHostConflictError, type TunHostState, type TunSetupPlan, type TunSetupStep } from "./tun-setup-plan.ts";
 import { COUNTER_SLOTS, readUdpCounters, type UdpCounters } from "./udp-counters.ts";
 import { CONTROL_STOP, type ForwarderDirection, type ForwarderInit } from "./udp-forwarder.ts";
 
@@ -58,11 +60,16 @@ export interface UdpEngine {
    * then no longer forwards that way and should be closed.
    */
   readonly failed: Promise<string>;
-  /** Stops forwarding, closes the socket and removes the TUN device. Safe to call twice. */
+  /**
+   * Stops forwarding, closes the socket and takes back what the engine
+   * changed: the TUN device if it created it, else only the address, route,
+   * MTU, link state and accept_local it set on the existing device. Safe to
+   * call twice.
+   */
   close(): Promise<void>;
 }
 
-/** Why `ip` could not configure the TUN device. */
+/** Why `ip` could not read or configure the TUN device and its route. */
 export interface TunConfigError {
   readonly kind: "tun-config";
   /** The command that failed, e.g. "ip addr add 10.5.1.0/32 dev flannel0". */
@@ -78,7 +85,7 @@ export interface ForwarderStartError {
 }
 
 /** Why the engine did not start. */
-export type UdpEngineError = TunOpenError | UdpSocketOpenError | TunConfigError | ForwarderStartError;
+export type UdpEngineError = UdpEngineOptionError | TunHostConflictError | TunOpenError | UdpSocketOpenError | TunConfigError | ForwarderStartError;
 
 /** The output of a finished command (the shape of the Node adapter's `runCommand`). */
 export interface CommandResult {
@@ -104,6 +111,8 @@ export interface ForwarderThread {
 export interface UdpEnginePlatform {
   /** The C library binding of this thread. */
   readonly libc: Libc;
+  /** Reads a file (here a sysctl under /proc/sys). */
+  readonly readTextFile: (path: string) => ResultAsync<string, { readonly message: string }>;
   /** Writes a file (here a sysctl under /proc/sys). */
   readonly writeTextFile: (path: string, text: string) => ResultAsync<void, { readonly message: string }>;
   /** Runs a program (here `ip`) without a shell. */
@@ -114,69 +123,118 @@ export interface UdpEnginePlatform {
 
 const DIRECTIONS: readonly ForwarderDirection[] = ["outbound", "inbound"];
 
-function checkOptions(options: UdpEngineOptions): Result<void, TunConfigError> {
-  const mtu = options.mtu ?? 1472;
-  const port = options.port ?? DEFAULT_UDP_PORT;
-  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) return err({ kind: "tun-config", command: "", message: `MTU ${mtu} is not between 68 and 65535` });
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return err({ kind: "tun-config", command: "", message: `UDP port ${port} is not between 1 and 65535` });
-  return ok(undefined);
-}
+const ignore = (): undefined => undefined;
 
 /**
- * Starts the engine with a runtime's platform: creates and configures the
- * TUN device, binds the UDP port, and starts one forwarding thread per
- * direction. On failure, whatever was set up is undone. The Node and Deno
- * adapters call this as `startUdpEngine(options)`.
+ * Starts the engine with a runtime's platform. In this order, so that a
+ * failed start leaves the host as it was: checks the options
+ * ({@link checkUdpEngineOptions}), reads the device and the network's route
+ * and plans the changes ({@link planTunSetup}; a device or route in the way
+ * is an error), binds the UDP port, creates the TUN device (or attaches to a
+ * persistent one that exists), makes the planned changes, and starts one
+ * forwarding thread per direction. On failure, and on close, exactly what
+ * was changed is taken back, newest first. The Node and Deno adapters call
+ * this as `startUdpEngine(options)`.
  *
- * @param platform the runtime's libc, command runner and threads
+ * @param platform the runtime's libc, command runner, files and threads
  * @param options see {@link UdpEngineOptions}
  * @returns the running engine, or why it could not start
  */
 export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngineOptions): ResultAsync<UdpEngine, UdpEngineError> {
-  const checked = checkOptions(options);
+  const checked = checkUdpEngineOptions(options);
   if (checked.isErr()) return errAsync(checked.error);
   const { libc } = platform;
-  const name = options.device ?? DEFAULT_TUN_NAME;
+  const requested = options.device ?? DEFAULT_TUN_NAME;
+  const mtu = options.mtu ?? 1472;
   const offload = options.offload ?? true;
+  const network = formatCidr(cidrNetwork(options.network));
 
-  const removeDevice = (tun: OpenedTun): Promise<void> => {
-    libc.close(tun.fd);
-    // Closing the last descriptor removes a non-persistent TUN; this covers
-    // a device that someone made persistent meanwhile. Its absence is fine.
-    return platform.runCommand("ip", ["link", "del", "dev", tun.name]).match(
-      () => undefined,
-      () => undefined,
-    );
+  const ip = (args: readonly string[]): ResultAsync<CommandResult, TunConfigError> => {
+    const command = `ip ${args.join(" ")}`;
+    return platform.runCommand("ip", args).mapErr((e): TunConfigError => ({ kind: "tun-config", command, message: `${command}: ${e.message}` }));
   };
-
-  const configure = (tun: OpenedTun): ResultAsync<OpenedTun, TunConfigError> => {
-    const commands = tunSetupCommands({ name: tun.name, subnet: options.subnet, network: options.network, mtu: options.mtu ?? 1472 });
-    let chain: ResultAsync<void, TunConfigError> = okAsync(undefined);
-    for (const args of commands) {
+  const ipOk = (args: readonly string[]): ResultAsync<string, TunConfigError> =>
+    ip(args).andThen((out) => {
       const command = `ip ${args.join(" ")}`;
-      chain = chain.andThen(() =>
-        platform
-          .runCommand("ip", args)
-          .mapErr((e): TunConfigError => ({ kind: "tun-config", command, message: `${command}: ${e.message}` }))
-          .andThen((out) =>
-            out.code === 0 ? ok(undefined) : err<void, TunConfigError>({ kind: "tun-config", command, message: `${command} failed: ${out.stderr.trim() || `exit ${out.code}`}` }),
-          ),
-      );
-    }
-    // The ICMP messages the engine writes come from the TUN's own address;
-    // without accept_local the kernel drops them as martians (flanneld's do
-    // get dropped), so a ping would just time out.
-    const acceptLocal = `/proc/sys/net/ipv4/conf/${tun.name}/accept_local`;
-    chain = chain.andThen(() =>
-      platform.writeTextFile(acceptLocal, "1\n").mapErr((e): TunConfigError => ({ kind: "tun-config", command: `echo 1 > ${acceptLocal}`, message: `cannot set ${acceptLocal}: ${e.message}` })),
-    );
-    return chain.map(() => tun).orElse((e) => ResultAsync.fromSafePromise(removeDevice(tun)).andThen(() => errAsync(e)));
+      return out.code === 0 ? ok(out.stdout) : err<string, TunConfigError>({ kind: "tun-config", command, message: `${command} failed: ${out.stderr.trim() || `exit ${out.code}`}` });
+    });
+  const parsed = <T>(args: readonly string[], result: Result<T, string>): Result<T, TunConfigError> => result.mapErr((message) => ({ kind: "tun-config", command: `ip ${args.join(" ")}`, message }));
+
+  const readDevice = (): ResultAsync<TunHostState["device"], TunConfigError> => {
+    // The kernel picks a free name for a %d pattern: the device is new.
+    if (requested.includes("%")) return okAsync(undefined);
+    const show = ["-j", "-d", "link", "show", "dev", requested];
+    return ip(show).andThen((out) => {
+      if (out.code !== 0 && /does not exist/.test(out.stderr)) return okAsync(undefined);
+      if (out.code !== 0) return errAsync<undefined, TunConfigError>({ kind: "tun-config", command: `ip ${show.join(" ")}`, message: `ip ${show.join(" ")} failed: ${out.stderr.trim() || `exit ${out.code}`}` });
+      const link = parsed(show, parseIpLinks(out.stdout)).map((links) => links.find((l) => l.name === requested));
+      if (link.isErr()) return errAsync(link.error);
+      const found = link.value;
+      if (found === undefined) return okAsync(undefined);
+      const addrs = ["-j", "addr", "show", "dev", requested];
+      const path = acceptLocalPath(requested);
+      return ipOk(addrs)
+        .andThen((text) => parsed(addrs, parseIpAddrs(text)))
+        .andThen((addresses) =>
+          platform
+            .readTextFile(path)
+            .mapErr((e): TunConfigError => ({ kind: "tun-config", command: `cat ${path}`, message: `cannot read ${path}: ${e.message}` }))
+            .map((acceptLocal) => ({ ...found, addresses, acceptLocal })),
+        );
+    });
   };
 
-  const openSocket = (tun: OpenedTun): ResultAsync<[OpenedTun, OpenedUdpSocket], UdpEngineError> => {
+  const readState = (): ResultAsync<TunHostState, TunConfigError> => {
+    const show = ["-j", "route", "show", "exact", network];
+    return readDevice().andThen((device) =>
+      ipOk(show)
+        .andThen((text) => parsed(show, parseIpRoutes(text)))
+        .map((networkRoutes) => ({ device, networkRoutes })),
+    );
+  };
+
+  const planFor = (name: string, state: TunHostState): Result<TunSetupPlan, TunHostConflictError> =>
+    planTunSetup({ name, subnet: options.subnet, network: options.network, mtu }, state);
+
+  // What was changed, newest last; each entry takes one change back.
+  const undo: (() => Promise<void>)[] = [];
+  const undoAll = async (): Promise<void> => {
+    for (let step = undo.pop(); step !== undefined; step = undo.pop()) await step();
+  };
+
+  const apply = (step: TunSetupStep): ResultAsync<void, TunConfigError> => {
+    if (step.run === "ip") {
+      return ipOk(step.args).map(() => {
+        const back = step.undo;
+        if (back !== undefined) undo.push(() => ip(back).match(ignore, ignore));
+      });
+    }
+    return platform
+      .writeTextFile(step.path, step.text)
+      .mapErr((e): TunConfigError => ({ kind: "tun-config", command: `echo ${step.text.trim()} > ${step.path}`, message: `cannot set ${step.path}: ${e.message}` }))
+      .map(() => {
+        const back = step.undo;
+        if (back !== undefined) undo.push(() => platform.writeTextFile(step.path, back).match(ignore, ignore));
+      });
+  };
+
+  const failWith = <E>(e: E): ResultAsync<never, E> => ResultAsync.fromSafePromise(undoAll()).andThen(() => errAsync(e));
+
+  const setUp = (state: TunHostState, planned: TunSetupPlan): ResultAsync<[OpenedTun, OpenedUdpSocket], UdpEngineError> => {
+    // The port first: a port in use must not cost anyone a device or a route.
     const socket = openUdpSocket(libc, options.bind?.value ?? 0, options.port ?? DEFAULT_UDP_PORT, { offload });
-    if (socket.isErr()) return ResultAsync.fromSafePromise(removeDevice(tun)).andThen(() => errAsync(socket.error));
-    return okAsync([tun, socket.value]);
+    if (socket.isErr()) return errAsync(socket.error);
+    undo.push(() => Promise.resolve(libc.close(socket.value.fd)).then(ignore));
+    // Offloads change a device's features beyond the engine's run: only on its own device.
+    const tun = openTun(libc, requested, { offload: offload && planned.createsDevice });
+    if (tun.isErr()) return failWith(tun.error);
+    // Closing the last descriptor removes a device the engine created; a persistent one stays.
+    undo.push(() => Promise.resolve(libc.close(tun.value.fd)).then(ignore));
+    const plan = tun.value.name === requested ? ok(planned) : planFor(tun.value.name, state);
+    if (plan.isErr()) return failWith(plan.error);
+    let chain: ResultAsync<void, TunConfigError> = okAsync(undefined);
+    for (const step of plan.value.steps) chain = chain.andThen(() => apply(step));
+    return chain.map((): [OpenedTun, OpenedUdpSocket] => [tun.value, socket.value]).orElse(failWith);
   };
 
   const start = ([tun, socket]: [OpenedTun, OpenedUdpSocket]): ResultAsync<UdpEngine, UdpEngineError> => {
@@ -215,8 +273,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
             if (!exited) await thread.terminate();
           }),
         );
-        libc.close(socket.fd);
-        await removeDevice(tun);
+        await undoAll();
       })();
       return closing;
     };
@@ -250,9 +307,8 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
       .orElse((e) => ResultAsync.fromSafePromise(stop()).andThen(() => errAsync(e)));
   };
 
-  return ResultAsync.fromSafePromise(Promise.resolve())
-    .andThen(() => openTun(libc, name, { offload }))
-    .andThen(configure)
-    .andThen(openSocket)
+  return readState()
+    .andThen((state) => planFor(requested, state).map((plan) => [state, plan] as const))
+    .andThen(([state, plan]) => setUp(state, plan))
     .andThen(start);
 }
