@@ -3,6 +3,7 @@
 // host: the multi-host half of the test kit.
 import Docker from "dockerode";
 import type { StartedNetwork } from "testcontainers";
+import type { BackendKind } from "../backend/backend.ts";
 import { Etcd3Registry } from "../etcd/etcd3-registry.ts";
 import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
 import { flannelTsMounts, runAgent, type HostAgent } from "./run-agent.ts";
@@ -16,6 +17,14 @@ export interface RunAgentHostsOptions {
   readonly count?: number;
   /** The network config written to etcd before the agents start. Default `{"Network":"172.20.0.0/16"}`. */
   readonly config?: string;
+  /**
+   * The network config's Backend: a type (`"udp"`, `"vxlan"`, `"host-gw"`)
+   * or the whole object (e.g. `{ Type: "vxlan", VNI: 4 }`). It is merged
+   * into `config`, which then must have no Backend of its own, and each
+   * agent is checked to have read it (see `runAgent`'s `backend`).
+   * Default: the config's Backend, else udp.
+   */
+  readonly backend?: BackendKind | NetworkBackend;
   /** The etcd prefix. Default "/coreos.com/network" (flanneld's). */
   readonly prefix?: string;
   /** Each host's daemon.json before dockerd first starts, or a function of the host's index. Default: none. */
@@ -42,6 +51,32 @@ export interface RunAgentHostsOptions {
   readonly onLine?: (host: string, line: string) => void;
   /** How long each host's dockerd may take to answer. Default 120 s (dockerd 26 waits 15 s before serving a tcp:// host without TLS). */
   readonly dockerdTimeoutMs?: number;
+}
+
+/** A network config's Backend object, as flanneld reads it: `Type` and the backend's own keys. */
+export interface NetworkBackend {
+  readonly Type: BackendKind;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The network config with `backend` merged in as its Backend, and the
+ * backend type the agents should report.
+ *
+ * @param config the network config's JSON text
+ * @param backend the Backend to put in, if any
+ * @returns the config to write and the expected backend type
+ * @throws Error when the config is not a JSON object, or has a Backend and `backend` is given too
+ */
+function withBackend(config: string, backend: BackendKind | NetworkBackend | undefined): { readonly text: string; readonly type: string } {
+  const parsed: unknown = JSON.parse(config);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`runAgentHosts: config is not a JSON object: ${config}`);
+  const object = parsed as Record<string, unknown>;
+  const own = object.Backend as { readonly Type?: unknown } | undefined;
+  if (backend === undefined) return { text: config, type: typeof own?.Type === "string" ? own.Type : "udp" };
+  if (own !== undefined) throw new Error(`runAgentHosts: give the Backend either in config (${JSON.stringify(own)}) or as backend, not both`);
+  const wanted = typeof backend === "string" ? { Type: backend } : backend;
+  return { text: JSON.stringify({ ...object, Backend: wanted }), type: wanted.Type };
 }
 
 /** What {@link runAgentHosts} started. */
@@ -134,6 +169,7 @@ async function createNetworkOn(subnets: readonly string[]): Promise<StartedNetwo
  */
 export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise<AgentHosts> {
   const count = options.count ?? 2;
+  const config = withBackend(options.config ?? '{"Network":"172.20.0.0/16"}', options.backend);
   const prefix = options.prefix ?? "/coreos.com/network";
   const timeoutMs = options.dockerdTimeoutMs ?? 120_000;
   const mounts = flannelTsMounts();
@@ -163,7 +199,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
     const etcd = env.etcd;
     if (etcd === undefined) throw new Error("runAgentHosts: startDockerHosts started no etcd");
     registry = new Etcd3Registry({ endpoints: [etcd.endpoint], prefix });
-    const put = await registry.putConfig(options.config ?? '{"Network":"172.20.0.0/16"}', { overwrite: true });
+    const put = await registry.putConfig(config.text, { overwrite: true });
     if (put.isErr()) throw new Error(`runAgentHosts: cannot write the network config: ${put.error.message}`);
     const endpoint = etcd.networkEndpoint ?? "http://etcd:2379";
     const started = await env.each((host, index) => {
@@ -171,6 +207,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
       const onLine = options.onLine;
       return runAgent(host, {
         args: ["--etcd-endpoints", endpoint, "--etcd-prefix", prefix, ...(extra.includes("--iface") ? [] : ["--iface", host.ipAddress]), ...extra],
+        backend: config.type,
         ...(onLine === undefined ? {} : { onLine: (line: string) => onLine(host.name, line) }),
       });
     });
