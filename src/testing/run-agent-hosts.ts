@@ -4,6 +4,7 @@
 import Docker from "dockerode";
 import type { StartedNetwork } from "testcontainers";
 import type { BackendKind } from "../backend/backend.ts";
+import { configWithBackend, type NetworkBackend } from "./_config-with-backend.ts";
 import { Etcd3Registry } from "../etcd/etcd3-registry.ts";
 import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
 import { flannelTsMounts, runAgent, type HostAgent } from "./run-agent.ts";
@@ -53,31 +54,7 @@ export interface RunAgentHostsOptions {
   readonly dockerdTimeoutMs?: number;
 }
 
-/** A network config's Backend object, as flanneld reads it: `Type` and the backend's own keys. */
-export interface NetworkBackend {
-  readonly Type: BackendKind;
-  readonly [key: string]: unknown;
-}
-
-/**
- * The network config with `backend` merged in as its Backend, and the
- * backend type the agents should report.
- *
- * @param config the network config's JSON text
- * @param backend the Backend to put in, if any
- * @returns the config to write and the expected backend type
- * @throws Error when the config is not a JSON object, or has a Backend and `backend` is given too
- */
-function withBackend(config: string, backend: BackendKind | NetworkBackend | undefined): { readonly text: string; readonly type: string } {
-  const parsed: unknown = JSON.parse(config);
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`runAgentHosts: config is not a JSON object: ${config}`);
-  const object = parsed as Record<string, unknown>;
-  const own = object.Backend as { readonly Type?: unknown } | undefined;
-  if (backend === undefined) return { text: config, type: typeof own?.Type === "string" ? own.Type : "udp" };
-  if (own !== undefined) throw new Error(`runAgentHosts: give the Backend either in config (${JSON.stringify(own)}) or as backend, not both`);
-  const wanted = typeof backend === "string" ? { Type: backend } : backend;
-  return { text: JSON.stringify({ ...object, Backend: wanted }), type: wanted.Type };
-}
+export type { NetworkBackend };
 
 /** What {@link runAgentHosts} started. */
 export interface AgentHosts extends AsyncDisposable {
@@ -169,7 +146,7 @@ async function createNetworkOn(subnets: readonly string[]): Promise<StartedNetwo
  */
 export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise<AgentHosts> {
   const count = options.count ?? 2;
-  const config = withBackend(options.config ?? '{"Network":"172.20.0.0/16"}', options.backend);
+  const config = configWithBackend(options.config ?? '{"Network":"172.20.0.0/16"}', options.backend);
   const prefix = options.prefix ?? "/coreos.com/network";
   const timeoutMs = options.dockerdTimeoutMs ?? 120_000;
   const mounts = flannelTsMounts();
