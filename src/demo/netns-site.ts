@@ -388,6 +388,8 @@ class NetnsHost implements DemoSiteHost {
   // What dockerd does with bip and mtu after its restart: docker0 with the
   // bip; and what `docker run` does: a container behind it on the subnet's .2.
   #dockerBridge(target: DockerTarget): ResultAsync<void, PortError> {
+    // The kernel backends open no engine: the container's address comes from the lease here.
+    this.#subnet = target.subnet;
     const bip = bridgeAddress(target.subnet);
     const mtu = String(target.mtu);
     const ns = this.#ns;
