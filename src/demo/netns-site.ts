@@ -14,16 +14,19 @@ import { err, ok, ResultAsync, type Result } from "neverthrow";
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
-import type { ExternalInterface } from "../backend/backend.ts";
+import type { BackendSet, ExternalInterface } from "../backend/backend.ts";
+import type { OpenRtnetlinkPort } from "../backend/rtnetlink-port.ts";
 import type { UdpEnginePort, UdpEngineSpec } from "../backend/udp/udp-backend.ts";
 import type { DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { bridgeAddress } from "../subnet/bridge-address.ts";
 import { formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, ip4, parseIp4, type Ip4 } from "../subnet/ip.ts";
+import { nodeKernelBackends } from "../node/kernel-backends.ts";
+import { netnsRtnetlinkOpener } from "./_netns-rtnetlink.ts";
 import { demoDockerStep, type DemoDockerStep } from "./demo-docker-step.ts";
 import { parsePingOutput } from "./parse-ping-output.ts";
 import type { PingResult } from "./pinger.ts";
-import type { DemoPingRequest, DemoSite, DemoSiteError, DemoSiteHost, OpenDemoSite } from "./run-demo.ts";
+import type { DemoBackend, DemoPingRequest, DemoSite, DemoSiteError, DemoSiteHost, OpenDemoSite } from "./run-demo.ts";
 
 /** The MTU of the veth pair between the hosts (Ethernet's): FLANNEL_MTU is 1472. */
 export const NETNS_UNDERLAY_MTU = 1500;
@@ -40,7 +43,24 @@ export interface NetnsSiteOptions {
   readonly prefix: string;
   /** How long an engine may take to come up, in milliseconds. Default 15,000. */
   readonly startTimeoutMs?: number;
+  /**
+   * The backend: udp (a `flannel-ts udp` process per host), or the
+   * kernel's vxlan or host-gw, programmed by the agent over an rtnetlink
+   * socket in the host's namespace. Default udp.
+   */
+  readonly backend?: DemoBackend;
+  /** Opens the rtnetlink socket of a host's kernel backend, given the host's namespace. Default: a socket made inside that namespace (setns). */
+  readonly openRtnetlink?: (namespace: string) => OpenRtnetlinkPort;
 }
+
+/** The VXLAN port flannel uses (the kernel's own default is 0: flanneld passes 8472). */
+const VXLAN_PORT = 8472;
+
+const DESCRIPTIONS: Readonly<Record<DemoBackend, string>> = {
+  udp: "network namespaces with TEST-NET addresses, TUN devices and the kernel's ping (as root); everything is removed at the end",
+  vxlan: "network namespaces with TEST-NET addresses, the kernel's VXLAN devices and the kernel's ping (as root); everything is removed at the end",
+  "host-gw": "network namespaces with TEST-NET addresses, the kernel's routes via the other host (host-gw) and the kernel's ping (as root); everything is removed at the end",
+};
 
 const PUBLIC_IPS: readonly [Ip4, Ip4] = [parseIp4("192.0.2.1")._unsafeUnwrap(), parseIp4("192.0.2.2")._unsafeUnwrap()];
 
@@ -120,8 +140,9 @@ async function open(options: NetnsSiteOptions, created: (site: DemoSite) => void
   const hosts = [new NetnsHost("node1", 0, names.hosts[0], names.containers[0], options, ip), new NetnsHost("node2", 1, names.hosts[1], names.containers[1], options, ip)] as const;
   let closing: Promise<void> | undefined;
   const site: DemoSite = {
-    description: "network namespaces with TEST-NET addresses, TUN devices and the kernel's ping (as root); everything is removed at the end",
-    port: DEFAULT_UDP_PORT,
+    description: DESCRIPTIONS[options.backend ?? "udp"],
+    port: { udp: DEFAULT_UDP_PORT, vxlan: VXLAN_PORT, "host-gw": 0 }[options.backend ?? "udp"],
+    backend: options.backend ?? "udp",
     hosts,
     close: () =>
       (closing ??= (async () => {
@@ -157,6 +178,7 @@ class NetnsHost implements DemoSiteHost {
   readonly external: ExternalInterface;
   readonly note: string;
   readonly docker: DemoDockerStep;
+  readonly kernelBackends?: BackendSet;
   readonly #ns: string;
   readonly #containerNs: string;
   readonly #options: NetnsSiteOptions;
@@ -168,6 +190,8 @@ class NetnsHost implements DemoSiteHost {
   #queue: Promise<void> = Promise.resolve();
   #lastError: string | undefined;
   #shutDown = false;
+  /** The kernel's entries for the peers, as `ip` shows them, read by settled() (kernel backends). */
+  #kernelEntries: readonly string[] = [];
 
   constructor(name: string, index: number, ns: string, containerNs: string, options: NetnsSiteOptions, ip: (args: readonly string[]) => Promise<Result<void, DemoSiteError>>) {
     const publicIp = PUBLIC_IPS[index]!;
@@ -178,6 +202,7 @@ class NetnsHost implements DemoSiteHost {
     this.#containerNs = containerNs;
     this.#options = options;
     this.#ip = ip;
+    if ((options.backend ?? "udp") !== "udp") this.kernelBackends = nodeKernelBackends({ openRtnetlink: (options.openRtnetlink ?? netnsRtnetlinkOpener)(ns) });
     this.docker = demoDockerStep({
       seed: options.seedDaemonJson,
       apply: (target) => this.#dockerBridge(target),
@@ -206,11 +231,36 @@ class NetnsHost implements DemoSiteHost {
   };
 
   routes(): readonly string[] {
+    if (this.kernelBackends !== undefined) return this.#kernelEntries;
     return [...this.#routes.values()].map((r) => `${formatCidr(r.subnet)} -> ${formatIp(r.peer)}:${this.#spec?.port ?? DEFAULT_UDP_PORT}`);
   }
 
   settled(): Promise<void> {
-    return this.#queue;
+    return this.kernelBackends === undefined ? this.#queue : this.#readKernelEntries();
+  }
+
+  // The backend programs a peer soon after the agent learns of it: waits a
+  // bounded time until the kernel routes another subnet of the network,
+  // then keeps the route (and for VXLAN the neighbour and FDB entry) as
+  // `ip` and `bridge` print them.
+  async #readKernelEntries(): Promise<void> {
+    const show = async (command: string, args: readonly string[]): Promise<string[]> => {
+      const r = await this.#options.run(command, args);
+      return r.isOk() && r.value.code === 0 ? r.value.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.trimEnd()) : [];
+    };
+    const own = this.#subnet === undefined ? "" : `${formatCidr(this.#subnet)} `;
+    let routes: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      routes = (await show("ip", ["-n", this.#ns, "-4", "route", "show"])).filter((l) => l.startsWith("172.20.") && !l.startsWith(own) && !l.includes("dev docker0"));
+      if (routes.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const entries = routes.map((l) => `route ${l}`);
+    if (this.#options.backend === "vxlan") {
+      for (const l of await show("ip", ["-n", this.#ns, "-4", "neigh", "show", "dev", "flannel.1"])) entries.push(`neighbour ${l}`);
+      for (const l of await show("ip", ["netns", "exec", this.#ns, "bridge", "fdb", "show", "dev", "flannel.1"])) if (l.includes(" dst ")) entries.push(`fdb ${l}`);
+    }
+    this.#kernelEntries = entries;
   }
 
   container(): Ip4 | undefined {
@@ -338,6 +388,8 @@ class NetnsHost implements DemoSiteHost {
   // What dockerd does with bip and mtu after its restart: docker0 with the
   // bip; and what `docker run` does: a container behind it on the subnet's .2.
   #dockerBridge(target: DockerTarget): ResultAsync<void, PortError> {
+    // The kernel backends open no engine: the container's address comes from the lease here.
+    this.#subnet = target.subnet;
     const bip = bridgeAddress(target.subnet);
     const mtu = String(target.mtu);
     const ns = this.#ns;

@@ -2,11 +2,13 @@ import { errAsync, okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { systemClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
-import { cidrContains, parseCidr4 } from "../subnet/cidr.ts";
+import { EMPTY_BACKEND_REPORT, type OpenBackend } from "../backend/backend.ts";
+import { cidrContains, formatCidr, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
+import { ip4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
 import { loopbackSite, type LoopbackSiteOptions, type LoopbackSocket } from "./loopback-site.ts";
-import { runDemo, type RunDemoOptions } from "./run-demo.ts";
+import { demoNetworkConfig, runDemo, type DemoSite, type DemoSiteHost, type RunDemoOptions } from "./run-demo.ts";
 
 const network = parseCidr4("172.20.0.0/16")._unsafeUnwrap();
 
@@ -163,5 +165,78 @@ describe("runDemo", () => {
     expect(result._unsafeUnwrapErr()).toEqual({ kind: "demo-site", message: "cannot bind a UDP socket to 127.0.0.2:8285: EADDRNOTAVAIL" });
     expect(closed).toEqual(["127.0.0.1"]);
     await registry.close();
+  });
+});
+
+describe("runDemo on a site with a kernel backend", () => {
+  // A site whose hosts run a host-gw backend that only records what the
+  // agent asks of it, and whose ping reports every reply: what runDemo does
+  // with a kernel backend, without root.
+  function kernelSite(applied: string[][]): RunDemoOptions["site"] {
+    const host = (name: string, index: number): DemoSiteHost => {
+      const publicIp = ip4(0xc0000201 + index);
+      const seen: string[] = [];
+      applied.push(seen);
+      let subnet: Cidr4 | undefined;
+      const backend: OpenBackend = () =>
+        okAsync({
+          kind: "host-gw",
+          name: "host-gw",
+          leaseAttrs: { backendType: "host-gw" },
+          mtu: 1500,
+          attach: (lease) => {
+            subnet = lease.subnet;
+            return okAsync("routes to the peers' subnets via their PublicIPs");
+          },
+          apply: (changes) => {
+            for (const c of changes) seen.push(`${c.kind} ${formatCidr(c.lease.subnet.ipv4)}`);
+            return okAsync(EMPTY_BACKEND_REPORT);
+          },
+          reconcile: () => okAsync(EMPTY_BACKEND_REPORT),
+          close: () => Promise.resolve("routes removed"),
+        });
+      return {
+        name,
+        external: { name: `veth${index}`, mtu: 1500, ifaceAddress: publicIp, publicIp },
+        note: "fake",
+        openEngine: () => errAsync({ kind: "data-path", message: "no UDP engine on this site" }),
+        kernelBackends: { "host-gw": backend },
+        docker: undefined,
+        routes: () => seen.map((s) => `route ${s}`),
+        settled: () => Promise.resolve(),
+        container: () => (subnet === undefined ? undefined : ip4(subnet.address + 2)),
+        ping: (request) => Promise.resolve({ transmitted: request.count, received: request.count, errors: 0, replies: [], elapsedMicros: 0 }),
+        counters: () => Promise.resolve(undefined),
+      };
+    };
+    const site: DemoSite = { description: "fake namespaces", port: 0, backend: "host-gw", hosts: [host("node1", 0), host("node2", 1)], close: () => Promise.resolve() };
+    return () => okAsync(site);
+  }
+
+  it("puts the backend's config, lets the agents open it, and prints its entries and no counters", async () => {
+    const registry = new MemoryRegistry({ prefix: "/atomic.io/network" });
+    const lines: string[] = [];
+    const applied: string[][] = [];
+    const report = await runDemo({ ...options(registry, lines), site: kernelSite(applied) });
+    await registry.close();
+    const { hosts, pings } = report._unsafeUnwrap();
+    expect(lines).toContain(`$ flannel-ts config set '{"Network":"172.20.0.0/16","Backend":{"Type":"host-gw"}}'`);
+    expect(lines).toContain("[node1] host-gw up: routes to the peers' subnets via their PublicIPs");
+    expect(lines).toContain("== the overlay: each host's kernel routes the other's subnet via that host's PublicIP (no encapsulation)");
+    // node1 stops first and releases its lease: node2's backend removes it.
+    expect(applied).toEqual([[`added ${hosts[1].subnet}`], [`added ${hosts[0].subnet}`, `removed ${hosts[0].subnet}`]]);
+    expect(lines).toContain(`node1: route added ${hosts[1].subnet}`);
+    expect(lines.some((l) => l.includes("counters"))).toBe(false);
+    expect(pings.map((p) => p.received)).toEqual([2, 2]);
+    expect(hosts.map((h) => h.container)).toEqual(hosts.map((h) => h.subnet.replace(/0\/24$/, "2")));
+  });
+
+  it.each([
+    ["udp", 8285, '{"Network":"172.20.0.0/16"}'],
+    ["udp", 40000, '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":40000}}'],
+    ["vxlan", 8472, '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'],
+    ["host-gw", 0, '{"Network":"172.20.0.0/16","Backend":{"Type":"host-gw"}}'],
+  ] as const)("the network config for %s (port %d) is %s", (backend, port, text) => {
+    expect(demoNetworkConfig(backend, port)).toBe(text);
   });
 });

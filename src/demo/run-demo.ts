@@ -18,7 +18,7 @@ import { formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
 import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
 import { registryLeases } from "../flannel/agent-registry-leases.ts";
 import { startAgent, type AgentError, type RunningAgent } from "../flannel/agent.ts";
-import type { ExternalInterface } from "../backend/backend.ts";
+import type { BackendSet, ExternalInterface } from "../backend/backend.ts";
 import { formatSubnetEnv, type SubnetEnv } from "../flannel/subnet-env.ts";
 import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
 import { formatIp, type Ip4 } from "../subnet/ip.ts";
@@ -30,6 +30,9 @@ import type { PingResult } from "./pinger.ts";
 /** The seed's network config. */
 export const DEMO_NETWORK_CONFIG = '{"Network":"172.20.0.0/16"}';
 
+
+/** The backends the demo runs: UDP anywhere, the kernel's VXLAN and host-gw only in namespaces (`--netns`). */
+export type DemoBackend = "udp" | "vxlan" | "host-gw";
 
 /** What a ping from one container to another is asked to do. */
 export interface DemoPingRequest {
@@ -53,11 +56,13 @@ export interface DemoSiteHost {
   readonly external: ExternalInterface;
   /** Said after the host's name: where it lives and what is simulated. */
   readonly note: string;
-  /** Opens the host's UDP data path; the agent calls it with its lease. */
+  /** Opens the host's UDP data path; the agent calls it with its lease (on the udp backend). */
   readonly openEngine: OpenUdpEngine;
+  /** The host's VXLAN and host-gw backends, on a site that runs one of them. */
+  readonly kernelBackends?: BackendSet;
   /** The host's Docker step, if any. */
   readonly docker: DemoDockerStep | undefined;
-  /** The data path's routes now, e.g. "172.20.9.0/24 -> 127.0.0.2:8285". */
+  /** The data path's routes now, e.g. "172.20.9.0/24 -> 127.0.0.2:8285", or the kernel's entries for the peers. */
   routes(): readonly string[];
   /** Resolves once the data path forwards with the routes it was given last. */
   settled(): Promise<void>;
@@ -73,8 +78,10 @@ export interface DemoSiteHost {
 export interface DemoSite {
   /** Said in the first line, e.g. "UDP over loopback, no root, nothing written to disk". */
   readonly description: string;
-  /** The UDP port of the network (the same on both hosts). */
+  /** The UDP port of the network (the same on both hosts); unused by host-gw. */
   readonly port: number;
+  /** The backend both hosts run. Default udp. */
+  readonly backend?: DemoBackend;
   readonly hosts: readonly [DemoSiteHost, DemoSiteHost];
   /** Removes whatever the site created (sockets, processes, namespaces). Idempotent. */
   close(): Promise<void>;
@@ -221,8 +228,9 @@ class DemoRun {
     o.print("");
 
     const port = site.value.port;
-    const configText = port === DEFAULT_UDP_PORT ? DEMO_NETWORK_CONFIG : `{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${port}}}`;
-    const config = await this.#ensureConfig(configText, port);
+    const backend = site.value.backend ?? "udp";
+    const configText = demoNetworkConfig(backend, port);
+    const config = await this.#ensureConfig(configText, backend === "udp" ? port : DEFAULT_UDP_PORT);
     if (config.isErr()) return err(config.error);
 
     for (const state of this.#states) {
@@ -233,7 +241,7 @@ class DemoRun {
     if (peersSeen.isErr()) return err(peersSeen.error);
     await Promise.all(this.#states.map((s) => s.site.settled()));
 
-    o.print("== the overlay: each UDP engine routes the other host's subnet, learned from its lease, to that host's PublicIP");
+    o.print(OVERLAY_HEADINGS[backend]);
     const routes = this.#states.map((s) => s.site.routes());
     for (const [i, s] of this.#states.entries()) for (const route of routes[i]!) o.print(`${s.site.name}: ${route}`);
     o.print("");
@@ -315,7 +323,7 @@ class DemoRun {
       leases,
       peers,
       external: host.external,
-      backends: { udp: udpBackend({ open: host.openEngine }) },
+      backends: host.kernelBackends ?? { udp: udpBackend({ open: host.openEngine }) },
       subnetFile: {
         path: "/run/flannel/subnet.env",
         write: (env: SubnetEnv) => {
@@ -378,6 +386,30 @@ class DemoRun {
     }
     await this.#site?.close();
   }
+}
+
+const OVERLAY_HEADINGS: Readonly<Record<DemoBackend, string>> = {
+  udp: "== the overlay: each UDP engine routes the other host's subnet, learned from its lease, to that host's PublicIP",
+  vxlan: "== the overlay: each host's kernel routes the other's subnet through flannel.1, with the peer's VtepMAC (neighbour) and PublicIP (FDB) from its lease",
+  "host-gw": "== the overlay: each host's kernel routes the other's subnet via that host's PublicIP (no encapsulation)",
+};
+
+/**
+ * The demo's network config for a backend.
+ *
+ * @param backend the backend both hosts run
+ * @param port the UDP backend's port (when it is not 8285, the config says so)
+ * @returns the config's JSON text
+ * @example
+ * ```ts
+ * import { demoNetworkConfig } from "./run-demo.ts";
+ * demoNetworkConfig("vxlan", 8285); // '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'
+ * demoNetworkConfig("udp", 8285); // '{"Network":"172.20.0.0/16"}'
+ * ```
+ */
+export function demoNetworkConfig(backend: DemoBackend, port: number): string {
+  if (backend !== "udp") return `{"Network":"172.20.0.0/16","Backend":{"Type":"${backend}"}}`;
+  return port === DEFAULT_UDP_PORT ? DEMO_NETWORK_CONFIG : `{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${port}}}`;
 }
 
 function lines(text: string): string[] {

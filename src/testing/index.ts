@@ -19,5 +19,5 @@ export { parseIpAddr, type IpAddress } from "./parse-ip-addr.ts";
 export { parseIpLink, type IpLink } from "./parse-ip-link.ts";
 export { parseIpRoute, type IpRoute } from "./parse-ip-route.ts";
 export { FLANNEL_TS_IN_HOST, flannelTsMounts, runAgent, type FlannelTsMountsOptions, type HostAgent, type RunAgentOptions } from "./run-agent.ts";
-export { runAgentHosts, type AgentHosts, type RunAgentHostsOptions } from "./run-agent-hosts.ts";
+export { runAgentHosts, type AgentHosts, type NetworkBackend, type RunAgentHostsOptions } from "./run-agent-hosts.ts";
 export { registryContract, type ContractExpect, type RegistryContractCase, type RegistryContractHarness } from "./registry-contract.ts";

@@ -3,6 +3,8 @@
 // host: the multi-host half of the test kit.
 import Docker from "dockerode";
 import type { StartedNetwork } from "testcontainers";
+import type { BackendKind } from "../backend/backend.ts";
+import { configWithBackend, type NetworkBackend } from "./_config-with-backend.ts";
 import { Etcd3Registry } from "../etcd/etcd3-registry.ts";
 import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
 import { flannelTsMounts, runAgent, type HostAgent } from "./run-agent.ts";
@@ -16,6 +18,14 @@ export interface RunAgentHostsOptions {
   readonly count?: number;
   /** The network config written to etcd before the agents start. Default `{"Network":"172.20.0.0/16"}`. */
   readonly config?: string;
+  /**
+   * The network config's Backend: a type (`"udp"`, `"vxlan"`, `"host-gw"`)
+   * or the whole object (e.g. `{ Type: "vxlan", VNI: 4 }`). It is merged
+   * into `config`, which then must have no Backend of its own, and each
+   * agent is checked to have read it (see `runAgent`'s `backend`).
+   * Default: the config's Backend, else udp.
+   */
+  readonly backend?: BackendKind | NetworkBackend;
   /** The etcd prefix. Default "/coreos.com/network" (flanneld's). */
   readonly prefix?: string;
   /** Each host's daemon.json before dockerd first starts, or a function of the host's index. Default: none. */
@@ -43,6 +53,8 @@ export interface RunAgentHostsOptions {
   /** How long each host's dockerd may take to answer. Default 120 s (dockerd 26 waits 15 s before serving a tcp:// host without TLS). */
   readonly dockerdTimeoutMs?: number;
 }
+
+export type { NetworkBackend };
 
 /** What {@link runAgentHosts} started. */
 export interface AgentHosts extends AsyncDisposable {
@@ -134,6 +146,7 @@ async function createNetworkOn(subnets: readonly string[]): Promise<StartedNetwo
  */
 export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise<AgentHosts> {
   const count = options.count ?? 2;
+  const config = configWithBackend(options.config ?? '{"Network":"172.20.0.0/16"}', options.backend);
   const prefix = options.prefix ?? "/coreos.com/network";
   const timeoutMs = options.dockerdTimeoutMs ?? 120_000;
   const mounts = flannelTsMounts();
@@ -163,7 +176,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
     const etcd = env.etcd;
     if (etcd === undefined) throw new Error("runAgentHosts: startDockerHosts started no etcd");
     registry = new Etcd3Registry({ endpoints: [etcd.endpoint], prefix });
-    const put = await registry.putConfig(options.config ?? '{"Network":"172.20.0.0/16"}', { overwrite: true });
+    const put = await registry.putConfig(config.text, { overwrite: true });
     if (put.isErr()) throw new Error(`runAgentHosts: cannot write the network config: ${put.error.message}`);
     const endpoint = etcd.networkEndpoint ?? "http://etcd:2379";
     const started = await env.each((host, index) => {
@@ -171,6 +184,7 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
       const onLine = options.onLine;
       return runAgent(host, {
         args: ["--etcd-endpoints", endpoint, "--etcd-prefix", prefix, ...(extra.includes("--iface") ? [] : ["--iface", host.ipAddress]), ...extra],
+        backend: config.type,
         ...(onLine === undefined ? {} : { onLine: (line: string) => onLine(host.name, line) }),
       });
     });

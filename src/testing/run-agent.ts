@@ -70,6 +70,12 @@ export interface RunAgentOptions {
   readonly waitUntilRunning?: boolean;
   /** How long to wait for that. Default 90 s (it may restart dockerd). */
   readonly timeoutMs?: number;
+  /**
+   * The backend type the agent must have found in the network config
+   * (`found network config: Backend type ...`), e.g. "vxlan"; checked once
+   * it runs (so only with `waitUntilRunning`). Default: not checked.
+   */
+  readonly backend?: string;
 }
 
 /** The agent running in a host, from {@link runAgent}. */
@@ -85,6 +91,8 @@ export interface HostAgent {
    * "172.20.5.0/24"; undefined before it runs.
    */
   readonly subnet: string | undefined;
+  /** The backend type it found in the network config (its `found network config: Backend type ...` line), e.g. "vxlan"; undefined before that. */
+  readonly backend: string | undefined;
   /**
    * Waits for a log line after the first `skip` characters of the log.
    * @param pattern text or regular expression
@@ -152,6 +160,10 @@ export async function runAgent(host: DockerHost, options: RunAgentOptions = {}):
       const all = [...process.output.matchAll(/running: subnet (\S+)/g)];
       return all[all.length - 1]?.[1];
     },
+    get backend() {
+      const all = [...process.output.matchAll(/found network config: Backend type (\S+?),/g)];
+      return all[all.length - 1]?.[1];
+    },
     waitForLog,
     async stop(signal = "TERM", timeoutMs = 30_000) {
       await process.kill(signal);
@@ -172,6 +184,10 @@ export async function runAgent(host: DockerHost, options: RunAgentOptions = {}):
     } catch (e) {
       await process.kill("KILL").catch(() => undefined);
       throw new Error(`runAgent: the agent in ${host.name} did not start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    if (options.backend !== undefined && agent.backend !== options.backend) {
+      await process.kill("KILL").catch(() => undefined);
+      throw new Error(`runAgent: the agent in ${host.name} runs backend ${agent.backend ?? "(none logged)"}, not ${options.backend}; its log:\n${process.output}`);
     }
   }
   return agent;

@@ -3,6 +3,8 @@
 // each, docker0 with the lease's bip and a container namespace behind it,
 // and the kernel's ping between the containers, both ways. Runs the built
 // CLI (the engine's threads load the built worker), as `npm run demo` does.
+// With --backend vxlan or host-gw the agents program the kernel in each
+// host's namespace instead, and no engine runs.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -43,6 +45,48 @@ describe("flannel-ts demo --netns", () => {
     expect(out.match(/^64 bytes from 172\.20\.\d+\.2: icmp_seq=[12] ttl=60 time=[\d.]+ ms$/gm)).toHaveLength(4);
     expect(out.match(/^2 packets transmitted, 2 received, 0% packet loss, time \d+ms$/gm)).toHaveLength(2);
     expect(out).toMatch(/^node1: to peers \d+ packets/m);
+    expect(out).toMatch(/\[node2\] stopped cleanly\n$/);
+    expect(leftovers(child.pid!)).toEqual({ namespaces: [], engines: [] });
+  }, 90_000);
+
+  // The kernel's data path: the pings cross two forwarding hops (one in each host's kernel), so ttl=62.
+  it.each([
+    {
+      backend: "vxlan",
+      description: "the kernel's VXLAN devices",
+      mtu: 1450,
+      entries: [
+        /^node1: route 172\.20\.\d+\.0\/24 via 172\.20\.\d+\.0 dev flannel\.1 onlink$/m,
+        /^node1: neighbour 172\.20\.\d+\.0 lladdr [0-9a-f:]{17} PERMANENT$/m,
+        /^node1: fdb [0-9a-f:]{17} dst 192\.0\.2\.2 self permanent$/m,
+        /^node2: route 172\.20\.\d+\.0\/24 via 172\.20\.\d+\.0 dev flannel\.1 onlink$/m,
+        /^node2: fdb [0-9a-f:]{17} dst 192\.0\.2\.1 self permanent$/m,
+      ],
+    },
+    {
+      backend: "host-gw",
+      description: "the kernel's routes via the other host \\(host-gw\\)",
+      mtu: 1500,
+      entries: [/^node1: route 172\.20\.\d+\.0\/24 via 192\.0\.2\.2 dev ftd\d+u1\b.*$/m, /^node2: route 172\.20\.\d+\.0\/24 via 192\.0\.2\.1 dev ftd\d+u2\b.*$/m],
+    },
+  ])("--backend $backend: the kernel carries the pings between the containers, and everything is removed", async ({ backend, description, mtu, entries }) => {
+    const child = spawn(process.execPath, [cli, "demo", "--netns", "--backend", backend, "--count", "2", "--interval", "100", "--seed", "3"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+    const killer = setTimeout(() => child.kill("SIGINT"), 60_000);
+    const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
+    clearTimeout(killer);
+    expect(err, out).toBe("");
+    expect(code, out).toBe(0);
+    expect(out).toMatch(new RegExp(`^flannel-ts demo: two simulated hosts run the agent on one in-memory store; network namespaces with TEST-NET addresses, ${description}`));
+    expect(out).toContain(`$ flannel-ts config set '{"Network":"172.20.0.0/16","Backend":{"Type":"${backend}"}}'`);
+    expect(out.match(new RegExp(`^  FLANNEL_MTU=${mtu}$`, "gm"))).toHaveLength(2);
+    for (const entry of entries) expect(out).toMatch(entry);
+    expect(out.match(/^64 bytes from 172\.20\.\d+\.2: icmp_seq=[12] ttl=62 time=[\d.]+ ms$/gm)).toHaveLength(4);
+    expect(out.match(/^2 packets transmitted, 2 received, 0% packet loss, time \d+ms$/gm)).toHaveLength(2);
+    expect(out).not.toContain("counters");
     expect(out).toMatch(/\[node2\] stopped cleanly\n$/);
     expect(leftovers(child.pid!)).toEqual({ namespaces: [], engines: [] });
   }, 90_000);

@@ -26,8 +26,8 @@ export default defineCommand(demoSpec, async ({ values, io, report }) => {
 
     // From dist/cli/commands/ and from src/cli/commands/ alike: the package's dist/cli/main.js.
     const builtCli = fileURLToPath(new URL("../../../dist/cli/main.js", import.meta.url));
-    if (values.netns && !existsSync(builtCli)) {
-      return report.error({ kind: "not-built", message: `--netns runs each host's engine with the built CLI, and ${builtCli} is missing: run npm run build first` });
+    if (values.netns && values.backend === "udp" && !existsSync(builtCli)) {
+      return report.error({ kind: "not-built", message: `--netns on udp runs each host's engine with the built CLI, and ${builtCli} is missing: run npm run build first` });
     }
 
     let registry: Registry;
@@ -51,6 +51,7 @@ export default defineCommand(demoSpec, async ({ values, io, report }) => {
             flannelTs: [process.execPath, builtCli],
             seedDaemonJson: SEED_DAEMON_JSON,
             prefix: `ftd${process.pid % 100_000}`,
+            backend: values.backend,
           })
         : undefined;
     const removeOnSignal = (signal: NodeJS.Signals): void => {
