@@ -57,7 +57,7 @@ export function rollbackSteps(plan: PipeworkPlan, completed: number): PipeworkSt
  * @returns the steps done, or a {@link PipeworkApplyError}
  * @example
  * ```ts
- * import { okAsync } from "neverthrow";
+ * import { okAsync } from "flannel-ts/core";
  * import { applyPipeworkPlan } from "./apply-pipework-plan.ts";
  * import type { PipeworkPlan } from "./plan-pipework.ts";
  * declare const plan: PipeworkPlan;
