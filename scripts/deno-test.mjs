@@ -66,9 +66,10 @@ try {
 exit(checked);
 
 // No permissions beyond reading the installed packages and the environment
-// (etcd3's gRPC reads both when imported): an example that reaches for the
-// network, writes a file or runs a program fails here instead of touching
-// the host.
+// (etcd3's gRPC reads both when imported) and loading their native code
+// (flannel-ts/node loads koffi): an example that reaches for the network,
+// writes a file or runs a program fails here instead of touching the host.
 const nodeModules = realpathSync(join(root, "node_modules"));
-exit(run(["test", "--quiet", "--doc", "--allow-env", `--allow-read=${nodeModules}`, ...runnable]));
+const permissions = ["--allow-env", `--allow-read=${nodeModules}`, `--allow-ffi=${nodeModules}`];
+exit(run(["test", "--quiet", "--doc", ...permissions, ...runnable]));
 exit(run(["run", "-A", "npm:vitest", "run", "--project", "deno", ...process.argv.slice(2)]));
