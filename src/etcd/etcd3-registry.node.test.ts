@@ -369,8 +369,9 @@ describe("Etcd3Registry.open: options checked before anything is set up", () => 
   it("sets the client up with a matching certificate and key, a CA, and the receive limit", async () => {
     const opened = Etcd3Registry.open({ endpoints: ["https://10.0.0.1:2379"], tls: { ca: bytes(CERT), cert: bytes(CERT), key: bytes(KEY) }, tlsFiles: files });
     expect(opened.map((r) => r.endpoints)).toEqual(ok(["https://10.0.0.1:2379"]));
-    expect(fake.state.options).toMatchObject([{ hosts: ["https://10.0.0.1:2379"], grpcOptions: { "grpc.max_receive_message_length": 64 * 2 ** 20 } }]);
+    // The client is set up once etcd3 has loaded (lazily); close() waits for it.
     await opened._unsafeUnwrap().close();
+    expect(fake.state.options).toMatchObject([{ hosts: ["https://10.0.0.1:2379"], grpcOptions: { "grpc.max_receive_message_length": 64 * 2 ** 20 } }]);
   });
 
   it("the constructor throws the same message, without the etcd client in it", () => {

@@ -1,34 +1,6 @@
 import { Buffer } from "node:buffer";
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
-import {
-  castGrpcError,
-  ClientClosedError,
-  Etcd3,
-  EtcdAuthenticationFailedError,
-  EtcdInvalidAuthTokenError,
-  EtcdLeaseInvalidError,
-  EtcdPermissionDeniedError,
-  GRPCAbortedError,
-  GRPCAlreadyExistsError,
-  GRPCCancelledError,
-  GRPCDataLossError,
-  GRPCDeadlineExceededError,
-  GRPCFailedPreconditionError,
-  GRPCInternalError,
-  GRPCInvalidArgumentError,
-  GRPCNotFoundError,
-  GRPCNotImplementedError,
-  GRPCOutOfRangeError,
-  GRPCResourceExhastedError,
-  GRPCUnauthenticatedError,
-  GRPCUnavailableError,
-  GRPCUnknownError,
-  type IKeyValue,
-  type IOptions,
-  type IRequestOp,
-  type IWatchResponse,
-  type Watcher,
-} from "etcd3";
+import type { Etcd3, IKeyValue, IOptions, IRequestOp, IWatchResponse, Watcher } from "etcd3";
 import { err, errAsync, ok, ResultAsync, type Result } from "neverthrow";
 import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
@@ -40,6 +12,14 @@ import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord,
 
 
 export { redactEndpoint } from "./_etcd3-failure.ts";
+
+type Etcd3Lib = typeof import("etcd3");
+
+// etcd3 brings gRPC, which takes most of a second to load: it loads when the
+// first registry is created, not when this module is imported, so the pure
+// modules and the in-memory registry stay light (and need no permissions on Deno).
+let etcd3Lib: Promise<Etcd3Lib> | undefined;
+const loadEtcd3 = (): Promise<Etcd3Lib> => (etcd3Lib ??= import("etcd3"));
 
 /** TLS material for {@link Etcd3Registry}, as file contents (PEM). */
 export interface Etcd3Tls {
@@ -135,7 +115,8 @@ export class Etcd3Registry implements Registry {
   /** The endpoints this registry talks to. */
   readonly endpoints: readonly string[];
   readonly #layout: FlannelKeyLayout;
-  readonly #client: Etcd3;
+  readonly #client: Promise<Etcd3>;
+  #lib: Etcd3Lib | undefined;
   readonly #clientOptions: IOptions;
   readonly #maxBackoff: number;
   readonly #timeoutMs: number;
@@ -206,17 +187,17 @@ export class Etcd3Registry implements Registry {
       ...(options.username === undefined ? {} : { auth: { username: options.username, password: options.password ?? "" } }),
     };
     this.#clientOptions = clientOptions;
-    try {
-      this.#client = new Etcd3(clientOptions);
-    } catch (e) {
-      // The checks above make this unlikely; the client's own text, without its stack.
-      throw new RangeError(`Etcd3Registry: the etcd client cannot be set up: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    this.#client = loadEtcd3().then((lib) => {
+      this.#lib = lib;
+      return new lib.Etcd3(clientOptions);
+    });
+    // A client that cannot be set up fails the first request, with its reason.
+    this.#client.catch(() => undefined);
   }
 
   getConfig(): ResultAsync<string, RegistryError> {
     const key = this.#layout.configKey;
-    return this.#call({ what: `reading ${key}` }, () => this.#client.kv.range({ key: Buffer.from(key) })).andThen((res) => {
+    return this.#call({ what: `reading ${key}` }, (client) => client.kv.range({ key: Buffer.from(key) })).andThen((res) => {
       const kv = res.kvs[0];
       return kv === undefined ? err(registryError.configNotFound(key)) : ok(kv.value.toString("utf8"));
     });
@@ -228,14 +209,14 @@ export class Etcd3Registry implements Registry {
     const put: IRequestOp = { request_put: { key, value } };
     const compare = options.overwrite === true ? [] : [{ key, target: "Version" as const, result: "Equal" as const, version: 0 }];
     const request = { what: `writing ${this.#layout.configKey}`, write: { key: this.#layout.configKey, bytes: key.length + value.length } };
-    return this.#call(request, () => this.#client.kv.txn({ compare, success: [put], failure: [] })).andThen((res) =>
+    return this.#call(request, (client) => client.kv.txn({ compare, success: [put], failure: [] })).andThen((res) =>
       res.succeeded ? ok(undefined) : err(registryError.configExists(this.#layout.configKey)),
     );
   }
 
   listLeases(): ResultAsync<LeaseListing, RegistryError> {
     const start = Buffer.from(this.#layout.subnetsPrefix);
-    return this.#call({ what: `listing the leases under ${this.#layout.subnetsPrefix}` }, () => this.#client.kv.range({ key: start, range_end: prefixEnd(start) })).map((res) => {
+    return this.#call({ what: `listing the leases under ${this.#layout.subnetsPrefix}` }, (client) => client.kv.range({ key: start, range_end: prefixEnd(start) })).map((res) => {
       const leases: LeaseRecord[] = [];
       const unreadable: UnreadableLease[] = [];
       for (const kv of res.kvs) {
@@ -249,7 +230,7 @@ export class Etcd3Registry implements Registry {
 
   getLease(subnet: SubnetKey): ResultAsync<LeaseRecord | undefined, RegistryError> {
     const key = this.#layout.leaseKey(subnet);
-    return this.#call({ what: `reading ${key}` }, () => this.#client.kv.range({ key: Buffer.from(key) })).andThen((res): Result<LeaseRecord | undefined, RegistryError> => {
+    return this.#call({ what: `reading ${key}` }, (client) => client.kv.range({ key: Buffer.from(key) })).andThen((res): Result<LeaseRecord | undefined, RegistryError> => {
       const kv = res.kvs[0];
       if (kv === undefined) return ok(undefined);
       const decoded = decodeLeaseEntry(this.#layout, stored(kv));
@@ -282,14 +263,14 @@ export class Etcd3Registry implements Registry {
     const expected = options.ifCreateRevision;
     const compare = expected === undefined ? [] : [{ key: Buffer.from(key), target: "Create" as const, result: "Equal" as const, create_revision: expected }];
     const del: IRequestOp = { request_delete_range: { key: Buffer.from(key) } };
-    return this.#call({ what: `deleting ${key}` }, () => this.#client.kv.txn({ compare, success: [del], failure: [] })).andThen((res) => {
+    return this.#call({ what: `deleting ${key}` }, (client) => client.kv.txn({ compare, success: [del], failure: [] })).andThen((res) => {
       if (!res.succeeded) return err(registryError.leaseChanged(key, expected ?? 0));
       return ok(num(res.responses[0]?.response_delete_range.deleted) > 0);
     });
   }
 
   timeToLive(leaseId: string): ResultAsync<number | null, RegistryError> {
-    return this.#call({ what: `reading the TTL of etcd lease ${leaseId}` }, () => this.#client.leaseClient.leaseTimeToLive({ ID: leaseId })).map((res) => {
+    return this.#call({ what: `reading the TTL of etcd lease ${leaseId}` }, (client) => client.leaseClient.leaseTimeToLive({ ID: leaseId })).map((res) => {
       const ttl = num(res.TTL);
       return ttl < 0 ? null : ttl;
     });
@@ -333,7 +314,16 @@ export class Etcd3Registry implements Registry {
         options.onEvent({ kind: "snapshot", listing: listing.value });
         next = listing.value.revision + 1;
       }
-      const w = this.#client.watch().prefix(this.#layout.subnetsPrefix).startRevision(String(next)).watcher();
+      let client: Etcd3;
+      try {
+        client = await this.#client;
+      } catch (e) {
+        onError(this.#watchError(e));
+        restart(false);
+        return;
+      }
+      if (closed) return;
+      const w = client.watch().prefix(this.#layout.subnetsPrefix).startRevision(String(next)).watcher();
       watcher = w;
       w.on("connected", () => {
         backoff = 100;
@@ -391,7 +381,10 @@ export class Etcd3Registry implements Registry {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#watches].map((w) => w.close()));
-    this.#client.close();
+    await this.#client.then(
+      (client) => client.close(),
+      () => undefined,
+    );
   }
 
   // Grants a lease when a TTL is asked for, then puts the value in one
@@ -412,7 +405,7 @@ export class Etcd3Registry implements Registry {
     const grant: ResultAsync<{ id: string; ttl: number } | undefined, RegistryError> =
       ttlSeconds === null
         ? new ResultAsync(Promise.resolve(ok(undefined)))
-        : this.#call({ what: `granting an etcd lease for ${key}` }, () => this.#client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: 0 })).map((res) => ({
+        : this.#call({ what: `granting an etcd lease for ${key}` }, (client) => client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: 0 })).map((res) => ({
             id: res.ID,
             ttl: num(res.TTL),
           }));
@@ -423,9 +416,9 @@ export class Etcd3Registry implements Registry {
         request_put: { key: keyBytes, value: valueBytes, prev_kv: true, ...(lease === undefined ? {} : { lease: lease.id }) },
       };
       const revoke = (): void => {
-        if (lease !== undefined) this.#client.leaseClient.leaseRevoke({ ID: lease.id }).catch(() => undefined);
+        if (lease !== undefined) this.#client.then((client) => client.leaseClient.leaseRevoke({ ID: lease.id })).catch(() => undefined);
       };
-      return this.#call({ what: `writing ${key}`, write: { key, bytes: keyBytes.length + valueBytes.length } }, () => this.#client.kv.txn({ compare, success: [put], failure: [] }))
+      return this.#call({ what: `writing ${key}`, write: { key, bytes: keyBytes.length + valueBytes.length } }, (client) => client.kv.txn({ compare, success: [put], failure: [] }))
         .mapErr((e) => {
           if (e.kind !== "unavailable") revoke();
           return e;
@@ -441,7 +434,7 @@ export class Etcd3Registry implements Registry {
           // would stay in etcd, empty, until its TTL runs out (up to a day
           // after each restart of an agent, so a crash loop piles them up).
           const replaced = previous?.lease;
-          if (replaced !== undefined && replaced !== "0" && replaced !== lease?.id) this.#client.leaseClient.leaseRevoke({ ID: replaced }).catch(() => undefined);
+          if (replaced !== undefined && replaced !== "0" && replaced !== lease?.id) this.#client.then((client) => client.leaseClient.leaseRevoke({ ID: replaced })).catch(() => undefined);
           return {
             key,
             subnet,
@@ -458,9 +451,9 @@ export class Etcd3Registry implements Registry {
 
   // Sends a request; a failure becomes a registry error by its gRPC code and
   // the request (RESOURCE_EXHAUSTED on a write also asks etcd for its alarms).
-  #call<T>(request: EtcdRequest, send: () => Promise<T>): ResultAsync<T, RegistryError> {
+  #call<T>(request: EtcdRequest, send: (client: Etcd3) => Promise<T>): ResultAsync<T, RegistryError> {
     if (this.#closed) return errAsync(registryError.closed());
-    return ResultAsync.fromPromise(send(), (raw) => raw).orElse((raw) => {
+    return ResultAsync.fromPromise(this.#client.then(send), (raw) => raw).orElse((raw) => {
       const failure = this.#failureOf(raw);
       if (!needsAlarms(failure, request)) return errAsync(this.#describe(failure, request));
       return ResultAsync.fromSafePromise(this.#noSpace()).andThen((noSpace) => errAsync(this.#describe(failure, request, noSpace)));
@@ -481,13 +474,15 @@ export class Etcd3Registry implements Registry {
   }
 
   #failureOf(raw: unknown): EtcdFailure {
-    if (this.#closed || raw instanceof ClientClosedError) return { kind: "closed" };
+    const lib = this.#lib;
+    if (this.#closed || (lib !== undefined && raw instanceof lib.ClientClosedError)) return { kind: "closed" };
+    if (lib === undefined) return { kind: "other", text: raw instanceof Error ? raw.message : String(raw) };
     // cockatiel marks the errors of an open circuit breaker with this property.
     if (typeof raw === "object" && raw !== null && (raw as { isBrokenCircuitError?: unknown }).isBrokenCircuitError === true) return { kind: "circuit-open" };
     // Watch streams hand over gRPC's plain errors; castGrpcError gives them etcd3's class for their status code.
-    const cast: unknown = raw instanceof Error ? castGrpcError(raw) : raw;
-    if (cast instanceof EtcdAuthenticationFailedError) return { kind: "auth-failed" };
-    for (const [type, code] of GRPC_ERROR_CODES) {
+    const cast: unknown = raw instanceof Error ? lib.castGrpcError(raw) : raw;
+    if (cast instanceof lib.EtcdAuthenticationFailedError) return { kind: "auth-failed" };
+    for (const [type, code] of grpcErrorCodes(lib)) {
       if (cast instanceof type) {
         const prefix = `${code} ${GRPC_CODE_NAMES[code] ?? ""}: `;
         return { kind: "grpc", code, details: cast.message.startsWith(prefix) ? cast.message.slice(prefix.length) : cast.message };
@@ -500,7 +495,8 @@ export class Etcd3Registry implements Registry {
   // Asked on a client of its own: the client retries a RESOURCE_EXHAUSTED
   // write, and those failures open its circuit breaker for the endpoint.
   async #noSpace(): Promise<boolean | undefined> {
-    const asker = new Etcd3(this.#clientOptions);
+    if (this.#lib === undefined) return undefined;
+    const asker = new this.#lib.Etcd3(this.#clientOptions);
     try {
       const res = await asker.maintenance.alarm({ action: "Get", memberID: 0, alarm: "None" });
       return res.alarms.some((a) => a.alarm === "Nospace");
@@ -513,25 +509,25 @@ export class Etcd3Registry implements Registry {
 }
 
 // etcd3's error classes and the gRPC status codes they stand for.
-const GRPC_ERROR_CODES: readonly (readonly [abstract new (...args: never[]) => Error, number])[] = [
-  [GRPCCancelledError, 1],
-  [GRPCUnknownError, 2],
-  [GRPCInvalidArgumentError, 3],
-  [GRPCDeadlineExceededError, 4],
-  [GRPCNotFoundError, 5],
-  [EtcdLeaseInvalidError, 5],
-  [GRPCAlreadyExistsError, 6],
-  [EtcdPermissionDeniedError, 7],
-  [GRPCResourceExhastedError, 8],
-  [GRPCFailedPreconditionError, 9],
-  [GRPCAbortedError, 10],
-  [GRPCOutOfRangeError, 11],
-  [GRPCNotImplementedError, 12],
-  [GRPCInternalError, 13],
-  [GRPCUnavailableError, 14],
-  [GRPCDataLossError, 15],
-  [GRPCUnauthenticatedError, 16],
-  [EtcdInvalidAuthTokenError, 16],
+const grpcErrorCodes = (lib: Etcd3Lib): readonly (readonly [abstract new (...args: never[]) => Error, number])[] => [
+  [lib.GRPCCancelledError, 1],
+  [lib.GRPCUnknownError, 2],
+  [lib.GRPCInvalidArgumentError, 3],
+  [lib.GRPCDeadlineExceededError, 4],
+  [lib.GRPCNotFoundError, 5],
+  [lib.EtcdLeaseInvalidError, 5],
+  [lib.GRPCAlreadyExistsError, 6],
+  [lib.EtcdPermissionDeniedError, 7],
+  [lib.GRPCResourceExhastedError, 8],
+  [lib.GRPCFailedPreconditionError, 9],
+  [lib.GRPCAbortedError, 10],
+  [lib.GRPCOutOfRangeError, 11],
+  [lib.GRPCNotImplementedError, 12],
+  [lib.GRPCInternalError, 13],
+  [lib.GRPCUnavailableError, 14],
+  [lib.GRPCDataLossError, 15],
+  [lib.GRPCUnauthenticatedError, 16],
+  [lib.EtcdInvalidAuthTokenError, 16],
 ];
 
 // Everything the registry checks before it sets a client up: endpoints

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import Docker from "dockerode";
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import { sleep, systemClock, type Clock } from "../core/clock.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
@@ -132,7 +131,9 @@ export function pipework(request: PipeworkRequest, options: PipeworkOptions = {}
   const run = options.run ?? runCommand;
   const clock = options.clock ?? systemClock;
   const go = async (): Promise<Result<PipeworkReport, PipeworkError>> => {
-    const container = await findPipeworkContainer(options.engine ?? new Docker(), request.container);
+    // dockerode loads only when no engine is given, not when this module is imported.
+    const engine: ContainerInspectApi = options.engine !== undefined ? options.engine : await import("dockerode").then(({ default: Docker }) => new Docker());
+    const container = await findPipeworkContainer(engine, request.container);
     if (container.isErr()) return err(container.error);
     const before = await observePipework(container.value, run);
     if (before.isErr()) return err(before.error);
