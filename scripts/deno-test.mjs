@@ -66,8 +66,8 @@ try {
 exit(checked);
 
 // No permissions beyond reading the installed packages and the environment
-// (etcd3's gRPC reads both when imported) and loading their native code
-// (flannel-ts/node loads koffi): an example that reaches for the network,
+// (etcd3's gRPC reads both when an Etcd3Registry is made) and loading their
+// native code (flannel-ts/node loads koffi): an example that reaches for the network,
 // writes a file or runs a program fails here instead of touching the host.
 const nodeModules = realpathSync(join(root, "node_modules"));
 const permissions = ["--allow-env", `--allow-read=${nodeModules}`, `--allow-ffi=${nodeModules}`];
