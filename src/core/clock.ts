@@ -32,9 +32,13 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { systemClock } from "./clock.ts";
- * const timer = systemClock.setTimer(1000, () => console.log("a second later"));
- * timer.cancel();
+ * import assert from "node:assert/strict";
+ * import { systemClock } from "flannel-ts/core";
+ * let fired = false;
+ * const timer = systemClock.setTimer(1000, () => (fired = true));
+ * timer.cancel(); // before it fires: the callback never runs
+ * assert.equal(fired, false);
+ * assert.ok(systemClock.now() > 0);
  * ```
  */
 export const systemClock: Clock = Object.freeze({
@@ -59,11 +63,12 @@ export interface SleepAborted {
  * @returns `true` when the time passed, `false` when aborted
  * @example
  * ```ts
- * import { ManualClock, sleep } from "./clock.ts";
+ * import assert from "node:assert/strict";
+ * import { ManualClock, sleep } from "flannel-ts/core";
  * const clock = new ManualClock();
  * const done = sleep(clock, 500);
  * clock.advance(500);
- * await done; // true
+ * assert.equal(await done, true); // slept the whole time
  * ```
  */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
@@ -95,13 +100,14 @@ interface Pending {
  *
  * @example
  * ```ts
- * import { ManualClock } from "./clock.ts";
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "flannel-ts/core";
  * const clock = new ManualClock(1_000);
  * const fired: number[] = [];
  * clock.setTimer(50, () => fired.push(clock.now()));
  * clock.advance(100);
- * fired; // [1050]
- * clock.now(); // 1100
+ * assert.deepEqual(fired, [1050]); // the timer ran at its own time
+ * assert.equal(clock.now(), 1100);
  * ```
  */
 export class ManualClock implements Clock {

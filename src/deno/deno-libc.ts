@@ -27,10 +27,12 @@ let loaded: Libc | undefined;
  *
  * @returns the binding (opened once per thread)
  * @example
- * ```ts
- * import { denoLibc } from "./deno-libc.ts";
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { denoLibc } from "flannel-ts/deno";
+ * // Opens libc through Deno.dlopen (--allow-ffi): type-checked, not run.
  * const libc = denoLibc();
- * libc.addressOf(new Uint8Array(new ArrayBuffer(16))) > 0; // true
+ * assert.ok(libc.addressOf(new Uint8Array(new ArrayBuffer(16))) > 0);
  * ```
  */
 export function denoLibc(): Libc {

@@ -22,10 +22,12 @@ export interface KernelBackendsOptions {
  *
  * @returns the opener
  * @example
- * ```ts
- * import { denoRtnetlinkOpener } from "./kernel-backends.ts";
+ * ```ts ignore
+ * import { denoRtnetlinkOpener } from "flannel-ts/deno";
+ * // Opens a netlink socket (--allow-ffi): type-checked, not run.
  * const rtnl = denoRtnetlinkOpener()();
- * if (rtnl.isOk()) rtnl.value.close();
+ * if (rtnl.isErr()) console.error(rtnl.error.message);
+ * else rtnl.value.close();
  * ```
  */
 export function denoRtnetlinkOpener(): OpenRtnetlinkPort {
@@ -48,7 +50,7 @@ export function denoRtnetlinkOpener(): OpenRtnetlinkPort {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { denoKernelBackends } from "./kernel-backends.ts";
+ * import { denoKernelBackends } from "flannel-ts/deno";
  * assert.deepEqual(Object.keys(denoKernelBackends()), ["vxlan", "host-gw"]);
  * ```
  */

@@ -10,10 +10,12 @@ import { denoLibc } from "./deno-libc.ts";
  * @param options receive buffer and clock
  * @returns the socket, or the call that failed with its errno
  * @example
- * ```ts
- * import { openNetlinkSocket } from "./netlink-socket.ts";
+ * ```ts ignore
+ * import { openNetlinkSocket } from "flannel-ts/deno";
+ * // Opens a netlink socket (--allow-ffi): type-checked, not run.
  * const socket = openNetlinkSocket();
- * if (socket.isOk()) socket.value.close();
+ * if (socket.isErr()) console.error(socket.error.message);
+ * else socket.value.close();
  * ```
  */
 export function openNetlinkSocket(options: NetlinkSocketOptions = {}): Result<LibcNetlinkSocket, NetlinkTransportError> {
@@ -27,13 +29,15 @@ export function openNetlinkSocket(options: NetlinkSocketOptions = {}): Result<Li
  * @param options the facade's limits and the socket's settings
  * @returns the facade, or the call that failed with its errno
  * @example
- * ```ts
- * import { openRtnetlink } from "./netlink-socket.ts";
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { openRtnetlink } from "flannel-ts/deno";
+ * // Opens a netlink socket (--allow-ffi): type-checked, not run.
  * const rtnl = openRtnetlink();
- * if (rtnl.isOk()) {
- *   console.log((await rtnl.value.linkByName("lo")).map((link) => link?.index)); // ok(1)
- *   rtnl.value.close();
- * }
+ * if (rtnl.isErr()) throw new Error(rtnl.error.message);
+ * assert.deepEqual((await rtnl.value.linkByName("lo")).map((link) => link?.index), ok(1)); // lo is the first link
+ * rtnl.value.close();
  * ```
  */
 export function openRtnetlink(options: RtnetlinkOptions & NetlinkSocketOptions = {}): Result<Rtnetlink, NetlinkTransportError> {

@@ -65,9 +65,10 @@ function runCommand(command: string, args: readonly string[]): ResultAsync<Comma
  * @param options see {@link UdpEngineOptions}
  * @returns the running engine, or why it could not start
  * @example
- * ```ts
- * import { startUdpEngine } from "./udp-engine-deno.ts";
- * import { parseCidr4, parseIp4 } from "../subnet/index.ts";
+ * ```ts ignore
+ * import { startUdpEngine } from "flannel-ts/deno";
+ * import { parseCidr4, parseIp4 } from "flannel-ts/subnet";
+ * // As root, with --allow-ffi: creates flannel0. Type-checked, not run.
  * const started = await startUdpEngine({
  *   device: "flannel0",
  *   subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap(),
@@ -75,7 +76,8 @@ function runCommand(command: string, args: readonly string[]): ResultAsync<Comma
  *   bind: parseIp4("192.0.2.1")._unsafeUnwrap(),
  *   routes: [{ subnet: parseCidr4("10.5.2.0/24")._unsafeUnwrap(), peer: parseIp4("192.0.2.2")._unsafeUnwrap(), port: 8285 }],
  * });
- * if (started.isOk()) await started.value.close();
+ * if (started.isErr()) console.error(started.error.message);
+ * else await started.value.close();
  * ```
  */
 export function startUdpEngine(options: UdpEngineOptions): ResultAsync<UdpEngine, UdpEngineError> {

@@ -74,9 +74,11 @@ function checkValue(flag: DockerdFlag, value: string, shown: string): string | u
  * @returns the flags, or a {@link DockerdArgsError} such as `unknown flag: --foo`
  * @example
  * ```ts
- * import { parseDockerdArgs } from "./dockerd-args.ts";
- * parseDockerdArgs(["-H", "fd://", "--containerd=/run/containerd/containerd.sock"]).map((a) => a.items.map((i) => i.flag.key));
- * // ok(["hosts", "containerd"])
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { parseDockerdArgs } from "flannel-ts/dockerconf";
+ * const args = parseDockerdArgs(["-H", "fd://", "--containerd=/run/containerd/containerd.sock"]);
+ * assert.deepEqual(args.map((a) => a.items.map((i) => i.flag.key)), ok(["hosts", "containerd"]));
  * ```
  */
 export function parseDockerdArgs(argv: readonly string[], version: DockerdVersion = "26"): Result<DockerdArgs, DockerdArgsError> {

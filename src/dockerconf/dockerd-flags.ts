@@ -174,9 +174,10 @@ const SKIP_VALIDATE = ["features", "builder", "deprecated-key-path"];
  * @returns the keys
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { knownDaemonJsonKeys } from "./dockerd-flags.ts";
- * knownDaemonJsonKeys("26").has("hosts"); // true
- * knownDaemonJsonKeys("26").has("graph"); // false: removed after 20.10
+ * assert.equal(knownDaemonJsonKeys("26").has("hosts"), true);
+ * assert.equal(knownDaemonJsonKeys("26").has("graph"), false); // removed after 20.10
  * ```
  */
 export function knownDaemonJsonKeys(version: DockerdVersion): ReadonlySet<string> {

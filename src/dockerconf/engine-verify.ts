@@ -72,12 +72,16 @@ const text = (v: unknown): string | undefined => (typeof v === "string" && v !==
  * @param expected from {@link defaultBridgeExpectation}
  * @returns the report when everything matches, otherwise a `bridge-mismatch` error holding it
  * @example
- * ```ts
+ * ```ts ignore
  * import Docker from "dockerode";
- * import { parseCidr4 } from "../subnet/cidr.ts";
- * import { defaultBridgeExpectation, verifyDefaultBridge } from "./engine-verify.ts";
- * const expected = defaultBridgeExpectation({ bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 });
- * const result = await verifyDefaultBridge(new Docker(), expected);
+ * import { defaultBridgeExpectation, verifyDefaultBridge } from "flannel-ts/dockerconf";
+ * import { parseCidr4 } from "flannel-ts/subnet";
+ * // Needs a running dockerd: type-checked, not run.
+ * const bip = parseCidr4("10.5.52.1/24");
+ * if (bip.isErr()) throw new Error(bip.error.message);
+ * const result = await verifyDefaultBridge(new Docker(), defaultBridgeExpectation({ bip: bip.value, mtu: 1472 }));
+ * if (result.isErr()) console.error(result.error.message);
+ * else console.log(result.value);
  * ```
  */
 export function verifyDefaultBridge(engine: EngineNetworkApi, expected: DefaultBridgeExpectation): ResultAsync<DefaultBridgeReport, EngineVerifyError> {

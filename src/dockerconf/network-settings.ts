@@ -66,10 +66,13 @@ export interface NoIpv4SubnetError {
  * @returns the settings, or an error when the lease has no IPv4 subnet
  * @example
  * ```ts
- * import { formatCidr, parseCidr4 } from "../subnet/cidr.ts";
- * import { dockerNetworkSettings } from "./network-settings.ts";
- * dockerNetworkSettings({ subnet: parseCidr4("10.5.52.0/24")._unsafeUnwrap(), mtu: 1472, ipMasq: true })
- *   .map((s) => [formatCidr(s.bip), s.mtu]); // ok(["10.5.52.1/24", 1472])
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { dockerNetworkSettings } from "flannel-ts/dockerconf";
+ * import { formatCidr, parseCidr4 } from "flannel-ts/subnet";
+ * const settings = dockerNetworkSettings({ subnet: parseCidr4("10.5.52.0/24")._unsafeUnwrap(), mtu: 1472, ipMasq: true });
+ * assert.deepEqual(settings.map((s) => [formatCidr(s.bip), s.mtu]), ok(["10.5.52.1/24", 1472]));
+ * assert.equal(dockerNetworkSettings({ mtu: 1472, ipMasq: true }).isErr(), true); // no IPv4 subnet
  * ```
  */
 export function dockerNetworkSettings(lease: LeaseNetwork, options: DockerNetworkSettingsOptions = {}): Result<DockerNetworkSettings, NoIpv4SubnetError> {
@@ -134,12 +137,14 @@ export interface DaemonJsonMerge {
  * @returns the new text and what changed
  * @example
  * ```ts
- * import { parseCidr4 } from "../subnet/cidr.ts";
- * import { parseDaemonJson } from "./daemon-json.ts";
- * import { mergeNetworkSettings } from "./network-settings.ts";
+ * import assert from "node:assert/strict";
+ * import { mergeNetworkSettings, parseDaemonJson } from "flannel-ts/dockerconf";
+ * import { parseCidr4 } from "flannel-ts/subnet";
  * const doc = parseDaemonJson('{\n  "debug": true\n}\n')._unsafeUnwrap();
- * mergeNetworkSettings(doc, { bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 }).text;
- * // '{\n  "debug": true,\n  "bip": "10.5.52.1/24",\n  "mtu": 1472\n}\n'
+ * assert.equal(
+ *   mergeNetworkSettings(doc, { bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 }).text,
+ *   '{\n  "debug": true,\n  "bip": "10.5.52.1/24",\n  "mtu": 1472\n}\n',
+ * );
  * ```
  */
 export function mergeNetworkSettings(doc: DaemonJson, settings: DockerNetworkSettings): DaemonJsonMerge {

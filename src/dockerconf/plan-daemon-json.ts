@@ -57,15 +57,17 @@ export type PlanDaemonJsonError = DaemonJsonError & { readonly path: string };
  * @returns the plan, or why the current file cannot be read as daemon.json
  * @example
  * ```ts
- * import { parseCidr4 } from "../subnet/cidr.ts";
- * import { planDaemonJson } from "./plan-daemon-json.ts";
+ * import assert from "node:assert/strict";
+ * import { planDaemonJson } from "flannel-ts/dockerconf";
+ * import { parseCidr4 } from "flannel-ts/subnet";
  * const plan = planDaemonJson({
  *   path: "/etc/docker/daemon.json",
  *   current: '{"debug": true}\n',
  *   settings: { bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 },
- * })._unsafeUnwrap();
- * plan.after; // '{"debug": true, "bip": "10.5.52.1/24", "mtu": 1472}\n'
- * plan.blocking; // []
+ * });
+ * if (plan.isErr()) throw new Error(plan.error.message);
+ * assert.equal(plan.value.after, '{"debug": true, "bip": "10.5.52.1/24", "mtu": 1472}\n');
+ * assert.deepEqual(plan.value.blocking, []); // nothing forbids the write
  * ```
  */
 export function planDaemonJson(options: PlanDaemonJsonOptions): Result<DaemonJsonPlan, PlanDaemonJsonError> {

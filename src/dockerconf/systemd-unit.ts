@@ -160,11 +160,14 @@ export function splitUnitWords(text: string): Result<string[], string> {
  * @returns the service's commands and environment, or an error
  * @example
  * ```ts
- * import { resolveServiceExec } from "./systemd-unit.ts";
- * resolveServiceExec([
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { resolveServiceExec } from "flannel-ts/dockerconf";
+ * const exec = resolveServiceExec([
  *   { path: "/lib/systemd/system/docker.service", text: "[Service]\nExecStart=/usr/sbin/dockerd -H fd://\n" },
  *   { path: "/etc/systemd/system/docker.service.d/override.conf", text: "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd\n" },
- * ]).map((s) => s.execStart.map((e) => e.value)); // ok(["/usr/sbin/dockerd"])
+ * ]);
+ * assert.deepEqual(exec.map((s) => s.execStart.map((e) => e.value)), ok(["/usr/sbin/dockerd"])); // the drop-in's empty ExecStart= resets
  * ```
  */
 export function resolveServiceExec(files: readonly UnitFile[]): Result<ServiceExec, SystemdUnitError> {
@@ -254,10 +257,12 @@ export function parseEnvironmentFile(text: string): Record<string, string> {
  * @returns the command, or an error
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { execCommand } from "./systemd-unit.ts";
  * const setting = { section: "Service", key: "ExecStart", value: "/usr/sbin/dockerd -H fd:// $DOCKER_OPTS", path: "docker.service", line: 12 };
- * execCommand(setting, { DOCKER_OPTS: "--bip=10.5.52.1/24 --mtu=1472" }).map((c) => c.args.map((a) => a.word));
- * // ok(["-H", "fd://", "--bip=10.5.52.1/24", "--mtu=1472"])
+ * const command = execCommand(setting, { DOCKER_OPTS: "--bip=10.5.52.1/24 --mtu=1472" });
+ * assert.deepEqual(command.map((c) => c.args.map((a) => a.word)), ok(["-H", "fd://", "--bip=10.5.52.1/24", "--mtu=1472"]));
  * ```
  */
 export function execCommand(setting: UnitSetting, environment: Readonly<Record<string, string>>): Result<ExecCommand, SystemdUnitError> {

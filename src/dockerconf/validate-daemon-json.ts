@@ -233,10 +233,10 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
  * @returns the issues, in the order above; empty when dockerd would start cleanly
  * @example
  * ```ts
- * import { parseDaemonJson } from "./daemon-json.ts";
- * import { validateDaemonJson } from "./validate-daemon-json.ts";
+ * import assert from "node:assert/strict";
+ * import { parseDaemonJson, validateDaemonJson } from "flannel-ts/dockerconf";
  * const doc = parseDaemonJson('{"bip": "10.5.52.0/24", "mtu": "1472"}')._unsafeUnwrap();
- * validateDaemonJson(doc).map((i) => i.kind); // ["wrong-type", "bip-network-address"]
+ * assert.deepEqual(validateDaemonJson(doc).map((i) => i.kind), ["wrong-type", "bip-network-address"]);
  * ```
  * @example dockerd's value checks, with a file port
  * ```ts

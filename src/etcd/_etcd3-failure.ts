@@ -176,8 +176,9 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
  * @returns the URL without credentials (unchanged when it has none); also for a URL that does not parse
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactEndpoint } from "./etcd3-registry.ts";
- * redactEndpoint("https://flannel:s3cret@etcd.example:2379"); // "https://***@etcd.example:2379"
+ * assert.equal(redactEndpoint("https://flannel:s3cret@etcd.example:2379"), "https://***@etcd.example:2379");
  * ```
  */
 export function redactEndpoint(endpoint: string): string {

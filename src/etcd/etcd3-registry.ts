@@ -100,9 +100,9 @@ const num = (revision: string | number | undefined): number => Number(revision ?
  * again when etcd has compacted that history away.
  *
  * @example
- * ```ts
- * import { Etcd3Registry } from "./etcd3-registry.ts";
- *
+ * ```ts ignore
+ * import { Etcd3Registry } from "flannel-ts/etcd";
+ * // Needs etcd on 127.0.0.1:2379: type-checked, not run.
  * const registry = new Etcd3Registry({ endpoints: ["http://127.0.0.1:2379"], prefix: "/coreos.com/network" });
  * const listing = await registry.listLeases();
  * if (listing.isErr()) console.error(listing.error.message);
@@ -131,11 +131,12 @@ export class Etcd3Registry implements Registry {
    * @returns the registry, or what is wrong with the options (naming the TLS file)
    * @example
    * ```ts
-   * import { Etcd3Registry } from "./etcd3-registry.ts";
-   *
+   * import assert from "node:assert/strict";
+   * import { Etcd3Registry } from "flannel-ts/etcd";
    * const opened = Etcd3Registry.open({ endpoints: ["http://user:secret@127.0.0.1:2379"] });
-   * if (opened.isErr()) console.error(opened.error.message); // the endpoint carries credentials (shown as ***)
-   * else await opened.value.close();
+   * if (opened.isOk()) await opened.value.close();
+   * assert.equal(opened.isErr() && opened.error.message.includes("secret"), false); // refused, the password shown as ***
+   * assert.ok(opened.isErr());
    * ```
    */
   static open(options: Etcd3RegistryOptions = {}): Result<Etcd3Registry, Etcd3RegistryOptionsError> {

@@ -73,11 +73,13 @@ function join(prefix: string, name: string): string {
  * @returns the layout
  * @example
  * ```ts
- * import { flannelKeyLayout } from "./key-layout.ts";
- * import { parseSubnetKey } from "../subnet/subnet-key.ts";
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { flannelKeyLayout } from "flannel-ts/etcd";
+ * import { parseSubnetKey } from "flannel-ts/subnet";
  * const layout = flannelKeyLayout("/atomic.io/network/");
- * layout.configKey; // "/atomic.io/network/config"
- * parseSubnetKey("10.5.34.0-24").map((s) => layout.leaseKey(s)); // ok("/atomic.io/network/subnets/10.5.34.0-24")
+ * assert.equal(layout.configKey, "/atomic.io/network/config");
+ * assert.deepEqual(parseSubnetKey("10.5.34.0-24").map((s) => layout.leaseKey(s)), ok("/atomic.io/network/subnets/10.5.34.0-24"));
  * ```
  */
 export function flannelKeyLayout(prefix: string = DEFAULT_ETCD_PREFIX): FlannelKeyLayout {

@@ -68,9 +68,10 @@ const notJson = (e: JsonReadError): string =>
  * @returns the same text, or the reason it is not JSON
  * @example
  * ```ts
- * import { parseRawJson } from "./lease-attrs.ts";
- * parseRawJson('{"VNI":1}').isOk(); // true
- * parseRawJson("{VNI:1}").isErr(); // true
+ * import assert from "node:assert/strict";
+ * import { parseRawJson } from "flannel-ts/etcd";
+ * assert.equal(parseRawJson('{"VNI":1}').isOk(), true);
+ * assert.equal(parseRawJson("{VNI:1}").isErr(), true); // keys must be quoted
  * ```
  */
 export function parseRawJson(text: string): Result<RawJson, { readonly kind: "invalid-json"; readonly offset: number; readonly message: string }> {
@@ -86,8 +87,9 @@ export function parseRawJson(text: string): Result<RawJson, { readonly kind: "in
  * @returns its JSON text
  * @example
  * ```ts
- * import { toRawJson } from "./lease-attrs.ts";
- * toRawJson({ VNI: 1, VtepMAC: "0e:2a:1c:3b:4d:5e" }); // '{"VNI":1,"VtepMAC":"0e:2a:1c:3b:4d:5e"}'
+ * import assert from "node:assert/strict";
+ * import { toRawJson } from "flannel-ts/etcd";
+ * assert.equal(toRawJson({ VNI: 1, VtepMAC: "0e:2a:1c:3b:4d:5e" }), '{"VNI":1,"VtepMAC":"0e:2a:1c:3b:4d:5e"}');
  * ```
  */
 export function toRawJson(value: unknown): RawJson {
@@ -129,9 +131,11 @@ const MAX_ADDRESS_TEXT = 45;
  * @returns the attributes, or a {@link LeaseValueError} naming the field
  * @example
  * ```ts
- * import { formatLeaseAttrs, parseLeaseAttrs } from "./lease-attrs.ts";
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { formatLeaseAttrs, parseLeaseAttrs } from "flannel-ts/etcd";
  * const attrs = parseLeaseAttrs('{"PublicIP":"192.0.2.1","PublicIPv6":null}');
- * attrs.map(formatLeaseAttrs); // ok('{"PublicIP":"192.0.2.1","PublicIPv6":null}')
+ * assert.deepEqual(attrs.map(formatLeaseAttrs), ok('{"PublicIP":"192.0.2.1","PublicIPv6":null}'));
  * ```
  */
 export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueError> {
@@ -209,12 +213,15 @@ function formatIpv6AsGo(ip: Ip6): string {
  * @returns the JSON text to store
  * @example
  * ```ts
- * import { formatLeaseAttrs, toRawJson } from "./lease-attrs.ts";
- * import { parseIp4 } from "../subnet/ip.ts";
+ * import assert from "node:assert/strict";
+ * import { formatLeaseAttrs, toRawJson } from "flannel-ts/etcd";
+ * import { parseIp4 } from "flannel-ts/subnet";
  * const publicIp = parseIp4("192.0.2.1")._unsafeUnwrap();
- * formatLeaseAttrs({ publicIp }); // '{"PublicIP":"192.0.2.1","PublicIPv6":null}'
- * formatLeaseAttrs({ publicIp, backendType: "vxlan", backendData: toRawJson({ VNI: 1 }) });
- * // '{"PublicIP":"192.0.2.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1}}'
+ * assert.equal(formatLeaseAttrs({ publicIp }), '{"PublicIP":"192.0.2.1","PublicIPv6":null}');
+ * assert.equal(
+ *   formatLeaseAttrs({ publicIp, backendType: "vxlan", backendData: toRawJson({ VNI: 1 }) }),
+ *   '{"PublicIP":"192.0.2.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1}}',
+ * );
  * ```
  */
 export function formatLeaseAttrs(attrs: LeaseAttrs): string {

@@ -64,18 +64,20 @@ const toAsync = <T>(result: Result<T, RegistryError>): ResultAsync<T, RegistryEr
  *
  * @example
  * ```ts
- * import { MemoryRegistry } from "./memory-registry.ts";
- * import { ManualClock } from "../core/clock.ts";
- * import { parseSubnetKey } from "../subnet/subnet-key.ts";
- * import { parseIp4 } from "../subnet/ip.ts";
+ * import assert from "node:assert/strict";
+ * import { ManualClock } from "flannel-ts/core";
+ * import { MemoryRegistry } from "flannel-ts/etcd";
+ * import { parseIp4, parseSubnetKey } from "flannel-ts/subnet";
  *
  * const clock = new ManualClock();
  * const registry = new MemoryRegistry({ clock });
  * const subnet = parseSubnetKey("10.5.34.0-24")._unsafeUnwrap();
  * const publicIp = parseIp4("192.0.2.1")._unsafeUnwrap();
- * await registry.createLease(subnet, { publicIp }, { ttlSeconds: 60 });
+ * assert.ok((await registry.createLease(subnet, { publicIp }, { ttlSeconds: 60 })).isOk());
+ * assert.equal((await registry.listLeases())._unsafeUnwrap().leases.length, 1);
  * clock.advance(60_000);
- * (await registry.listLeases())._unsafeUnwrap().leases.length; // 0: expired
+ * assert.equal((await registry.listLeases())._unsafeUnwrap().leases.length, 0); // expired
+ * await registry.close();
  * ```
  */
 export class MemoryRegistry implements Registry {

@@ -95,13 +95,15 @@ export function agentEventLevel(event: AgentEvent): AgentEventLevel {
  * @returns the line
  * @example
  * ```ts
- * import { parseCidr4, parseIp4 } from "../subnet/index.ts";
- * import { formatAgentEvent } from "./agent-events.ts";
- * formatAgentEvent({
+ * import assert from "node:assert/strict";
+ * import { formatAgentEvent } from "flannel-ts/flannel";
+ * import { parseCidr4, parseIp4 } from "flannel-ts/subnet";
+ * const line = formatAgentEvent({
  *   kind: "peer-added",
  *   subnet: parseCidr4("172.20.7.0/24")._unsafeUnwrap(),
  *   publicIp: parseIp4("192.0.2.2")._unsafeUnwrap(),
- * }); // "peer added: subnet 172.20.7.0/24 via PublicIP 192.0.2.2"
+ * });
+ * assert.equal(line, "peer added: subnet 172.20.7.0/24 via PublicIP 192.0.2.2");
  * ```
  */
 export function formatAgentEvent(event: AgentEvent): string {

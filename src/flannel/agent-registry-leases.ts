@@ -53,9 +53,12 @@ const reasonOf = (reason: "deleted" | "replaced"): string =>
  * @returns a keeper whose `start` acquires through a new {@link LeaseManager}, and a peer source on that manager
  * @example
  * ```ts
- * import { MemoryRegistry } from "../etcd/index.ts";
- * import { registryLeases } from "./agent-registry-leases.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryRegistry } from "flannel-ts/etcd";
+ * import { registryLeases } from "flannel-ts/flannel";
  * const { leases, peers } = registryLeases({ registry: new MemoryRegistry(), renewMarginSeconds: 600 });
+ * assert.equal(typeof leases.lookup, "function"); // the ports startAgent drives
+ * assert.equal(typeof peers.watch, "function");
  * ```
  */
 export function registryLeases(options: RegistryLeasesOptions): RegistryLeases {

@@ -600,7 +600,7 @@ function sameRule(a: IptablesRule, b: IptablesRule): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { okAsync } from "neverthrow";
+ * import { okAsync } from "flannel-ts/core";
  * import { udpBackend } from "flannel-ts/backend";
  * import { ManualClock } from "flannel-ts/core";
  * import { MemoryRegistry } from "flannel-ts/etcd";

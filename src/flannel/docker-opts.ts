@@ -97,10 +97,14 @@ const unsupported = (name: string, value: string, why: string): DockerOptsError 
  * @returns the file's text, or a {@link DockerOptsError}
  * @example
  * ```ts
- * import { mkDockerOpts } from "./docker-opts.ts";
- * mkDockerOpts({ variables: { FLANNEL_SUBNET: "10.5.52.1/24", FLANNEL_MTU: "1472", FLANNEL_IPMASQ: "true" } });
- * // ok('DOCKER_OPT_BIP="--bip=10.5.52.1/24"\nDOCKER_OPT_IPMASQ="--ip-masq=false"\nDOCKER_OPT_MTU="--mtu=1472"\n' +
- * //    'DOCKER_OPTS=" --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n')
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { mkDockerOpts } from "flannel-ts/flannel";
+ * assert.deepEqual(
+ *   mkDockerOpts({ variables: { FLANNEL_SUBNET: "10.5.52.1/24", FLANNEL_MTU: "1472", FLANNEL_IPMASQ: "true" } }),
+ *   ok('DOCKER_OPT_BIP="--bip=10.5.52.1/24"\nDOCKER_OPT_IPMASQ="--ip-masq=false"\nDOCKER_OPT_MTU="--mtu=1472"\n' +
+ *     'DOCKER_OPTS=" --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n'),
+ * );
  * ```
  */
 export function mkDockerOpts(options: DockerOptsOptions): Result<string, DockerOptsError> {

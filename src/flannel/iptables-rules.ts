@@ -28,10 +28,11 @@ const comment = (text: string): string[] => ["-m", "comment", "--comment", text]
  * @returns the rules in the order they are appended
  * @example
  * ```ts
- * import { forwardRules } from "./iptables-rules.ts";
- * import { parseCidr } from "../subnet/index.ts";
+ * import assert from "node:assert/strict";
+ * import { forwardRules } from "flannel-ts/flannel";
+ * import { parseCidr } from "flannel-ts/subnet";
  * const rules = forwardRules(parseCidr("172.20.0.0/16")._unsafeUnwrap());
- * rules[1]?.rulespec.join(" "); // "-s 172.20.0.0/16 -m comment --comment flanneld forward -j ACCEPT"
+ * assert.equal(rules[1]?.rulespec.join(" "), "-s 172.20.0.0/16 -m comment --comment flanneld forward -j ACCEPT");
  * ```
  */
 export function forwardRules(network: Cidr): readonly IptablesRule[] {

@@ -122,14 +122,17 @@ type Step = { readonly done: AcquiredLease } | { readonly retry: RegistryError }
  * @returns the lease and where it came from, or why there is none (`out-of-subnets` among others)
  * @example
  * ```ts
- * import { acquireLease } from "./lease-acquire.ts";
- * import { MemoryRegistry } from "../etcd/memory-registry.ts";
- * import { parseIp4 } from "../subnet/ip.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryRegistry } from "flannel-ts/etcd";
+ * import { acquireLease } from "flannel-ts/flannel";
+ * import { parseIp4 } from "flannel-ts/subnet";
  *
  * const registry = new MemoryRegistry();
  * await registry.putConfig('{"Network":"10.5.0.0/16"}');
  * const acquired = await acquireLease({ registry, attrs: { publicIp: parseIp4("192.0.2.1")._unsafeUnwrap() } });
- * acquired.map((a) => [a.source, a.lease.key]); // ok(["new", "/coreos.com/network/subnets/10.5.x.0-24"])
+ * if (acquired.isErr()) throw new Error(acquired.error.message);
+ * assert.equal(acquired.value.source, "new");
+ * assert.match(acquired.value.lease.key, /^\/coreos\.com\/network\/subnets\/10\.5\.\d+\.0-24$/);
  * ```
  */
 export function acquireLease(options: AcquireLeaseOptions): ResultAsync<AcquiredLease, AcquireLeaseError> {

@@ -63,19 +63,21 @@ export type LeaseManagerEvent =
  *
  * @example
  * ```ts
- * import { LeaseManager } from "./lease-manager.ts";
- * import { MemoryRegistry } from "../etcd/memory-registry.ts";
- * import { parseIp4 } from "../subnet/ip.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryRegistry } from "flannel-ts/etcd";
+ * import { LeaseManager } from "flannel-ts/flannel";
+ * import { parseIp4 } from "flannel-ts/subnet";
  *
  * const registry = new MemoryRegistry();
  * await registry.putConfig('{"Network":"10.5.0.0/16"}');
+ * const events: string[] = [];
  * const manager = new LeaseManager({
  *   registry,
  *   attrs: { publicIp: parseIp4("192.0.2.1")._unsafeUnwrap() },
- *   onEvent: (e) => console.log(e.kind),
+ *   onEvent: (e) => events.push(e.kind),
  * });
  * const lease = await manager.start();
- * lease.map((l) => l.lease.key); // ok("/coreos.com/network/subnets/10.5.x.0-24")
+ * assert.match(lease.isOk() ? lease.value.lease.key : lease.error.message, /^\/coreos\.com\/network\/subnets\/10\.5\.\d+\.0-24$/);
  * await manager.stop();
  * ```
  */

@@ -36,9 +36,10 @@ const byKey = (a: LeaseRecord, b: LeaseRecord): number => (a.key < b.key ? -1 : 
  *
  * @example
  * ```ts
- * import { PeerLeaseSet } from "./lease-peer-set.ts";
+ * import assert from "node:assert/strict";
+ * import { PeerLeaseSet } from "flannel-ts/flannel";
  * const peers = new PeerLeaseSet({ key: "/coreos.com/network/subnets/10.5.1.0-24" });
- * peers.apply({ kind: "snapshot", listing: { revision: 7, leases: [], unreadable: [] } }); // [{ kind: "snapshot", peers: [] }]
+ * assert.deepEqual(peers.apply({ kind: "snapshot", listing: { revision: 7, leases: [], unreadable: [] } }), [{ kind: "snapshot", peers: [] }]);
  * ```
  */
 export class PeerLeaseSet {

@@ -32,15 +32,20 @@ export interface PeerLeaseWatch {
  * @returns the watch
  * @example
  * ```ts
- * import { watchPeerLeases } from "./lease-peer-watch.ts";
- * import { MemoryRegistry } from "../etcd/memory-registry.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryRegistry } from "flannel-ts/etcd";
+ * import { watchPeerLeases, type PeerLeaseWatch } from "flannel-ts/flannel";
  *
- * const watch = watchPeerLeases({
- *   registry: new MemoryRegistry(),
- *   own: { key: "/coreos.com/network/subnets/10.5.1.0-24" },
- *   onEvent: (e) => console.log(e.kind),
+ * let watch: PeerLeaseWatch | undefined;
+ * const first = await new Promise<string>((resolve) => {
+ *   watch = watchPeerLeases({
+ *     registry: new MemoryRegistry(),
+ *     own: { key: "/coreos.com/network/subnets/10.5.1.0-24" },
+ *     onEvent: (e) => resolve(e.kind),
+ *   });
  * });
- * await watch.close();
+ * assert.equal(first, "snapshot"); // the peers there are now (none), then changes as they come
+ * await watch?.close();
  * ```
  */
 export function watchPeerLeases(options: WatchPeerLeasesOptions): PeerLeaseWatch {

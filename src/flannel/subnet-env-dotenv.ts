@@ -123,9 +123,12 @@ function unescapeDoubleQuoted(value: string): string {
  *   last one is the one godotenv keeps), or a {@link DotenvError}
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { parseDotenv } from "./subnet-env-dotenv.ts";
- * parseDotenv('# flannel\nexport FLANNEL_MTU="1472"\n').map((es) => es[0]?.value); // ok("1472")
- * parseDotenv("FLANNEL_MTU\n").isErr(); // true: line 1 has no "="
+ * assert.deepEqual(parseDotenv('# flannel\nexport FLANNEL_MTU="1472"\n').map((es) => es[0]?.value), ok("1472"));
+ * const noEquals = parseDotenv("FLANNEL_MTU\n");
+ * assert.equal(noEquals.isErr() && noEquals.error.line, 1); // line 1 has no "="
  * ```
  * @example Expansion is bounded
  * ```ts

@@ -103,9 +103,10 @@ export const SUBNET_ENV_KEYS = [
  * @returns the subnet's network address plus one, same prefix
  * @example
  * ```ts
- * import { formatCidr, parseCidr4 } from "../subnet/cidr.ts";
- * import { subnetGateway } from "./subnet-env.ts";
- * formatCidr(subnetGateway(parseCidr4("10.5.52.0/24")._unsafeUnwrap())); // "10.5.52.1/24"
+ * import assert from "node:assert/strict";
+ * import { subnetGateway } from "flannel-ts/flannel";
+ * import { formatCidr, parseCidr4 } from "flannel-ts/subnet";
+ * assert.equal(formatCidr(subnetGateway(parseCidr4("10.5.52.0/24")._unsafeUnwrap())), "10.5.52.1/24");
  * ```
  */
 export function subnetGateway(subnet: Cidr4): Cidr4;
@@ -143,15 +144,16 @@ function formatExtra(entry: DotenvEntry): string {
  * @returns the file's text
  * @example
  * ```ts
- * import { parseCidr4 } from "../subnet/cidr.ts";
- * import { formatSubnetEnv } from "./subnet-env.ts";
- * formatSubnetEnv({
+ * import assert from "node:assert/strict";
+ * import { formatSubnetEnv } from "flannel-ts/flannel";
+ * import { parseCidr4 } from "flannel-ts/subnet";
+ * const text = formatSubnetEnv({
  *   network: parseCidr4("10.5.0.0/16")._unsafeUnwrap(),
  *   subnet: parseCidr4("10.5.52.0/24")._unsafeUnwrap(),
  *   mtu: 1472,
  *   ipMasq: true,
  * });
- * // "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n"
+ * assert.equal(text, "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n");
  * ```
  */
 export function formatSubnetEnv(env: SubnetEnv, options: FormatSubnetEnvOptions = {}): string {
@@ -238,11 +240,14 @@ function missing(key: string, why: string): SubnetEnvError {
  * @returns the values, or a {@link SubnetEnvError}
  * @example
  * ```ts
- * import { formatCidr } from "../subnet/cidr.ts";
- * import { parseSubnetEnv } from "./subnet-env.ts";
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { parseSubnetEnv } from "flannel-ts/flannel";
+ * import { formatCidr } from "flannel-ts/subnet";
  * const text = "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n";
- * parseSubnetEnv(text).map((e) => e.subnet && formatCidr(e.subnet)); // ok("10.5.52.0/24")
- * parseSubnetEnv("FLANNEL_MTU=big\n").isErr(); // true: line 1: FLANNEL_MTU="big" is not a decimal MTU ...
+ * assert.deepEqual(parseSubnetEnv(text).map((e) => e.subnet && formatCidr(e.subnet)), ok("10.5.52.0/24"));
+ * const big = parseSubnetEnv("FLANNEL_MTU=big\n");
+ * assert.match(big.isErr() ? big.error.message : "", /FLANNEL_MTU="big" is not a decimal MTU/);
  * ```
  */
 export function parseSubnetEnv(text: string, options: ParseDotenvOptions = {}): Result<SubnetEnv, SubnetEnvError> {

@@ -142,8 +142,9 @@ const TABLE: Readonly<Record<number, readonly [symbol: string, description: stri
  * @returns e.g. "EADDRINUSE (address already in use)", or "errno 123"
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errnoName } from "./errno-name.ts";
- * errnoName(98); // "EADDRINUSE (address already in use)"
+ * assert.equal(errnoName(98), "EADDRINUSE (address already in use)");
  * ```
  */
 export function errnoName(errno: number): string {
@@ -158,8 +159,9 @@ export function errnoName(errno: number): string {
  * @returns e.g. "EEXIST", or "errno 123" for a value Linux does not define
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errnoSymbol } from "./errno-name.ts";
- * errnoSymbol(101); // "ENETUNREACH"
+ * assert.equal(errnoSymbol(101), "ENETUNREACH");
  * ```
  */
 export function errnoSymbol(errno: number): string {

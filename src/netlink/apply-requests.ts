@@ -68,7 +68,7 @@ function chunks(requests: readonly NetlinkRequest[], perSend: number, bytesPerSe
  * import assert from "node:assert/strict";
  * import { applyRequests, deleteLink, encodeAck, parseMessages, type NetlinkTransport } from "flannel-ts/netlink";
  * import { SequenceNumbers } from "./sequence-numbers.ts";
- * import { ok, okAsync } from "neverthrow";
+ * import { ok, okAsync } from "flannel-ts/core";
  *
  * // A stand-in kernel that answers every request with ENODEV (19).
  * let queued: Uint8Array[] = [];

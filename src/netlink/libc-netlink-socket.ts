@@ -156,11 +156,13 @@ export class LibcNetlinkSocket implements NetlinkTransport {
  * @param options receive buffer and clock
  * @returns the socket, or the call that failed with its errno
  * @example
- * ```ts
+ * ```ts ignore
  * import { openLibcNetlinkSocket } from "flannel-ts/netlink";
  * import { koffiLibc } from "flannel-ts/node";
- * const socket = openLibcNetlinkSocket(koffiLibc())._unsafeUnwrap();
- * socket.close();
+ * // Loads libc through koffi (Node.js): type-checked, not run.
+ * const socket = openLibcNetlinkSocket(koffiLibc());
+ * if (socket.isErr()) console.error(socket.error.message);
+ * else socket.value.close();
  * ```
  */
 export function openLibcNetlinkSocket(libc: Libc, options: NetlinkSocketOptions = {}): Result<LibcNetlinkSocket, NetlinkTransportError> {

@@ -40,7 +40,7 @@ export interface RtnetlinkOptions {
  * socket run one after another, in call order.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { openRtnetlink } from "flannel-ts/node";
  * import { replaceRoute } from "flannel-ts/netlink";
  * import { parseCidr, parseIp } from "flannel-ts/subnet";

@@ -36,7 +36,7 @@ type Exchange<T> = { readonly values: T[]; readonly interrupted: boolean };
  * import assert from "node:assert/strict";
  * import { dumpLinks, encodeMessage, NLM_F, NLMSG, parseMessages, runQuery, type NetlinkTransport } from "flannel-ts/netlink";
  * import { SequenceNumbers } from "./sequence-numbers.ts";
- * import { ok, okAsync } from "neverthrow";
+ * import { ok, okAsync } from "flannel-ts/core";
  *
  * // A stand-in kernel with no devices: every dump is just NLMSG_DONE.
  * let queued: Uint8Array[] = [];

@@ -83,9 +83,10 @@ export function runningDockerdCommandLine(version: DockerdVersion = "26", proc =
  * @returns the command line, or undefined when none could be found
  * @example
  * ```ts
- * import { findDockerdCommandLine } from "./agent-dockerd-command-line.ts";
+ * import assert from "node:assert/strict";
+ * import { findDockerdCommandLine } from "flannel-ts/node";
  * const found = await findDockerdCommandLine({ args: "-H fd:// --containerd=/run/containerd/containerd.sock" });
- * found.map((c) => c?.program); // ok("dockerd")
+ * assert.equal(found.isOk() && found.value?.program, "dockerd");
  * ```
  */
 export function findDockerdCommandLine(options: FindDockerdCommandLineOptions = {}): ResultAsync<DockerdCommandLine | undefined, DockerdCommandLineError> {

@@ -18,8 +18,10 @@ import { ensureIptablesRules, removeIptablesRules, type IptablesError, type Ipta
  * @returns the firewall port for `startAgent`
  * @example
  * ```ts
- * import { iptablesFirewall } from "./agent-firewall.ts";
- * const firewall = iptablesFirewall();
+ * import assert from "node:assert/strict";
+ * import { iptablesFirewall } from "flannel-ts/node";
+ * const firewall = iptablesFirewall(); // runs iptables/ip6tables only when the agent calls it
+ * assert.equal(typeof firewall, "object");
  * ```
  */
 export function iptablesFirewall(options: IptablesOptions = {}): Firewall {

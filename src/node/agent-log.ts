@@ -16,9 +16,12 @@ const LEVEL = { info: "INFO", warning: "WARN", error: "ERROR" } as const;
  * @returns the `log` option of `startAgent`
  * @example
  * ```ts
- * import { agentLogWriter } from "./agent-log.ts";
- * const log = agentLogWriter((line) => process.stderr.write(line));
- * log({ kind: "stopped" }); // 2024-05-01T12:00:00.000Z INFO stopped cleanly
+ * import assert from "node:assert/strict";
+ * import { agentLogWriter } from "flannel-ts/node";
+ * const lines: string[] = [];
+ * const log = agentLogWriter((line) => lines.push(line)); // e.g. (line) => process.stderr.write(line)
+ * log({ kind: "stopped" });
+ * assert.match(lines[0] ?? "", /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO stopped cleanly\n$/);
  * ```
  */
 export function agentLogWriter(write: (line: string) => void, now: () => number = Date.now): (event: AgentEvent) => void {

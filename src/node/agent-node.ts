@@ -113,12 +113,14 @@ export interface NodeAgent {
  * @param options the registry, the log and flanneld's settings; see {@link NodeAgentOptions}
  * @returns the running agent, or why it could not start
  * @example
- * ```ts
- * import { Etcd3Registry } from "../etcd/index.ts";
- * import { agentLogWriter, startNodeAgent } from "./index.ts";
+ * ```ts ignore
+ * import { Etcd3Registry } from "flannel-ts/etcd";
+ * import { agentLogWriter, startNodeAgent } from "flannel-ts/node";
+ * // As root, with etcd on 127.0.0.1:2379: type-checked, not run.
  * const registry = new Etcd3Registry({ endpoints: ["http://127.0.0.1:2379"], prefix: "/atomic.io/network" });
  * const started = await startNodeAgent({ registry, log: agentLogWriter((l) => process.stderr.write(l)) });
- * if (started.isOk()) await started.value.stop();
+ * if (started.isErr()) console.error(started.error.message);
+ * else await started.value.stop();
  * await registry.close();
  * ```
  */

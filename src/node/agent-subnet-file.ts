@@ -14,8 +14,10 @@ import { writeSubnetEnvFile } from "./subnet-env-file.ts";
  * @returns the writer port for `startAgent`
  * @example
  * ```ts
- * import { subnetEnvFileWriter } from "./agent-subnet-file.ts";
- * const subnetFile = subnetEnvFileWriter("/run/flannel/subnet.env");
+ * import assert from "node:assert/strict";
+ * import { subnetEnvFileWriter } from "flannel-ts/node";
+ * const subnetFile = subnetEnvFileWriter("/run/flannel/subnet.env"); // writes only when the agent calls it
+ * assert.equal(subnetFile.path, "/run/flannel/subnet.env");
  * ```
  */
 export function subnetEnvFileWriter(path: string): SubnetFileWriter {

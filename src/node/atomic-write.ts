@@ -293,9 +293,11 @@ const toWriteError =
  * @param options mode, owner, backup, directory creation
  * @returns what was done, or a {@link FileWriteError} naming the failed step
  * @example
- * ```ts
- * import { atomicWriteFile } from "./atomic-write.ts";
- * await atomicWriteFile("/run/flannel/subnet.env", "FLANNEL_MTU=1472\n", { mkdir: true });
+ * ```ts ignore
+ * import { atomicWriteFile } from "flannel-ts/node";
+ * // Writes under /run (as root): type-checked, not run.
+ * const written = await atomicWriteFile("/run/flannel/subnet.env", "FLANNEL_MTU=1472\n", { mkdir: true });
+ * if (written.isErr()) console.error(written.error.message);
  * ```
  */
 export function atomicWriteFile(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): ResultAsync<AtomicWriteReport, FileWriteError> {
@@ -323,9 +325,11 @@ async function probe(path: string, options: Pick<AtomicWriteOptions, "mkdir" | "
  * @param options `mkdir`: make the directory as the write would
  * @returns nothing, or the {@link FileWriteError} the write would end in
  * @example
- * ```ts
- * import { checkAtomicWrite } from "./atomic-write.ts";
+ * ```ts ignore
+ * import { checkAtomicWrite } from "flannel-ts/node";
+ * // Probes /run (as root): type-checked, not run.
  * const writable = await checkAtomicWrite("/run/flannel/subnet.env", { mkdir: true });
+ * if (writable.isErr()) console.error(writable.error.message);
  * ```
  */
 export function checkAtomicWrite(path: string, options: Pick<AtomicWriteOptions, "mkdir" | "fs"> = {}): ResultAsync<void, FileWriteError> {

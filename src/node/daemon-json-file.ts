@@ -23,10 +23,15 @@ export const DAEMON_JSON_MAX_BYTES = 4 * 1024 * 1024;
  * @param options as {@link planDaemonJson}, without `current` (read from `path`, default /etc/docker/daemon.json: a regular file of at most {@link DAEMON_JSON_MAX_BYTES})
  * @returns the plan, or why the file cannot be read or is not a daemon.json
  * @example
- * ```ts
- * import { parseCidr4 } from "../subnet/cidr.ts";
- * import { planDaemonJsonFile } from "./daemon-json-file.ts";
- * const plan = await planDaemonJsonFile({ path: "/etc/docker/daemon.json", settings: { bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 } });
+ * ```ts ignore
+ * import { planDaemonJsonFile } from "flannel-ts/node";
+ * import { parseCidr4 } from "flannel-ts/subnet";
+ * // Reads /etc/docker/daemon.json: type-checked, not run.
+ * const bip = parseCidr4("10.5.52.1/24");
+ * if (bip.isErr()) throw new Error(bip.error.message);
+ * const plan = await planDaemonJsonFile({ path: "/etc/docker/daemon.json", settings: { bip: bip.value, mtu: 1472 } });
+ * if (plan.isErr()) console.error(plan.error.message);
+ * else console.log(plan.value.diff);
  * ```
  */
 export function planDaemonJsonFile(options: Omit<PlanDaemonJsonOptions, "current" | "path"> & { readonly path?: string }): ResultAsync<DaemonJsonPlan, FileReadError | PlanDaemonJsonError> {

@@ -102,8 +102,9 @@ function unavailableReason(dockerd: string, timeoutMs: number): ResultAsync<stri
  * @param options the program, where to put the file, the time limit
  * @returns `valid` or `unavailable`, or dockerd's refusal with its message
  * @example
- * ```ts
+ * ```ts ignore
  * import { validateWithDockerd } from "flannel-ts/node";
+ * // Runs dockerd --validate: type-checked, not run.
  * const checked = await validateWithDockerd('{"bip": "10.5.52.1/24", "mtu": 1472, "log-level": "loud"}');
  * if (checked.isErr()) console.error(checked.error.message); // ... invalid logging level: loud
  * else if (checked.value.kind === "unavailable") console.error(`not checked by dockerd: ${checked.value.reason}`);

@@ -29,10 +29,12 @@ export interface HealthzError {
  * @param port the port; 0 picks a free one
  * @param health called on every request
  * @example
- * ```ts
- * import { startHealthz } from "./healthz.ts";
+ * ```ts ignore
+ * import { startHealthz } from "flannel-ts/node";
+ * // Listens on a TCP port: type-checked, not run.
  * const server = await startHealthz("127.0.0.1", 0, () => ({ healthy: true }));
- * if (server.isOk()) await server.value.close();
+ * if (server.isErr()) console.error(server.error.message);
+ * else await server.value.close();
  * ```
  */
 export function startHealthz(host: string, port: number, health: () => Health): ResultAsync<HealthzServer, HealthzError> {

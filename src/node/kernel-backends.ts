@@ -22,10 +22,12 @@ export interface KernelBackendsOptions {
  *
  * @returns the opener
  * @example
- * ```ts
+ * ```ts ignore
  * import { nodeRtnetlinkOpener } from "flannel-ts/node";
+ * // Opens a netlink socket through koffi: type-checked, not run.
  * const rtnl = nodeRtnetlinkOpener()();
- * if (rtnl.isOk()) rtnl.value.close();
+ * if (rtnl.isErr()) console.error(rtnl.error.message);
+ * else rtnl.value.close();
  * ```
  */
 export function nodeRtnetlinkOpener(): OpenRtnetlinkPort {

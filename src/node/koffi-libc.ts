@@ -11,10 +11,12 @@ let loaded: Libc | undefined;
  *
  * @returns the binding (loaded once per thread)
  * @example
- * ```ts
- * import { koffiLibc } from "./koffi-libc.ts";
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { koffiLibc } from "flannel-ts/node";
+ * // Loads libc through koffi (Node.js): type-checked, not run.
  * const libc = koffiLibc();
- * libc.addressOf(new Uint8Array(new ArrayBuffer(16))) > 0; // true
+ * assert.ok(libc.addressOf(new Uint8Array(new ArrayBuffer(16))) > 0);
  * ```
  */
 export function koffiLibc(): Libc {

@@ -10,10 +10,12 @@ import { koffiLibc } from "./koffi-libc.ts";
  * @param options receive buffer and clock
  * @returns the socket, or the call that failed with its errno
  * @example
- * ```ts
+ * ```ts ignore
  * import { openNetlinkSocket } from "flannel-ts/node";
+ * // Opens a netlink socket through koffi: type-checked, not run.
  * const socket = openNetlinkSocket();
- * if (socket.isOk()) socket.value.close();
+ * if (socket.isErr()) console.error(socket.error.message);
+ * else socket.value.close();
  * ```
  */
 export function openNetlinkSocket(options: NetlinkSocketOptions = {}): Result<LibcNetlinkSocket, NetlinkTransportError> {
@@ -27,13 +29,15 @@ export function openNetlinkSocket(options: NetlinkSocketOptions = {}): Result<Li
  * @param options the facade's limits and the socket's settings
  * @returns the facade, or the call that failed with its errno
  * @example
- * ```ts
+ * ```ts ignore
  * import assert from "node:assert/strict";
  * import { openRtnetlink } from "flannel-ts/node";
- * const rtnl = openRtnetlink()._unsafeUnwrap();
- * const loopback = (await rtnl.linkByName("lo"))._unsafeUnwrap();
- * assert.equal(loopback?.index, 1);
- * rtnl.close();
+ * // Opens a netlink socket through koffi: type-checked, not run.
+ * const rtnl = openRtnetlink();
+ * if (rtnl.isErr()) throw new Error(rtnl.error.message);
+ * const loopback = await rtnl.value.linkByName("lo");
+ * assert.equal(loopback.isOk() && loopback.value?.index, 1);
+ * rtnl.value.close();
  * ```
  */
 export function openRtnetlink(options: RtnetlinkOptions & NetlinkSocketOptions = {}): Result<Rtnetlink, NetlinkTransportError> {

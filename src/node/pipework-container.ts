@@ -27,11 +27,13 @@ const record = (v: unknown): Record<string, unknown> => (typeof v === "object" &
  * @param nameOrId the container's name, ID or unique ID prefix
  * @returns the container, or a {@link PipeworkContainerError}
  * @example
- * ```ts
+ * ```ts ignore
  * import Docker from "dockerode";
- * import { findPipeworkContainer } from "./pipework-container.ts";
+ * import { findPipeworkContainer } from "flannel-ts/node";
+ * // Asks dockerd: type-checked, not run.
  * const found = await findPipeworkContainer(new Docker(), "web");
- * if (found.isOk()) console.log(found.value.pid);
+ * if (found.isErr()) console.error(found.error.message);
+ * else console.log(found.value.pid);
  * ```
  */
 export function findPipeworkContainer(engine: ContainerInspectApi, nameOrId: string): ResultAsync<ContainerRef, PipeworkContainerError> {

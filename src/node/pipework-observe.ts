@@ -29,8 +29,9 @@ export type PipeworkObserveError = PipeworkCommandError | CommandStartError | Ip
  * @returns the program and its arguments
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ipCommand } from "./pipework-observe.ts";
- * ipCommand(4242, ["-j", "addr"]); // ["nsenter", ["-t", "4242", "-n", "ip", "-j", "addr"]]
+ * assert.deepEqual(ipCommand(4242, ["-j", "addr"]), ["nsenter", ["-t", "4242", "-n", "ip", "-j", "addr"]]);
  * ```
  */
 export function ipCommand(pid: number | undefined, args: readonly string[]): [string, string[]] {
@@ -65,11 +66,12 @@ export function runIp(run: CommandRunner, pid: number | undefined, args: readonl
  * @param run the command runner (needs root: `nsenter` enters another namespace)
  * @returns the observation, or a {@link PipeworkObserveError}
  * @example
- * ```ts
- * import { observePipework } from "./pipework-observe.ts";
- * import { runCommand } from "./run-command.ts";
+ * ```ts ignore
+ * import { observePipework, runCommand } from "flannel-ts/node";
+ * // Runs ip in the container's namespace (as root): type-checked, not run.
  * const seen = await observePipework({ id: "45ab2b0db5bc", name: "web", pid: 4242 }, runCommand);
- * if (seen.isOk()) console.log(seen.value.containerLinks.map((l) => l.name));
+ * if (seen.isErr()) console.error(seen.error.message);
+ * else console.log(seen.value.containerLinks.map((l) => l.name));
  * ```
  */
 export function observePipework(container: ContainerRef, run: CommandRunner): ResultAsync<PipeworkObservation, PipeworkObserveError> {

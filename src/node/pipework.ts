@@ -114,13 +114,16 @@ function undoAll(steps: readonly PipeworkStep[], runStep: PipeworkStepRunner): P
  * @param options the Engine API, the command runner, the DAD timeout; all optional
  * @returns what was done, or a {@link PipeworkError}
  * @example
- * ```ts
- * import { pipework } from "./pipework.ts";
+ * ```ts ignore
+ * import { pipework } from "flannel-ts/node";
  * import { parsePipeworkArgs } from "../pipework/parse-pipework-args.ts";
+ * // As root, with dockerd: type-checked, not run.
  * const request = parsePipeworkArgs(["docker0", "-i", "eth1", "web", "172.20.59.200/24@172.20.59.1"]);
- * if (request.isOk()) {
+ * if (request.isErr()) console.error(request.error.message);
+ * else {
  *   const done = await pipework(request.value);
- *   if (done.isOk()) console.log(done.value.changed ? done.value.steps : "nothing to do");
+ *   if (done.isErr()) console.error(done.error.message);
+ *   else console.log(done.value.changed ? done.value.steps : "nothing to do");
  * }
  * ```
  */

@@ -107,9 +107,12 @@ async function readBounded(path: string, limit: number): Promise<Uint8Array | un
  * @param options the size limit
  * @returns the bytes, `undefined` when the file does not exist, or a {@link FileReadError}
  * @example
- * ```ts
- * import { readRegularFile } from "./read-text-file.ts";
- * const pem = await readRegularFile("/etc/ssl/etcd/ca.pem", { maxBytes: 64 * 1024 }); // ok(undefined) when there is none
+ * ```ts ignore
+ * import { readRegularFile } from "flannel-ts/node";
+ * // Reads the host's files: type-checked, not run.
+ * const pem = await readRegularFile("/etc/ssl/etcd/ca.pem", { maxBytes: 64 * 1024 });
+ * if (pem.isErr()) console.error(pem.error.message);
+ * else if (pem.value === undefined) console.log("no CA file");
  * ```
  */
 export function readRegularFile(path: string, options: ReadFileOptions = {}): ResultAsync<Uint8Array | undefined, FileReadError> {
@@ -147,9 +150,12 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
  * @param options the size limit
  * @returns the text, `undefined` when the file does not exist, or a {@link FileReadError}
  * @example
- * ```ts
- * import { readTextFile } from "./read-text-file.ts";
- * const text = await readTextFile("/etc/docker/daemon.json", { maxBytes: 4 * 1024 * 1024 }); // ok(undefined) when there is none
+ * ```ts ignore
+ * import { readTextFile } from "flannel-ts/node";
+ * // Reads the host's files: type-checked, not run.
+ * const text = await readTextFile("/etc/docker/daemon.json", { maxBytes: 4 * 1024 * 1024 });
+ * if (text.isErr()) console.error(text.error.message);
+ * else console.log(text.value ?? "no daemon.json");
  * ```
  */
 export function readTextFile(path: string, options: ReadFileOptions = {}): ResultAsync<string | undefined, FileReadError> {

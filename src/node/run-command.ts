@@ -8,10 +8,12 @@ import type { CommandOutput, CommandRunner, CommandStartError } from "../core/co
  * an error.
  *
  * @example
- * ```ts
- * import { runCommand } from "./run-command.ts";
+ * ```ts ignore
+ * import { runCommand } from "flannel-ts/node";
+ * // Runs a program: type-checked, not run.
  * const out = await runCommand("ip", ["-o", "link", "show"]);
- * if (out.isOk() && out.value.code === 0) console.log(out.value.stdout);
+ * if (out.isErr()) console.error(out.error.message);
+ * else if (out.value.code === 0) console.log(out.value.stdout);
  * ```
  */
 export const runCommand: CommandRunner = (command, args) =>

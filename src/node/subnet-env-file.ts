@@ -20,9 +20,12 @@ export const SUBNET_ENV_MAX_BYTES = DEFAULT_MAX_READ_BYTES;
  * @param path default `/run/flannel/subnet.env`
  * @returns the values, `undefined` when there is no file, or why it cannot be read or parsed
  * @example
- * ```ts
- * import { readSubnetEnvFile } from "./subnet-env-file.ts";
- * const previous = await readSubnetEnvFile(); // ok({ subnet: 10.5.52.0/24, ... }) or ok(undefined)
+ * ```ts ignore
+ * import { readSubnetEnvFile } from "flannel-ts/node";
+ * // Reads /run/flannel/subnet.env: type-checked, not run.
+ * const previous = await readSubnetEnvFile();
+ * if (previous.isErr()) console.error(previous.error.message);
+ * else console.log(previous.value?.subnet ?? "no subnet.env yet");
  * ```
  */
 export function readSubnetEnvFile(path: string = DEFAULT_SUBNET_FILE): ResultAsync<SubnetEnv | undefined, FileReadError | (SubnetEnvError & { readonly path: string })> {
@@ -50,15 +53,15 @@ export interface WriteSubnetEnvFileOptions extends FormatSubnetEnvOptions {
  * @param options whether to keep extra keys
  * @returns what was written, or a {@link FileWriteError}
  * @example
- * ```ts
- * import { parseCidr4 } from "../subnet/cidr.ts";
- * import { writeSubnetEnvFile } from "./subnet-env-file.ts";
- * await writeSubnetEnvFile("/run/flannel/subnet.env", {
- *   network: parseCidr4("10.5.0.0/16")._unsafeUnwrap(),
- *   subnet: parseCidr4("10.5.52.0/24")._unsafeUnwrap(),
- *   mtu: 1472,
- *   ipMasq: true,
- * });
+ * ```ts ignore
+ * import { writeSubnetEnvFile } from "flannel-ts/node";
+ * import { parseCidr4 } from "flannel-ts/subnet";
+ * // Writes /run/flannel/subnet.env (as root): type-checked, not run.
+ * const network = parseCidr4("10.5.0.0/16");
+ * const subnet = parseCidr4("10.5.52.0/24");
+ * if (network.isErr() || subnet.isErr()) throw new Error("the literals are valid CIDRs");
+ * const written = await writeSubnetEnvFile("/run/flannel/subnet.env", { network: network.value, subnet: subnet.value, mtu: 1472, ipMasq: true });
+ * if (written.isErr()) console.error(written.error.message);
  * ```
  */
 export function writeSubnetEnvFile(path: string, env: SubnetEnv, options: WriteSubnetEnvFileOptions = {}): ResultAsync<AtomicWriteReport, FileWriteError> {

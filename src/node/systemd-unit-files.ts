@@ -52,10 +52,12 @@ const listConf = (dir: string): ResultAsync<string[], never> =>
  * @param options another root, another unit path
  * @returns the service, or why it cannot be read
  * @example
- * ```ts
- * import { readSystemdService } from "./systemd-unit-files.ts";
+ * ```ts ignore
+ * import { readSystemdService } from "flannel-ts/node";
+ * // Reads the host's unit files: type-checked, not run.
  * const service = await readSystemdService("docker.service");
- * service.map((s) => s.exec.execStart.map((e) => e.value)); // ok(["/usr/sbin/dockerd -H fd:// ..."])
+ * if (service.isErr()) console.error(service.error.message);
+ * else console.log(service.value.exec.execStart.map((e) => e.value)); // e.g. ["/usr/sbin/dockerd -H fd:// ..."]
  * ```
  */
 export function readSystemdService(unit: string, options: ReadSystemdServiceOptions = {}): ResultAsync<SystemdService, ReadSystemdServiceError> {

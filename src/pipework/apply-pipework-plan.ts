@@ -33,10 +33,18 @@ export interface PipeworkApplyError {
  * @returns the steps that take them back
  * @example
  * ```ts
- * import { rollbackSteps } from "./apply-pipework-plan.ts";
- * import type { PipeworkPlan } from "./plan-pipework.ts";
- * declare const plan: PipeworkPlan;
- * rollbackSteps(plan, 3); // e.g. delete the veth, then the bridge it made
+ * import assert from "node:assert/strict";
+ * import { parsePipeworkArgs, planPipework, rollbackSteps } from "./index.ts";
+ * // A new bridge br-test and a veth into the container web, as planned from what ip showed.
+ * const request = parsePipeworkArgs(["br-test", "web", "10.9.0.2/24"])._unsafeUnwrap();
+ * const plan = planPipework(request, {
+ *   container: { id: "45ab2b0db5bc", name: "web", pid: 4242 },
+ *   host: [],
+ *   containerLinks: [{ index: 1, name: "lo", mtu: 65536, up: true, addresses: [] }],
+ *   containerRoutes: [],
+ * })._unsafeUnwrap();
+ * const undo = rollbackSteps(plan, 3);
+ * assert.ok(undo.length > 0 && undo.length <= 3); // the undo steps of the first three, last first
  * ```
  */
 export function rollbackSteps(plan: PipeworkPlan, completed: number): PipeworkStep[] {
@@ -57,11 +65,25 @@ export function rollbackSteps(plan: PipeworkPlan, completed: number): PipeworkSt
  * @returns the steps done, or a {@link PipeworkApplyError}
  * @example
  * ```ts
- * import { okAsync } from "neverthrow";
+ * import assert from "node:assert/strict";
+ * import { okAsync } from "flannel-ts/core";
  * import { applyPipeworkPlan } from "./apply-pipework-plan.ts";
- * import type { PipeworkPlan } from "./plan-pipework.ts";
- * declare const plan: PipeworkPlan;
- * const applied = await applyPipeworkPlan(plan, () => okAsync(undefined));
+ * import { parsePipeworkArgs, planPipework } from "./index.ts";
+ * // A new bridge br-test and a veth into the container web, as planned from what ip showed.
+ * const request = parsePipeworkArgs(["br-test", "web", "10.9.0.2/24"])._unsafeUnwrap();
+ * const plan = planPipework(request, {
+ *   container: { id: "45ab2b0db5bc", name: "web", pid: 4242 },
+ *   host: [],
+ *   containerLinks: [{ index: 1, name: "lo", mtu: 65536, up: true, addresses: [] }],
+ *   containerRoutes: [],
+ * })._unsafeUnwrap();
+ * const ran: string[] = [];
+ * const applied = await applyPipeworkPlan(plan, (step) => {
+ *   ran.push(step.kind); // a real runner runs ip or nsenter here
+ *   return okAsync(undefined);
+ * });
+ * assert.equal(applied.isOk() && applied.value.length, plan.steps.length);
+ * assert.equal(ran.length, plan.steps.length);
  * ```
  */
 export function applyPipeworkPlan(plan: PipeworkPlan, run: PipeworkStepRunner): ResultAsync<readonly PipeworkStep[], PipeworkApplyError> {

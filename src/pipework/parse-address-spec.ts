@@ -54,10 +54,12 @@ function reserved(cidr: Cidr, ip: Ip): string | undefined {
  * @returns the address and the gateway, or an {@link AddressSpecError} naming what is wrong
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { formatAddressSpec, parseAddressSpec } from "./parse-address-spec.ts";
- * parseAddressSpec("172.20.59.200/24@172.20.59.1").map(formatAddressSpec); // ok("172.20.59.200/24@172.20.59.1")
- * parseAddressSpec("172.20.59.200").isErr(); // true: no prefix length
- * parseAddressSpec("172.20.59.200/24@172.20.60.1").isErr(); // true: gateway outside 172.20.59.0/24
+ * assert.deepEqual(parseAddressSpec("172.20.59.200/24@172.20.59.1").map(formatAddressSpec), ok("172.20.59.200/24@172.20.59.1"));
+ * assert.equal(parseAddressSpec("172.20.59.200").isErr(), true); // no prefix length
+ * assert.equal(parseAddressSpec("172.20.59.200/24@172.20.60.1").isErr(), true); // gateway outside 172.20.59.0/24
  * ```
  */
 export function parseAddressSpec(text: string): Result<InterfaceAddress, AddressSpecError> {

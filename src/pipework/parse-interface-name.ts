@@ -22,9 +22,11 @@ export interface InterfaceNameError {
  * @returns the name unchanged, or an {@link InterfaceNameError} saying what is wrong with it
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { parseInterfaceName } from "./parse-interface-name.ts";
- * parseInterfaceName("br-web"); // ok("br-web")
- * parseInterfaceName("a-very-long-bridge").isErr(); // true: 18 bytes, at most 15
+ * assert.deepEqual(parseInterfaceName("br-web"), ok("br-web"));
+ * assert.equal(parseInterfaceName("a-very-long-bridge").isErr(), true); // 18 bytes, at most 15
  * ```
  */
 export function parseInterfaceName(text: string): Result<string, InterfaceNameError> {

@@ -33,9 +33,11 @@ function parseAddress(entry: Json): ObservedAddress | undefined {
  * @returns the interfaces in the order `ip` listed them, or an {@link IpJsonError}
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { parseIpAddrJson } from "./parse-ip-addr-json.ts";
  * const links = parseIpAddrJson('[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"mtu":65536,"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]}]');
- * links.map((l) => l.map((x) => x.name)); // ok(["lo"])
+ * assert.deepEqual(links.map((l) => l.map((x) => x.name)), ok(["lo"]));
  * ```
  */
 export function parseIpAddrJson(text: string): Result<ObservedLink[], IpJsonError> {

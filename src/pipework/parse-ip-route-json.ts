@@ -12,8 +12,11 @@ import type { ObservedRoute } from "./pipework-observation.ts";
  * @returns the default routes, or an {@link IpJsonError}
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { parseIpRouteJson } from "./parse-ip-route-json.ts";
- * parseIpRouteJson('[{"dst":"default","gateway":"172.17.0.1","dev":"eth0","flags":[]}]', 4).map((r) => r[0]?.dev); // ok("eth0")
+ * const routes = parseIpRouteJson('[{"dst":"default","gateway":"172.17.0.1","dev":"eth0","flags":[]}]', 4);
+ * assert.deepEqual(routes.map((r) => r[0]?.dev), ok("eth0"));
  * ```
  */
 export function parseIpRouteJson(text: string, family: 4 | 6): Result<ObservedRoute[], IpJsonError> {

@@ -20,9 +20,11 @@ export interface MacAddressError {
  * @returns the address in lower case, or a {@link MacAddressError}
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
  * import { parseMacAddress } from "./parse-mac-address.ts";
- * parseMacAddress("02:42:0A:09:00:02"); // ok("02:42:0a:09:00:02")
- * parseMacAddress("01:00:5e:00:00:01").isErr(); // true: multicast
+ * assert.deepEqual(parseMacAddress("02:42:0A:09:00:02"), ok("02:42:0a:09:00:02"));
+ * assert.equal(parseMacAddress("01:00:5e:00:00:01").isErr(), true); // multicast
  * ```
  */
 export function parseMacAddress(text: string): Result<string, MacAddressError> {

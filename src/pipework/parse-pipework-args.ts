@@ -61,10 +61,12 @@ function parseMtu(text: string): Result<number, PipeworkArgError> {
  * @returns the request, or a {@link PipeworkArgError} naming the argument at fault
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { err, ok } from "flannel-ts/core";
  * import { parsePipeworkArgs } from "./parse-pipework-args.ts";
  * const parsed = parsePipeworkArgs(["docker0", "-i", "eth1", "web", "172.20.59.200/24@172.20.59.1"]);
- * parsed.map((r) => [r.action, r.bridge, r.containerInterface, r.container]); // ok(["add", "docker0", "eth1", "web"])
- * parsePipeworkArgs(["docker0", "web", "172.20.59.200"]).mapErr((e) => e.argument); // err("<address>")
+ * assert.deepEqual(parsed.map((r) => [r.action, r.bridge, r.containerInterface, r.container]), ok(["add", "docker0", "eth1", "web"]));
+ * assert.deepEqual(parsePipeworkArgs(["docker0", "web", "172.20.59.200"]).mapErr((e) => e.argument), err("<address>"));
  * ```
  */
 export function parsePipeworkArgs(argv: readonly string[]): Result<PipeworkRequest, PipeworkArgError> {

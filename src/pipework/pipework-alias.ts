@@ -25,10 +25,11 @@ export interface PipeworkAlias {
  * @returns e.g. `"flannel-ts pipework; replaced IPv4 default via 172.17.0.1 dev eth0"`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseIp } from "flannel-ts/subnet";
  * import { formatPipeworkAlias } from "./pipework-alias.ts";
- * import { parseIp } from "../subnet/index.ts";
- * formatPipeworkAlias({ replaced: { family: 4, gateway: parseIp("172.17.0.1")._unsafeUnwrap(), dev: "eth0" } });
- * // "flannel-ts pipework; replaced IPv4 default via 172.17.0.1 dev eth0"
+ * const alias = formatPipeworkAlias({ replaced: { family: 4, gateway: parseIp("172.17.0.1")._unsafeUnwrap(), dev: "eth0" } });
+ * assert.equal(alias, "flannel-ts pipework; replaced IPv4 default via 172.17.0.1 dev eth0");
  * ```
  */
 export function formatPipeworkAlias(alias: PipeworkAlias): string {
@@ -48,9 +49,11 @@ const replacedPattern = /^; replaced IPv([46]) default(?: via (\S+))? dev (\S+)(
  * @returns what it records, or undefined when flannel-ts did not write it
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePipeworkAlias } from "./pipework-alias.ts";
- * parsePipeworkAlias("flannel-ts pipework")?.replaced; // undefined: nothing was replaced
- * parsePipeworkAlias("my uplink"); // undefined: not ours
+ * assert.equal(parsePipeworkAlias("flannel-ts pipework")?.replaced, undefined); // ours, nothing was replaced
+ * assert.notEqual(parsePipeworkAlias("flannel-ts pipework"), undefined);
+ * assert.equal(parsePipeworkAlias("my uplink"), undefined); // not ours
  * ```
  */
 export function parsePipeworkAlias(text: string): PipeworkAlias | undefined {

@@ -40,12 +40,18 @@ export interface PipeworkReport {
  * @returns the report
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pipeworkReport } from "./pipework-report.ts";
- * import type { PipeworkPlan } from "./plan-pipework.ts";
- * import type { PipeworkRequest } from "./pipework-request.ts";
- * declare const request: PipeworkRequest;
- * declare const plan: PipeworkPlan;
- * pipeworkReport(request, plan, []).changed; // false: nothing was done
+ * import { parsePipeworkArgs, planPipework } from "./index.ts";
+ * // A new bridge br-test and a veth into the container web, as planned from what ip showed.
+ * const request = parsePipeworkArgs(["br-test", "web", "10.9.0.2/24"])._unsafeUnwrap();
+ * const plan = planPipework(request, {
+ *   container: { id: "45ab2b0db5bc", name: "web", pid: 4242 },
+ *   host: [],
+ *   containerLinks: [{ index: 1, name: "lo", mtu: 65536, up: true, addresses: [] }],
+ *   containerRoutes: [],
+ * })._unsafeUnwrap();
+ * assert.equal(pipeworkReport(request, plan, []).changed, false); // nothing was done
  * ```
  */
 export function pipeworkReport(request: PipeworkRequest, plan: PipeworkPlan, done: readonly PipeworkStep[], after?: PipeworkObservation): PipeworkReport {

@@ -46,9 +46,10 @@ export const ENABLE_IPV6_SCRIPT = 'echo 0 > /proc/sys/net/ipv6/conf/"$1"/disable
  * @returns e.g. `"nsenter -t 4242 -n ip addr add 10.9.0.2/24 dev eth1"`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPipeworkStep } from "./pipework-step.ts";
- * formatPipeworkStep({ kind: "ip", where: "container", args: ["link", "set", "dev", "eth1", "up"] }, 4242);
- * // "nsenter -t 4242 -n ip link set dev eth1 up"
+ * const line = formatPipeworkStep({ kind: "ip", where: "container", args: ["link", "set", "dev", "eth1", "up"] }, 4242);
+ * assert.equal(line, "nsenter -t 4242 -n ip link set dev eth1 up");
  * ```
  */
 export function formatPipeworkStep(step: PipeworkStep, pid: number): string {

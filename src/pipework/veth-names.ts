@@ -32,9 +32,10 @@ function fnv1a64(text: string): bigint {
  * @returns the two names
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vethNames } from "./veth-names.ts";
  * const names = vethNames("45ab2b0db5bc1b17f9dd8c3e7972252fac843dfdf1c866fd779b132f6b6df7ee", "eth1");
- * names.host.length; // 14, e.g. "fp" and 12 hex digits
+ * assert.match(names.host, /^fp[0-9a-f]{12}$/); // at most 15 bytes, as the kernel requires
  * ```
  */
 export function vethNames(containerId: string, containerInterface: string): VethNames {

@@ -61,13 +61,14 @@ function subnetsOf(taken: TakenSubnet): Cidr[] {
  * @returns the allocator
  * @example
  * ```ts
- * import { createSubnetAllocator, formatSubnetKey, parseNetworkConfig, parseSubnetKey, seededRandom } from "./index.ts";
+ * import assert from "node:assert/strict";
+ * import { createSubnetAllocator, parseNetworkConfig, parseSubnetKey, seededRandom } from "flannel-ts/subnet";
  * const config = parseNetworkConfig('{"Network": "10.5.0.0/16"}')._unsafeUnwrap();
  * const allocator = createSubnetAllocator(config, [parseSubnetKey("10.5.34.0-24")._unsafeUnwrap()]);
- * const random = seededRandom(7);
- * const picked = allocator.pick(random)._unsafeUnwrap();
- * allocator.take(picked.ipv4!);
- * allocator.ipv4?.freeCount(); // 253n
+ * const picked = allocator.pick(seededRandom(7));
+ * assert.ok(picked.isOk() && picked.value.ipv4 !== undefined);
+ * allocator.take(picked.value.ipv4);
+ * assert.equal(allocator.ipv4?.freeCount(), 253n); // 255 in the range, one taken before, one now
  * ```
  */
 export function createSubnetAllocator(config: NetworkConfig, taken: Iterable<TakenSubnet> = [], options: SubnetPoolOptions = {}): SubnetAllocator {
@@ -119,9 +120,11 @@ export function createSubnetAllocator(config: NetworkConfig, taken: Iterable<Tak
  * @returns the subnets, or an {@link OutOfSubnetsError} saying how many subnets the full range holds
  * @example
  * ```ts
- * import { allocateSubnet, formatSubnetKey, parseNetworkConfig, seededRandom } from "./index.ts";
+ * import assert from "node:assert/strict";
+ * import { allocateSubnet, formatSubnetKey, parseNetworkConfig, seededRandom } from "flannel-ts/subnet";
  * const config = parseNetworkConfig('{"Network": "10.5.0.0/16"}')._unsafeUnwrap();
- * allocateSubnet(config, [], seededRandom(1)).map((s) => formatSubnetKey({ ipv4: s.ipv4! })); // ok("10.5.x.0-24")
+ * const key = allocateSubnet(config, [], seededRandom(1)).map((s) => (s.ipv4 ? formatSubnetKey({ ipv4: s.ipv4 }) : ""));
+ * assert.match(key._unsafeUnwrap(), /^10\.5\.\d+\.0-24$/);
  * ```
  */
 export function allocateSubnet(config: NetworkConfig, taken: Iterable<TakenSubnet>, random: Random): Result<AllocatedSubnet, OutOfSubnetsError> {

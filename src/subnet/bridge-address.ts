@@ -17,8 +17,9 @@ import { cidr4, cidr6, cidrNetwork, type Cidr, type Cidr4, type Cidr6 } from "./
  *   flannel never leases those, so passing one is a bug
  * @example
  * ```ts
- * import { bridgeAddress, formatCidr, parseCidr } from "./index.ts";
- * formatCidr(bridgeAddress(parseCidr("10.5.34.0/24")._unsafeUnwrap())); // "10.5.34.1/24"
+ * import assert from "node:assert/strict";
+ * import { bridgeAddress, formatCidr, parseCidr } from "flannel-ts/subnet";
+ * assert.equal(formatCidr(bridgeAddress(parseCidr("10.5.34.0/24")._unsafeUnwrap())), "10.5.34.1/24");
  * ```
  */
 export function bridgeAddress(subnet: Cidr4): Cidr4;

@@ -78,9 +78,11 @@ function parsePrefix(input: string, text: string, max: number): Result<number, C
  * @returns the CIDR, or a {@link CidrError} that names the bad part
  * @example
  * ```ts
- * import { formatCidr, parseCidr } from "./cidr.ts";
- * parseCidr("10.5.0.0/16").map(formatCidr); // ok("10.5.0.0/16")
- * parseCidr("10.5.0.0").isErr(); // true: missing prefix length
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { formatCidr, parseCidr } from "flannel-ts/subnet";
+ * assert.deepEqual(parseCidr("10.5.0.0/16").map(formatCidr), ok("10.5.0.0/16"));
+ * assert.equal(parseCidr("10.5.0.0")._unsafeUnwrapErr().kind, "invalid-cidr"); // missing prefix length
  * ```
  */
 export function parseCidr(text: string): Result<Cidr, CidrError> {
@@ -159,8 +161,10 @@ export function mask6(prefix: number): bigint {
  * @returns e.g. 10.5.52.0/24
  * @example
  * ```ts
- * import { cidrNetwork, formatCidr, parseCidr } from "./cidr.ts";
- * parseCidr("10.5.52.1/24").map((c) => formatCidr(cidrNetwork(c))); // ok("10.5.52.0/24")
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { cidrNetwork, formatCidr, parseCidr } from "flannel-ts/subnet";
+ * assert.deepEqual(parseCidr("10.5.52.1/24").map((c) => formatCidr(cidrNetwork(c))), ok("10.5.52.0/24"));
  * ```
  */
 export function cidrNetwork(cidr: Cidr4): Cidr4;
@@ -206,10 +210,11 @@ export function lastAddress(cidr: Cidr): Ip {
  *
  * @example
  * ```ts
- * import { cidrContainsIp, parseCidr } from "./cidr.ts";
- * import { parseIp } from "./ip.ts";
+ * import assert from "node:assert/strict";
+ * import { cidrContainsIp, parseCidr, parseIp } from "flannel-ts/subnet";
  * const net = parseCidr("10.5.0.0/16")._unsafeUnwrap();
- * cidrContainsIp(net, parseIp("10.5.34.7")._unsafeUnwrap()); // true
+ * assert.equal(cidrContainsIp(net, parseIp("10.5.34.7")._unsafeUnwrap()), true);
+ * assert.equal(cidrContainsIp(net, parseIp("10.6.0.1")._unsafeUnwrap()), false);
  * ```
  */
 export function cidrContainsIp(cidr: Cidr, ip: Ip): boolean {
@@ -232,10 +237,11 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
  *
  * @example
  * ```ts
- * import { cidrOverlaps, parseCidr } from "./cidr.ts";
+ * import assert from "node:assert/strict";
+ * import { cidrOverlaps, parseCidr } from "flannel-ts/subnet";
  * const a = parseCidr("172.17.0.0/16")._unsafeUnwrap();
  * const b = parseCidr("172.17.5.0/24")._unsafeUnwrap();
- * cidrOverlaps(a, b); // true
+ * assert.equal(cidrOverlaps(a, b), true);
  * ```
  */
 export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
@@ -275,9 +281,12 @@ export interface SubnetRangeError {
  * @returns e.g. 10.5.34.0/24 for n = 34, or an error when n is past the last subnet
  * @example
  * ```ts
- * import { formatCidr, nthSubnet, parseCidr } from "./cidr.ts";
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { formatCidr, nthSubnet, parseCidr } from "flannel-ts/subnet";
  * const net = parseCidr("10.5.0.0/16")._unsafeUnwrap();
- * nthSubnet(net, 24, 34n).map(formatCidr); // ok("10.5.34.0/24")
+ * assert.deepEqual(nthSubnet(net, 24, 34n).map(formatCidr), ok("10.5.34.0/24"));
+ * assert.equal(nthSubnet(net, 24, 256n).isErr(), true); // a /16 has 256 /24s: 0 to 255
  * ```
  */
 export function nthSubnet(network: Cidr, subnetLen: number, n: bigint): Result<Cidr, SubnetRangeError> {

@@ -42,8 +42,9 @@ export const DOCKER_GLOBAL_SCOPE_POOLS: readonly AddressPool[] = Object.freeze([
  * @returns e.g. 172.17.0.0/16 ... 172.31.0.0/16, 192.168.0.0/20 ... 192.168.240.0/20 (31 networks)
  * @example
  * ```ts
- * import { dockerPoolNetworks, formatCidr } from "./index.ts";
- * dockerPoolNetworks().map(formatCidr).slice(0, 2); // ["172.17.0.0/16", "172.18.0.0/16"]
+ * import assert from "node:assert/strict";
+ * import { dockerPoolNetworks, formatCidr } from "flannel-ts/subnet";
+ * assert.deepEqual(dockerPoolNetworks().map(formatCidr).slice(0, 2), ["172.17.0.0/16", "172.18.0.0/16"]);
  * ```
  */
 export function dockerPoolNetworks(pools: readonly AddressPool[] = DOCKER_DEFAULT_ADDRESS_POOLS): Cidr4[] {
@@ -83,9 +84,10 @@ export interface DockerConflictOptions {
  * @returns the conflicts, each with a message saying what to change; empty when clear
  * @example
  * ```ts
- * import { findDockerConflicts, parseCidr } from "./index.ts";
+ * import assert from "node:assert/strict";
+ * import { findDockerConflicts, parseCidr } from "flannel-ts/subnet";
  * const network = parseCidr("172.20.0.0/16")._unsafeUnwrap();
- * findDockerConflicts(network).map((c) => c.kind); // ["docker-address-pool"]
+ * assert.deepEqual(findDockerConflicts(network).map((c) => c.kind), ["docker-address-pool"]);
  * ```
  */
 export function findDockerConflicts(cidr: Cidr, options: DockerConflictOptions = {}): DockerConflict[] {

@@ -31,9 +31,11 @@ export interface EncapsulationMtuError {
  * @returns the overlay MTU, or an error when less than {@link MIN_IPV4_MTU} would be left
  * @example
  * ```ts
- * import { encapsulationMtu } from "./index.ts";
- * encapsulationMtu(1500, "udp"); // ok(1472)
- * encapsulationMtu(1500, "vxlan"); // ok(1450)
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { encapsulationMtu } from "flannel-ts/subnet";
+ * assert.deepEqual(encapsulationMtu(1500, "udp"), ok(1472));
+ * assert.deepEqual(encapsulationMtu(1500, "vxlan"), ok(1450));
  * ```
  */
 export function encapsulationMtu(underlayMtu: number, encapsulation: EncapsulationType): Result<number, EncapsulationMtuError> {

@@ -34,8 +34,9 @@ export const IP6_MAX = (1n << 128n) - 1n;
  * @returns a frozen {@link Ip4}
  * @example
  * ```ts
- * import { formatIp, ip4 } from "./ip.ts";
- * formatIp(ip4(0x0a050100)); // "10.5.1.0"
+ * import assert from "node:assert/strict";
+ * import { formatIp, ip4 } from "flannel-ts/subnet";
+ * assert.equal(formatIp(ip4(0x0a050100)), "10.5.1.0");
  * ```
  */
 export function ip4(value: number): Ip4 {
@@ -72,9 +73,11 @@ const invalid = (input: string, reason: string): IpError => ({
  * @returns the address, or an {@link IpError} naming the bad part
  * @example
  * ```ts
- * import { parseIp4 } from "./ip.ts";
- * parseIp4("10.5.34.1").map((ip) => ip.value); // ok(168108545)
- * parseIp4("10.12.13.300").isErr(); // true: octet 300 is above 255
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { parseIp4 } from "flannel-ts/subnet";
+ * assert.deepEqual(parseIp4("10.5.34.1").map((ip) => ip.value), ok(168108545));
+ * assert.equal(parseIp4("10.12.13.300").isErr(), true); // octet 300 is above 255
  * ```
  */
 export function parseIp4(text: string): Result<Ip4, IpError> {
@@ -100,8 +103,10 @@ export function parseIp4(text: string): Result<Ip4, IpError> {
  * @returns the address, or an {@link IpError}
  * @example
  * ```ts
- * import { formatIp, parseIp6 } from "./ip.ts";
- * parseIp6("fc00:0:0:1:0:0:0:0").map(formatIp); // ok("fc00:0:0:1::")
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { formatIp, parseIp6 } from "flannel-ts/subnet";
+ * assert.deepEqual(parseIp6("fc00:0:0:1:0:0:0:0").map(formatIp), ok("fc00:0:0:1::"));
  * ```
  */
 export function parseIp6(text: string): Result<Ip6, IpError> {
@@ -155,8 +160,9 @@ export function parseIp(text: string): Result<Ip, IpError> {
  * @returns its text
  * @example
  * ```ts
- * import { formatIp, ip6 } from "./ip.ts";
- * formatIp(ip6(0xfd00_0012_0013_0000_0000_0000_0000_0000n)); // "fd00:12:13::"
+ * import assert from "node:assert/strict";
+ * import { formatIp, ip6 } from "flannel-ts/subnet";
+ * assert.equal(formatIp(ip6(0xfd00_0012_0013_0000_0000_0000_0000_0000n)), "fd00:12:13::");
  * ```
  */
 export function formatIp(ip: Ip): string {

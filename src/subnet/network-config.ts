@@ -565,12 +565,14 @@ function formatNet(family: Family, net: Net): string {
  * @returns the checked config, or every problem found (JSON syntax errors alone, as nothing else can be read)
  * @example
  * ```ts
- * import { formatIp, parseNetworkConfig } from "./index.ts";
+ * import assert from "node:assert/strict";
+ * import { err } from "flannel-ts/core";
+ * import { formatIp, parseNetworkConfig } from "flannel-ts/subnet";
  * const config = parseNetworkConfig('{"Network": "10.3.0.0/16"}')._unsafeUnwrap();
- * config.ipv4?.subnetLen; // 24
- * formatIp(config.ipv4!.subnetMin); // "10.3.1.0"
- * parseNetworkConfig('{"Network": "10.3.0.0/16", "SubnetLen": 31, "SubnetMin": "10.4.0.0"}')
- *   .mapErr((errors) => errors.map((e) => e.kind)); // err(["subnet-len-too-long", "outside-network"])
+ * assert.equal(config.ipv4?.subnetLen, 24);
+ * assert.equal(config.ipv4 && formatIp(config.ipv4.subnetMin), "10.3.1.0");
+ * const bad = parseNetworkConfig('{"Network": "10.3.0.0/16", "SubnetLen": 31, "SubnetMin": "10.4.0.0"}');
+ * assert.deepEqual(bad.mapErr((errors) => errors.map((e) => e.kind)), err(["subnet-len-too-long", "outside-network"]));
  * ```
  * @example Backend settings
  * ```ts
@@ -641,10 +643,13 @@ export interface FormatNetworkConfigOptions {
  * @returns the JSON text
  * @example
  * ```ts
- * import { formatNetworkConfig, parseNetworkConfig } from "./index.ts";
- * parseNetworkConfig('{"network": "10.3.0.0/16"}').map((c) => formatNetworkConfig(c));
- * // ok('{"Network":"10.3.0.0/16","SubnetLen":24,"SubnetMin":"10.3.1.0","SubnetMax":"10.3.255.0",
- * //      "EnableIPv4":true,"EnableIPv6":false,"Backend":{"Type":"udp"}}')
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { formatNetworkConfig, parseNetworkConfig } from "flannel-ts/subnet";
+ * assert.deepEqual(
+ *   parseNetworkConfig('{"network": "10.3.0.0/16"}').map((c) => formatNetworkConfig(c)),
+ *   ok('{"Network":"10.3.0.0/16","SubnetLen":24,"SubnetMin":"10.3.1.0","SubnetMax":"10.3.255.0","EnableIPv4":true,"EnableIPv6":false,"Backend":{"Type":"udp"}}'),
+ * );
  * ```
  */
 export function formatNetworkConfig(config: NetworkConfig, options: FormatNetworkConfigOptions = {}): string {
@@ -687,9 +692,10 @@ export function networkConfigJson(config: NetworkConfig): { [field: string]: Jso
  * @returns the number of subnets that may be leased
  * @example
  * ```ts
- * import { parseNetworkConfig, subnetRangeSize } from "./index.ts";
+ * import assert from "node:assert/strict";
+ * import { parseNetworkConfig, subnetRangeSize } from "flannel-ts/subnet";
  * const config = parseNetworkConfig('{"Network": "10.3.0.0/16"}')._unsafeUnwrap();
- * subnetRangeSize(config.ipv4!); // 255n
+ * assert.equal(config.ipv4 && subnetRangeSize(config.ipv4), 255n);
  * ```
  */
 export function subnetRangeSize(range: SubnetRange): bigint {

@@ -33,10 +33,12 @@ const TWO_32 = 0x1_0000_0000;
  * @returns the random source
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomFromUint32 } from "./random.ts";
  * let state = 1;
  * const counter = randomFromUint32(() => (state = (state * 69069 + 1) >>> 0));
- * counter.int(6) < 6; // true
+ * const roll = counter.int(6);
+ * assert.ok(roll >= 0 && roll < 6);
  * ```
  */
 export function randomFromUint32(nextUint32: () => number): Random {
@@ -79,10 +81,11 @@ export function randomFromUint32(nextUint32: () => number): Random {
  * @returns the random source
  * @example
  * ```ts
- * import { seededRandom } from "./random.ts";
+ * import assert from "node:assert/strict";
+ * import { seededRandom } from "flannel-ts/subnet";
  * const a = seededRandom(42);
  * const b = seededRandom(42);
- * a.int(1000) === b.int(1000); // true
+ * assert.equal(a.int(1000), b.int(1000)); // the same seed, the same sequence
  * ```
  */
 export function seededRandom(seed: number): Random {
@@ -130,8 +133,10 @@ export interface RandomValuesSource {
  * @returns the random source
  * @example
  * ```ts
- * import { cryptoRandom } from "./random.ts";
- * cryptoRandom().int(256) < 256; // true
+ * import assert from "node:assert/strict";
+ * import { cryptoRandom } from "flannel-ts/subnet";
+ * const byte = cryptoRandom().int(256);
+ * assert.ok(byte >= 0 && byte < 256);
  * ```
  */
 export function cryptoRandom(source?: RandomValuesSource): Random {

@@ -70,9 +70,11 @@ function parseV6(text: string): Part<Cidr6> {
  * @returns the subnets, or a {@link SubnetKeyError} with the reason
  * @example
  * ```ts
- * import { formatSubnetKey, parseSubnetKey } from "./subnet-key.ts";
- * parseSubnetKey("10.5.34.0-24").map(formatSubnetKey); // ok("10.5.34.0-24")
- * parseSubnetKey("10.12.13.300-24").isErr(); // true: octet 300 is above 255
+ * import assert from "node:assert/strict";
+ * import { ok } from "flannel-ts/core";
+ * import { formatSubnetKey, parseSubnetKey } from "flannel-ts/subnet";
+ * assert.deepEqual(parseSubnetKey("10.5.34.0-24").map(formatSubnetKey), ok("10.5.34.0-24"));
+ * assert.equal(parseSubnetKey("10.12.13.300-24").isErr(), true); // octet 300 is above 255
  * ```
  */
 export function parseSubnetKey(text: string): Result<SubnetKey, SubnetKeyError> {

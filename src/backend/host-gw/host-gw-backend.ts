@@ -113,7 +113,7 @@ export function hostGwPeerPlan(lease: LeaseRecord, external: { readonly index: n
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ok } from "neverthrow";
+ * import { ok } from "flannel-ts/core";
  * import { hostGwBackend, MemoryRtnetlink } from "flannel-ts/backend";
  * import { parseIp4, parseNetworkConfig } from "flannel-ts/subnet";
  *

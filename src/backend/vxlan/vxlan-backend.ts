@@ -76,7 +76,7 @@ interface Family {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ok } from "neverthrow";
+ * import { ok } from "flannel-ts/core";
  * import { MemoryRtnetlink, vxlanBackend } from "flannel-ts/backend";
  * import { parseCidr4, parseIp4, parseNetworkConfig, seededRandom } from "flannel-ts/subnet";
  *
