@@ -29,10 +29,24 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/core/**/*.ts", "src/libc/**/*.ts", "src/subnet/**/*.ts", "src/etcd/**/*.ts", "src/dockerconf/**/*.ts", "src/flannel/**/*.ts", "src/backend/**/*.ts", "src/json/**/*.ts", "src/text/**/*.ts", "src/netlink/**/*.ts", "src/pipework/**/*.ts"],
+    files: [
+      "src/core/**/*.ts",
+      "src/libc/**/*.ts",
+      "src/subnet/**/*.ts",
+      "src/etcd/**/*.ts",
+      "src/dockerconf/**/*.ts",
+      "src/flannel/**/*.ts",
+      "src/backend/**/*.ts",
+      "src/json/**/*.ts",
+      "src/text/**/*.ts",
+      "src/netlink/**/*.ts",
+      "src/pipework/**/*.ts",
+    ],
     ignores: coreAdapters,
     rules: {
-      "no-restricted-imports": ["error", { patterns: ioModules.map((m) => ({ group: [m], message: "the pure core takes I/O as parameters; put this in an adapter (src/node, src/deno)" })) }],
+      "no-restricted-imports": ["error", {
+        patterns: ioModules.map((m) => ({ group: [m], message: "the pure core takes I/O as parameters; put this in an adapter (src/node, src/deno)" })),
+      }],
     },
   },
   {

@@ -11,6 +11,7 @@
 import { cpus } from "node:os";
 import IPCIDR from "ip-cidr";
 import {
+  type Cidr4,
   cidr4,
   cidrContainsIp,
   createSubnetAllocator,
@@ -19,9 +20,8 @@ import {
   ip4,
   parseCidr,
   parseNetworkConfig,
-  seededRandom,
-  type Cidr4,
   type Random,
+  seededRandom,
 } from "../src/subnet/index.ts";
 
 const quick = process.argv.includes("--quick");
@@ -91,7 +91,9 @@ const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms`
 console.log(`# Subnet allocation: 10.0.0.0/8 at /24, ${COUNT} subnets (${formatIp(range.subnetMin)} .. ${formatIp(range.subnetMax)})`);
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}${quick ? ", --quick" : ""}`);
 console.log("");
-console.log("| taken | layout | pool build | pool pick | pick + take + release | one-shot allocateSubnet | flannel (scan leases) | flannel walk + hash set | flannel's picks span |");
+console.log(
+  "| taken | layout | pool build | pool pick | pick + take + release | one-shot allocateSubnet | flannel (scan leases) | flannel walk + hash set | flannel's picks span |",
+);
 console.log("|---:|---|---:|---:|---:|---:|---:|---:|---|");
 
 for (const count of [0, 10_000, 60_000]) {
@@ -129,7 +131,9 @@ for (const count of [0, 10_000, 60_000]) {
     const span = `${formatIp(range.subnetMin)} .. ${formatIp(ip4(highest))}`;
 
     console.log(
-      `| ${count.toLocaleString("en")} | ${layout} | ${fmt(build.us)} | ${fmt(pick.us)} | ${fmt(cycle.us)} | ${fmt(oneShot.us)} | ${fmt(flannel.us)} (${flannel.rounds} runs) | ${fmt(walk.us)} | ${span} |`,
+      `| ${count.toLocaleString("en")} | ${layout} | ${fmt(build.us)} | ${fmt(pick.us)} | ${fmt(cycle.us)} | ${fmt(oneShot.us)} | ${fmt(flannel.us)} (${flannel.rounds} runs) | ${
+        fmt(walk.us)
+      } | ${span} |`,
     );
   }
 }

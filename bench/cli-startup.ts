@@ -72,7 +72,9 @@ function main(): void {
     }
   }
   const cpu = cpus();
-  console.log(`machine: ${cpu.length} x ${cpu[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}; ${ROUNDS} rounds (+${WARMUP} warm-up), interleaved`);
+  console.log(
+    `machine: ${cpu.length} x ${cpu[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}; ${ROUNDS} rounds (+${WARMUP} warm-up), interleaved`,
+  );
   console.log(`| ${"case".padEnd(30)} | median ms | min ms | max ms |`);
   console.log(`|${"-".repeat(32)}|----------:|-------:|-------:|`);
   const med: Record<string, number> = {};

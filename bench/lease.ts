@@ -50,7 +50,9 @@ function summary(name: string, samples: readonly number[]): string {
   return `| ${name.padEnd(58)} | ${String(s.length).padStart(5)} | ${f(percentile(s, 50))} | ${f(percentile(s, 99))} | ${f(s.at(-1) ?? Number.NaN)} | ${f(mean)} |`;
 }
 
-const HEADER = `| ${"what".padEnd(58)} | ${"n".padStart(5)} | ${"p50 ms".padStart(8)} | ${"p99 ms".padStart(8)} | ${"max ms".padStart(8)} | ${"mean ms".padStart(8)} |\n|${"-".repeat(60)}|-------|----------|----------|----------|----------|`;
+const HEADER = `| ${"what".padEnd(58)} | ${"n".padStart(5)} | ${"p50 ms".padStart(8)} | ${"p99 ms".padStart(8)} | ${"max ms".padStart(8)} | ${"mean ms".padStart(8)} |\n|${
+  "-".repeat(60)
+}|-------|----------|----------|----------|----------|`;
 
 async function timed<T>(work: () => PromiseLike<T>): Promise<[number, T]> {
   const t = performance.now();
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
           if (e.kind === "snapshot") ready++;
           if (e.kind === "added") (arrivals.get(e.lease.key) ?? arrivals.set(e.lease.key, []).get(e.lease.key)!).push(performance.now());
         },
-      }),
+      })
     );
     closers.unshift(async () => void (await Promise.all(watches.map((w) => w.close()))));
     const rawArrivals = new Map<string, number[]>();

@@ -22,10 +22,7 @@ const run = (args, cwd = root) => {
   const r = spawnSync(process.execPath, [deno, ...args], { stdio: "inherit", cwd });
   return r.status ?? 1;
 };
-const walk = (dir) =>
-  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
+const walk = (dir) => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]);
 const sources = walk("src").filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
 const markdown = ["README.md", ...walk("docs").filter((f) => f.endsWith(".md"))];
 // Deno also evaluates each file it is given, so a file whose examples are

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import koffi from "koffi";
 import { openRtnetlink } from "../../src/node/index.ts";
 import type { Rtnetlink } from "../../src/netlink/index.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 import { createUnderlay, type Started, type Underlay } from "../../test/helpers/netns.ts";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
@@ -86,7 +86,18 @@ export async function openSite(): Promise<Site> {
     endpoint,
     startAgent: async (ns, veth, prefix, name) => {
       const subnetFile = join(dir, `${name}.env`);
-      const agent = underlay.start(ns, process.execPath, [CLI, "agent", "--etcd-endpoints", "http://127.0.0.1:2379", "--etcd-prefix", prefix, "--iface", veth, "--subnet-file", subnetFile]);
+      const agent = underlay.start(ns, process.execPath, [
+        CLI,
+        "agent",
+        "--etcd-endpoints",
+        "http://127.0.0.1:2379",
+        "--etcd-prefix",
+        prefix,
+        "--iface",
+        veth,
+        "--subnet-file",
+        subnetFile,
+      ]);
       const running = await agent.waitFor(/running: subnet (\S+)/, 30_000);
       return { process: agent, subnet: running[1]! };
     },

@@ -12,7 +12,7 @@
 //
 //   npx tsx bench/backends/burst.ts [--rounds 3] [--peers 1000] [--idle 30]
 import { parseArgs } from "node:util";
-import { RT_TABLE, type LinkInfo, type Rtnetlink } from "../../src/netlink/index.ts";
+import { type LinkInfo, RT_TABLE, type Rtnetlink } from "../../src/netlink/index.ts";
 import { cpuSeconds, median, memoryMiB, openSite, rtnetlinkIn, sleep } from "./_site.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, peers: { type: "string", default: "1000" }, idle: { type: "string", default: "30" } } });
@@ -30,7 +30,9 @@ function lease(i: number): { key: string; value: string } {
   const subnet = `10.${1 + (i >> 8)}.${i & 255}.0`;
   return {
     key: `${prefix}/subnets/${subnet}-24`,
-    value: `{"PublicIP":"198.18.${i >> 8}.${i & 255}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:58:00:00:${hex(i >> 8, 2)}:${hex(i & 255, 2)}"}}`,
+    value: `{"PublicIP":"198.18.${i >> 8}.${i & 255}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:58:00:00:${hex(i >> 8, 2)}:${
+      hex(i & 255, 2)
+    }"}}`,
   };
 }
 
@@ -88,8 +90,12 @@ try {
     const removedMs = await until(rtnl, device, (c) => c.routes === 0 && c.neighbours === 0 && c.fdb === 0, t1);
     results.push({ writesMs, programmedMs, cpu, removedMs });
     console.log(
-      `round ${round}: ${peers} leases written in ${writesMs.toFixed(0)} ms (${txns.length} txns); all routes, neighbours and FDB entries in place after ${programmedMs.toFixed(0)} ms ` +
-        `(limit 1.5 x writes + 1 s = ${(1.5 * writesMs + 1000).toFixed(0)} ms); agent CPU ${cpu.toFixed(2)} s; RSS ${memory.rss.toFixed(1)} MiB; removed again after ${removedMs.toFixed(0)} ms`,
+      `round ${round}: ${peers} leases written in ${writesMs.toFixed(0)} ms (${txns.length} txns); all routes, neighbours and FDB entries in place after ${
+        programmedMs.toFixed(0)
+      } ms ` +
+        `(limit 1.5 x writes + 1 s = ${(1.5 * writesMs + 1000).toFixed(0)} ms); agent CPU ${cpu.toFixed(2)} s; RSS ${memory.rss.toFixed(1)} MiB; removed again after ${
+          removedMs.toFixed(0)
+        } ms`,
     );
     await sleep(1500);
   }
@@ -103,9 +109,19 @@ try {
   const steady = memoryMiB(pid);
   rtnl.close();
   console.log(`\n| round | writes | all programmed | limit (1.5 x writes + 1 s) | agent CPU during the burst | removal |`);
-  results.forEach((r, i) => console.log(`| ${i + 1} | ${r.writesMs.toFixed(0)} ms | ${r.programmedMs.toFixed(0)} ms | ${(1.5 * r.writesMs + 1000).toFixed(0)} ms | ${r.cpu.toFixed(2)} s | ${r.removedMs.toFixed(0)} ms |`));
+  results.forEach((r, i) =>
+    console.log(
+      `| ${i + 1} | ${r.writesMs.toFixed(0)} ms | ${r.programmedMs.toFixed(0)} ms | ${(1.5 * r.writesMs + 1000).toFixed(0)} ms | ${r.cpu.toFixed(2)} s | ${
+        r.removedMs.toFixed(0)
+      } ms |`,
+    )
+  );
   console.log(`median: writes ${median(results.map((r) => r.writesMs)).toFixed(0)} ms, programmed ${median(results.map((r) => r.programmedMs)).toFixed(0)} ms`);
-  console.log(`idle with ${peers} peers for ${idleSeconds} s (reconcile every 10 s): CPU ${((idleCpu / idleSeconds) * 100).toFixed(2)} % of a core; RSS ${steady.rss.toFixed(1)} MiB, peak ${steady.peak.toFixed(1)} MiB`);
+  console.log(
+    `idle with ${peers} peers for ${idleSeconds} s (reconcile every 10 s): CPU ${((idleCpu / idleSeconds) * 100).toFixed(2)} % of a core; RSS ${steady.rss.toFixed(1)} MiB, peak ${
+      steady.peak.toFixed(1)
+    } MiB`,
+  );
   agent.process.signal("SIGTERM");
   await agent.process.exited;
   await site.etcd.etcdctl(["del", "--prefix", `${prefix}/`]);

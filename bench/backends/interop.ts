@@ -28,7 +28,11 @@ async function flanneld(ns: string, veth: string, prefix: string, name: string):
   if (!existsSync(file)) throw new Error(`flanneld did not write ${file}:\n${p.stderr().slice(-3000)}`);
   await new Promise((r) => setTimeout(r, 300));
   const env = readFileSync(file, "utf8");
-  return { process: p, subnet: /FLANNEL_SUBNET=(\S+)/.exec(env)![1]!.replace(/\.1\//, ".0/"), ...(/FLANNEL_IPV6_SUBNET=(\S+)/.test(env) ? { subnet6: /FLANNEL_IPV6_SUBNET=(\S+)/.exec(env)![1]! } : {}) };
+  return {
+    process: p,
+    subnet: /FLANNEL_SUBNET=(\S+)/.exec(env)![1]!.replace(/\.1\//, ".0/"),
+    ...(/FLANNEL_IPV6_SUBNET=(\S+)/.test(env) ? { subnet6: /FLANNEL_IPV6_SUBNET=(\S+)/.exec(env)![1]! } : {}),
+  };
 }
 
 async function bridge(ns: string, subnet: string, subnet6?: string): Promise<{ v4: string; v6?: string }> {
@@ -72,11 +76,13 @@ async function stop(p: Started): Promise<void> {
 try {
   await net.must(net.a, "ip", ["addr", "add", "fd00:9::1/64", "dev", net.vethA, "nodad"]);
   await net.must(net.b, "ip", ["addr", "add", "fd00:9::2/64", "dev", net.vethB, "nodad"]);
-  for (const [label, config] of [
-    ["VXLAN", '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}'],
-    ["dual-stack VXLAN", '{"Network":"10.6.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan"}}'],
-    ["host-gw", '{"Network":"10.7.0.0/16","Backend":{"Type":"host-gw"}}'],
-  ] as const) {
+  for (
+    const [label, config] of [
+      ["VXLAN", '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}'],
+      ["dual-stack VXLAN", '{"Network":"10.6.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan"}}'],
+      ["host-gw", '{"Network":"10.7.0.0/16","Backend":{"Type":"host-gw"}}'],
+    ] as const
+  ) {
     const prefix = `/fl-vx-interop-${label.replace(/\W/g, "")}/network`;
     await site.etcd.etcdctl(["put", `${prefix}/config`, config]);
     const fb = await flanneld(net.b, net.vethB, prefix, "b");
@@ -87,7 +93,9 @@ try {
     const bb = await bridge(net.b, fb.subnet, fb.subnet6);
     const results: string[] = [];
     results.push(`ours->flanneld v4 ${await ping(net, net.a, ba.v4, bb.v4)}`, `flanneld->ours v4 ${await ping(net, net.b, bb.v4, ba.v4)}`);
-    if (ba.v6 !== undefined && bb.v6 !== undefined) results.push(`ours->flanneld v6 ${await ping(net, net.a, ba.v6, bb.v6)}`, `flanneld->ours v6 ${await ping(net, net.b, bb.v6, ba.v6)}`);
+    if (ba.v6 !== undefined && bb.v6 !== undefined) {
+      results.push(`ours->flanneld v6 ${await ping(net, net.a, ba.v6, bb.v6)}`, `flanneld->ours v6 ${await ping(net, net.b, bb.v6, ba.v6)}`);
+    }
     const mixed: number[] = [];
     const flannelds: number[] = [];
     if (label === "VXLAN") {
@@ -101,7 +109,11 @@ try {
       await bridge(net.a, fa.subnet);
       if (!(await ping(net, net.a, ba.v4, bb.v4))) log("flanneld<->flanneld ping failed");
       for (let round = 0; round < 3; round++) flannelds.push(await iperf(ba.v4, bb.v4));
-      log(`  iperf3 flanneld->flanneld ${flannelds.map((x) => x.toFixed(2)).join(", ")} Gbit/s; ratio of medians ${(median(mixed) / median(flannelds)).toFixed(2)} (subnet kept by flanneld at A: ${fa.subnet === ours.subnet})`);
+      log(
+        `  iperf3 flanneld->flanneld ${flannelds.map((x) => x.toFixed(2)).join(", ")} Gbit/s; ratio of medians ${
+          (median(mixed) / median(flannelds)).toFixed(2)
+        } (subnet kept by flanneld at A: ${fa.subnet === ours.subnet})`,
+      );
       await stop(fa.process);
     }
     await stop(fb.process);

@@ -51,10 +51,12 @@ try {
     await net.must(ns, "ip", ["link", "set", "flvxbr", "up"]);
   }
   // The bare pair: what `ip link add` gives with the same lower device and the kernel's defaults.
-  for (const [ns, veth, local, remote, address] of [
-    [net.a, net.vethA, "192.0.2.1", "192.0.2.2", "10.99.0.1/24"],
-    [net.b, net.vethB, "192.0.2.2", "192.0.2.1", "10.99.0.2/24"],
-  ] as const) {
+  for (
+    const [ns, veth, local, remote, address] of [
+      [net.a, net.vethA, "192.0.2.1", "192.0.2.2", "10.99.0.1/24"],
+      [net.b, net.vethB, "192.0.2.2", "192.0.2.1", "10.99.0.2/24"],
+    ] as const
+  ) {
     await net.must(ns, "ip", ["link", "add", "vxbare", "type", "vxlan", "id", "99", "local", local, "remote", remote, "dstport", "4799", "dev", veth]);
     await net.must(ns, "ip", ["addr", "add", address, "dev", "vxbare"]);
     await net.must(ns, "ip", ["link", "set", "vxbare", "up"]);
@@ -62,7 +64,9 @@ try {
   const rtnl = rtnetlinkIn(net.a);
   const devices = (await rtnl.links())._unsafeUnwrap().filter((l) => l.name === "flannel.1" || l.name === "vxbare");
   rtnl.close();
-  for (let i = 0; i < 100 && (await net.run(net.a, "ip", ["route", "get", first(b.subnet)])).stdout.includes("flannel.1") === false; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && (await net.run(net.a, "ip", ["route", "get", first(b.subnet)])).stdout.includes("flannel.1") === false; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const paths = [
     { name: "two agents' VXLAN (flannel.1)", source: first(a.subnet), target: first(b.subnet) },
     { name: "bare kernel VXLAN pair (ip link add)", source: "10.99.0.1", target: "10.99.0.2" },
@@ -79,7 +83,9 @@ try {
   console.log(`\nMTUs: ${devices.map((d) => `${d.name} ${d.mtu}`).join(", ")}; ${rounds} rounds of ${seconds} s, medians:`);
   for (const path of paths) {
     const runs = samples.get(path.name)!;
-    console.log(`| ${path.name} | ${median(runs.map((s) => s.gbps)).toFixed(2)} Gbit/s | ${runs.map((s) => s.gbps.toFixed(2)).join(", ")} | ${median(runs.map((s) => s.retransmits))} |`);
+    console.log(
+      `| ${path.name} | ${median(runs.map((s) => s.gbps)).toFixed(2)} Gbit/s | ${runs.map((s) => s.gbps.toFixed(2)).join(", ")} | ${median(runs.map((s) => s.retransmits))} |`,
+    );
   }
   const ratio = median(samples.get(paths[0]!.name)!.map((s) => s.gbps)) / median(samples.get(paths[1]!.name)!.map((s) => s.gbps));
   console.log(`agents / bare pair: ${ratio.toFixed(2)}`);

@@ -16,11 +16,11 @@ import {
   etcdOutage,
   FAULTS_CONFIG,
   FAULTS_VXLAN_CONFIG,
+  type FaultsEnv,
   hostCutOff,
+  type OutageMode,
   startFaultsEnv,
   startPair,
-  type FaultsEnv,
-  type OutageMode,
 } from "../../test/helpers/faults-scenarios.ts";
 
 const USAGE = `usage: npm run bench:faults -- [--rounds N] [--backend udp|vxlan]... [--outage-s S] [--cut-s S] [--only crash-loop|outage|partition]...
@@ -66,9 +66,11 @@ const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a
 let failed = false;
 const emit = (fields: Record<string, string | number | boolean>, ok: boolean): void => {
   failed ||= !ok;
-  process.stdout.write(`${Object.entries({ ...fields, check: ok ? "pass" : "fail" })
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ")}\n`);
+  process.stdout.write(`${
+    Object.entries({ ...fields, check: ok ? "pass" : "fail" })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")
+  }\n`);
 };
 
 async function withEnv(prefix: string, config: string, run: (env: FaultsEnv) => Promise<void>): Promise<void> {
@@ -111,7 +113,8 @@ if (only.has("crash-loop")) {
           leftover_after_stop: leftover,
           total_s: Math.round((Date.now() - started) / 1000),
         },
-        subnets === 1 && macs === 1 && pingsFailed === 0 && extraLeases === 0 && r.peerRemoved === 0 && !leftover && r.finalExit === 0 && r.etcdLeasesAfter === r.leasesAtEnd.length,
+        subnets === 1 && macs === 1 && pingsFailed === 0 && extraLeases === 0 && r.peerRemoved === 0 && !leftover && r.finalExit === 0 &&
+          r.etcdLeasesAfter === r.leasesAtEnd.length,
       );
     });
   }

@@ -1,6 +1,6 @@
 // etcd's load over a stretch of time, from two readings of every member's
 // /metrics.
-import { sumMetric, type Sample } from "./prometheus-text.ts";
+import { type Sample, sumMetric } from "./prometheus-text.ts";
 
 /** Rates and levels over a stretch, summed over the members (db size: the largest). */
 export interface EtcdLoad {

@@ -9,8 +9,8 @@ import type { PeerLeaseEvent } from "../../src/flannel/lease-peer-set.ts";
 import type { PeerLeaseWatch } from "../../src/flannel/lease-peer-watch.ts";
 import { formatIp, parseIp4 } from "../../src/subnet/ip.ts";
 import { seededRandom } from "../../src/subnet/random.ts";
-import { hostIp, PROBE_IP_PREFIX, wallNow, type AcquireResult, type FromWorker, type HostCounters, type ToWorker, type WorkerSetup } from "./protocol.ts";
-import { combineDigest, leaseDigest, type HostStatus } from "./step-check.ts";
+import { type AcquireResult, type FromWorker, type HostCounters, hostIp, PROBE_IP_PREFIX, type ToWorker, wallNow, type WorkerSetup } from "./protocol.ts";
+import { combineDigest, type HostStatus, leaseDigest } from "./step-check.ts";
 
 const send = (message: FromWorker): void => {
   process.send?.(message);
@@ -220,8 +220,7 @@ process.on("message", (m: ToWorker) => {
       const t0 = wallNow();
       // With a ramp, host n of N starts n/N of the way through it (hosts are numbered across workers).
       const delayOf = (h: SimHost): number => (m.rampSeconds * 1000 * h.index) / m.hosts;
-      const begin = (h: SimHost): Promise<AcquireResult> =>
-        new Promise<void>((r) => setTimeout(r, Math.max(0, t0 + delayOf(h) - wallNow()))).then(() => h.start(wallNow()));
+      const begin = (h: SimHost): Promise<AcquireResult> => new Promise<void>((r) => setTimeout(r, Math.max(0, t0 + delayOf(h) - wallNow()))).then(() => h.start(wallNow()));
       void Promise.all(hosts.map(begin)).then((results) => send({ t: "acquired", results }));
       return;
     }

@@ -5,8 +5,8 @@
 // machine), a fault is a signal to a known pid, and etcd's CPU and memory are
 // read from /proc. Every run keeps its data under a directory of its own;
 // runs whose owner died (kill -9) are cleaned up by the next one.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -71,7 +71,14 @@ export type FromWorker =
   /** The library is loaded, no host started yet: the baseline memory. */
   | { readonly t: "ready"; readonly rssBytes: number; readonly heapUsedBytes: number }
   | { readonly t: "acquired"; readonly results: readonly AcquireResult[] }
-  | { readonly t: "status"; readonly id: number; readonly hosts: readonly HostStatus[]; readonly counters: HostCounters; readonly errors: Readonly<Record<string, number>>; readonly samples: Readonly<Record<string, string>> }
+  | {
+    readonly t: "status";
+    readonly id: number;
+    readonly hosts: readonly HostStatus[];
+    readonly counters: HostCounters;
+    readonly errors: Readonly<Record<string, number>>;
+    readonly samples: Readonly<Record<string, string>>;
+  }
   | { readonly t: "usage"; readonly id: number; readonly usage: WorkerUsage }
   /** Wall-clock times (performance.timeOrigin + now) at which this worker's hosts saw a probe change. */
   | { readonly t: "probe"; readonly probe: string; readonly times: readonly number[] }

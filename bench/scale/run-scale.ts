@@ -7,16 +7,16 @@ import type { Registry } from "../../src/etcd/registry.ts";
 import { takenSubnets } from "../../src/flannel/lease-acquire.ts";
 import { createSubnetAllocator } from "../../src/subnet/allocate-subnet.ts";
 import { formatIp, parseIp4 } from "../../src/subnet/ip.ts";
-import { parseNetworkConfig, type NetworkConfig } from "../../src/subnet/network-config.ts";
-import { seededRandom, type Random } from "../../src/subnet/random.ts";
+import { type NetworkConfig, parseNetworkConfig } from "../../src/subnet/network-config.ts";
+import { type Random, seededRandom } from "../../src/subnet/random.ts";
 import { formatSubnetKey, type SubnetKey } from "../../src/subnet/subnet-key.ts";
-import { etcdLoad, type EtcdLoad } from "./etcd-load.ts";
-import { fetchText, startLocalEtcdCluster, type LocalEtcdCluster } from "./local-etcd-cluster.ts";
+import { type EtcdLoad, etcdLoad } from "./etcd-load.ts";
+import { fetchText, type LocalEtcdCluster, startLocalEtcdCluster } from "./local-etcd-cluster.ts";
 import { summarize } from "./percentiles.ts";
 import { parsePrometheusText, type Sample } from "./prometheus-text.ts";
-import { wallNow, type HostCounters } from "./protocol.ts";
+import { type HostCounters, wallNow } from "./protocol.ts";
 import type { FieldValue } from "./result-line.ts";
-import { workerCount, type Fault, type ScaleOptions } from "./scale-args.ts";
+import { type Fault, type ScaleOptions, workerCount } from "./scale-args.ts";
 import { checkStep, type StepReport } from "./step-check.ts";
 import { within, WorkerPool } from "./worker-pool.ts";
 
@@ -129,7 +129,9 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
 
     // Acquisition: every host at once, as after a power cut.
     log(
-      `${o.hosts} hosts in ${workers} worker process(es), ${o.shareConnections ? "sharing connections within a worker" : "one client and connections of its own per host"}; acquiring, ${o.rampSeconds === 0 ? "all at once" : `starting over ${o.rampSeconds} s`}`,
+      `${o.hosts} hosts in ${workers} worker process(es), ${
+        o.shareConnections ? "sharing connections within a worker" : "one client and connections of its own per host"
+      }; acquiring, ${o.rampSeconds === 0 ? "all at once" : `starting over ${o.rampSeconds} s`}`,
     );
     const acquireStart = wallNow();
     let cpuMark = machineCpu();
@@ -140,7 +142,11 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
           const busy = (100 * (cpu.busy - cpuMark.busy)) / Math.max(1, cpu.total - cpuMark.total);
           cpuMark = cpu;
           log(
-            `  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease; machine CPU ${busy.toFixed(0)}% busy; worker loop delay p99 ${Math.max(...u.map((x) => x.loopP99Ms)).toFixed(0)} ms, max ${Math.max(...u.map((x) => x.loopMaxMs)).toFixed(0)} ms; failures ${JSON.stringify(s.errors)}`,
+            `  ${((wallNow() - acquireStart) / 1000).toFixed(0)} s: ${s.hosts.filter((h) => h.key !== null).length} of ${o.hosts} hold a lease; machine CPU ${
+              busy.toFixed(0)
+            }% busy; worker loop delay p99 ${Math.max(...u.map((x) => x.loopP99Ms)).toFixed(0)} ms, max ${Math.max(...u.map((x) => x.loopMaxMs)).toFixed(0)} ms; failures ${
+              JSON.stringify(s.errors)
+            }`,
           );
         })
         .catch(() => undefined);
@@ -155,7 +161,11 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     const restarted = acquired.filter((a) => a.restarts > 0).length;
     const watching = acquired.length - failed.length;
     const convergeMs = await waitInStep(acquireStart, 180_000);
-    log(`acquired: p50 ${acquire.p50.toFixed(0)} ms, p99 ${acquire.p99.toFixed(0)} ms, all ${acquireAllMs.toFixed(0)} ms (${retried} retried a lost race or a failed request, ${restarted} started again after a failed start); every host sees every other after ${convergeMs.toFixed(0)} ms`);
+    log(
+      `acquired: p50 ${acquire.p50.toFixed(0)} ms, p99 ${acquire.p99.toFixed(0)} ms, all ${
+        acquireAllMs.toFixed(0)
+      } ms (${retried} retried a lost race or a failed request, ${restarted} started again after a failed start); every host sees every other after ${convergeMs.toFixed(0)} ms`,
+    );
 
     // Fan-out: a lease created and deleted by a host that is not among the N.
     const random = seededRandom(o.seed ^ 0x5eed);
@@ -174,7 +184,11 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     }
     const fan = summarize(fanout.filter((x) => !Number.isNaN(x)));
     const deliver = summarize(deliveries);
-    log(`fan-out to all ${watching}: p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms; single deliveries p50 ${deliver.p50.toFixed(1)} ms, p99 ${deliver.p99.toFixed(1)} ms; missed ${missed}`);
+    log(
+      `fan-out to all ${watching}: p50 ${fan.p50.toFixed(1)} ms, p99 ${fan.p99.toFixed(1)} ms; single deliveries p50 ${deliver.p50.toFixed(1)} ms, p99 ${
+        deliver.p99.toFixed(1)
+      } ms; missed ${missed}`,
+    );
 
     // Steady state: renewals and watches only.
     log(`steady state for ${o.steadySeconds} s (each host renews every ${o.ttlSeconds - o.renewMarginSeconds} s)`);
@@ -209,7 +223,9 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
     const after = await probeChange(admin, config, random, 500, watching, probeSeen, pool, 60_000);
     const missedAfter = after.reduce((n, c) => n + Math.max(0, watching - c.times.length), 0);
     const failuresNow = await pool.status();
-    log(`after the steady phase: a lease change reached ${Math.min(...after.map((c) => c.times.length))} of ${watching} hosts; failures so far ${JSON.stringify(failuresNow.errors)}`);
+    log(
+      `after the steady phase: a lease change reached ${Math.min(...after.map((c) => c.times.length))} of ${watching} hosts; failures so far ${JSON.stringify(failuresNow.errors)}`,
+    );
     for (const [k, m] of Object.entries(failuresNow.samples)) log(`  last ${k}: ${m}`);
     if (missedAfter > 0) failures.push(`${missedAfter} deliveries missed after the steady phase`);
 
@@ -288,7 +304,11 @@ export async function runScale(o: ScaleOptions, ctx: RunContext): Promise<ScaleR
         await cluster.start([leader]);
         const rejoinMs = await waitInStep(startedAt, 120_000);
         const after = lastCounters;
-        log(`fault: ${leader.name} back; in step ${rejoinMs.toFixed(0)} ms after its start; lost ${after.lost - before.lost}, renewals failed ${after.renewFailed - before.renewFailed}`);
+        log(
+          `fault: ${leader.name} back; in step ${rejoinMs.toFixed(0)} ms after its start; lost ${after.lost - before.lost}, renewals failed ${
+            after.renewFailed - before.renewFailed
+          }`,
+        );
         return [
           ["leader_kill_recover_ms", round1(recoverMs)],
           ["leader_kill_lost", after.lost - before.lost],
@@ -381,7 +401,11 @@ function bug(what: string): never {
 
 async function readMetrics(cluster: LocalEtcdCluster): Promise<(Sample[] | undefined)[]> {
   return within(
-    Promise.all(cluster.members.map(async (m) => (m.pid === undefined ? undefined : ((t) => (t === undefined ? undefined : parsePrometheusText(t)))(await fetchText(`${m.clientUrl}/metrics`, 10_000))))),
+    Promise.all(
+      cluster.members.map(async (
+        m,
+      ) => (m.pid === undefined ? undefined : ((t) => (t === undefined ? undefined : parsePrometheusText(t)))(await fetchText(`${m.clientUrl}/metrics`, 10_000)))),
+    ),
     15_000,
     "reading etcd's metrics",
   );
@@ -399,6 +423,10 @@ function printSteady(print: (line: string) => void, load: EtcdLoad, renewals: nu
   print(`steady state: ${renewals.toFixed(1)} renewals/s`);
   print(`  etcd: ${load.requestsPerSecond.toFixed(1)} requests/s (${load.byMethod.map(([m, r]) => `${m} ${r.toFixed(1)}`).join(", ")})`);
   print(`  etcd: ${load.watchMessagesPerSecond.toFixed(1)} watch messages/s on ${load.watchStreams} streams with ${load.watchers} watchers (${load.slowWatchers} slow)`);
-  print(`  etcd: clients ${load.receivedKiBps.toFixed(1)} KiB/s in, ${load.sentKiBps.toFixed(1)} KiB/s out; peers ${load.peerSentKiBps.toFixed(1)} KiB/s; CPU ${load.cpuPercent.toFixed(0)}% of a core; RSS ${load.rssMiB.toFixed(0)} MiB; db ${load.dbMiB.toFixed(1)} MiB; leader changes ${load.leaderChanges}`);
+  print(
+    `  etcd: clients ${load.receivedKiBps.toFixed(1)} KiB/s in, ${load.sentKiBps.toFixed(1)} KiB/s out; peers ${load.peerSentKiBps.toFixed(1)} KiB/s; CPU ${
+      load.cpuPercent.toFixed(0)
+    }% of a core; RSS ${load.rssMiB.toFixed(0)} MiB; db ${load.dbMiB.toFixed(1)} MiB; leader changes ${load.leaderChanges}`,
+  );
   print(`  hosts: CPU ${clientCpu.toFixed(0)}% of a core, RSS ${(rss / 2 ** 20).toFixed(0)} MiB (${perHostKiB.toFixed(0)} KiB per host), event loop p99 ${loopP99.toFixed(1)} ms`);
 }

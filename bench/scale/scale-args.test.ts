@@ -1,6 +1,6 @@
 import { err } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { parseScaleArgs, workerCount, type ScaleOptions } from "./scale-args.ts";
+import { parseScaleArgs, type ScaleOptions, workerCount } from "./scale-args.ts";
 
 const defaults: ScaleOptions = {
   hosts: 100,

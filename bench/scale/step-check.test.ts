@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkStep, combineDigest, leaseDigest, type HostStatus, type StoredLease } from "./step-check.ts";
+import { checkStep, combineDigest, type HostStatus, leaseDigest, type StoredLease } from "./step-check.ts";
 
 const lease = (n: number): StoredLease => ({ key: `/coreos.com/network/subnets/10.0.${n}.0-24`, value: `{"PublicIP":"198.18.0.${n}"}`, publicIp: `198.18.0.${n}` });
 const digestOf = (leases: readonly StoredLease[]): number => leases.reduce((d, l) => combineDigest(d, leaseDigest(l.key, l.value), 1), 0);

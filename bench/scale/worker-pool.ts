@@ -1,6 +1,6 @@
 // The coordinator's side of the worker processes: fork, ask, wait (always
 // with a deadline), stop.
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { AcquireResult, FromWorker, HostCounters, ToWorker, WorkerSetup, WorkerUsage } from "./protocol.ts";
 import type { HostStatus } from "./step-check.ts";
@@ -37,7 +37,7 @@ class Worker {
         for (const resolveWaiter of this.#waiting.values()) resolveWaiter({ t: "fatal", message: `worker exited (${signal ?? code})` });
         this.#waiting.clear();
         resolve();
-      }),
+      })
     );
     this.child.on("message", (m: FromWorker) => {
       switch (m.t) {
@@ -64,9 +64,7 @@ class Worker {
 
   wait(key: string, ms: number): Promise<FromWorker> {
     if (this.#exited) return Promise.reject(new Error("worker has exited"));
-    const answer = new Promise<FromWorker>((resolve, reject) =>
-      this.#waiting.set(key, (m) => (m.t === "fatal" ? reject(new Error(m.message)) : resolve(m))),
-    );
+    const answer = new Promise<FromWorker>((resolve, reject) => this.#waiting.set(key, (m) => (m.t === "fatal" ? reject(new Error(m.message)) : resolve(m))));
     return within(answer, ms, `worker ${this.child.pid} (${key})`);
   }
 }

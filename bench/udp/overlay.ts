@@ -61,7 +61,11 @@ async function tunConfig(net: Underlay, ns: string, address: string): Promise<vo
 
 function engine(extra: string[]): Variant["up"] {
   return async (net) => {
-    const args = (subnet: string, bind: string, route: string): string[] => [CLI, "udp", "--tun", "fl0", "--subnet", subnet, "--network", "10.5.0.0/16", "--bind", bind, "--route", route, ...extra];
+    const args = (
+      subnet: string,
+      bind: string,
+      route: string,
+    ): string[] => [CLI, "udp", "--tun", "fl0", "--subnet", subnet, "--network", "10.5.0.0/16", "--bind", bind, "--route", route, ...extra];
     const a = net.start(net.a, "node", args("10.5.1.0/24", "192.0.2.1", "10.5.2.0/24=192.0.2.2"));
     const b = net.start(net.b, "node", args("10.5.2.0/24", "192.0.2.2", "10.5.1.0/24=192.0.2.1"));
     await Promise.all([a.waitFor(/flannel-ts udp: fl0/), b.waitFor(/flannel-ts udp: fl0/)]);
@@ -74,8 +78,21 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The same engine on Deno (src/deno/udp-main.ts), the deno binary from node_modules. */
 const onDeno: Variant["up"] = async (net) => {
   const args = (subnet: string, bind: string, route: string): string[] => [
-    "run", "--config", `${ROOT}deno.json`, "-A", `${ROOT}src/deno/udp-main.ts`,
-    "--tun", "fl0", "--subnet", subnet, "--network", "10.5.0.0/16", "--bind", bind, "--route", route,
+    "run",
+    "--config",
+    `${ROOT}deno.json`,
+    "-A",
+    `${ROOT}src/deno/udp-main.ts`,
+    "--tun",
+    "fl0",
+    "--subnet",
+    subnet,
+    "--network",
+    "10.5.0.0/16",
+    "--bind",
+    bind,
+    "--route",
+    route,
   ];
   const deno = `${ROOT}node_modules/deno/deno`;
   const a = net.start(net.a, deno, args("10.5.1.0/24", "192.0.2.1", "10.5.2.0/24=192.0.2.2"));
@@ -95,10 +112,12 @@ function cForwarder(binary: string): Variant["up"] {
 }
 
 const vxlan: Variant["up"] = async (net) => {
-  for (const [ns, local, remote, address, underlay] of [
-    [net.a, "192.0.2.1", "192.0.2.2", "10.5.1.0", net.vethA],
-    [net.b, "192.0.2.2", "192.0.2.1", "10.5.2.0", net.vethB],
-  ] as const) {
+  for (
+    const [ns, local, remote, address, underlay] of [
+      [net.a, "192.0.2.1", "192.0.2.2", "10.5.1.0", net.vethA],
+      [net.b, "192.0.2.2", "192.0.2.1", "10.5.2.0", net.vethB],
+    ] as const
+  ) {
     await net.must(ns, "ip", ["link", "add", "vx0", "type", "vxlan", "id", "42", "local", local, "remote", remote, "dstport", "4789", "dev", underlay]);
     await net.must(ns, "ip", ["addr", "add", `${address}/16`, "dev", "vx0"]);
     await net.must(ns, "ip", ["link", "set", "vx0", "up"]);
@@ -178,7 +197,11 @@ async function main(): Promise<void> {
       for (const variant of variants) {
         const sample = await measure(variant);
         samples.get(variant.name)!.push(sample);
-        console.error(`round ${round + 1} ${variant.name}: ${sample.gbps.toFixed(2)} Gbit/s, rtt ${sample.rttAvgMs} ms${sample.peakRssMiB === undefined ? "" : `, rss ${sample.peakRssMiB.toFixed(0)} MiB, cpu ${sample.cpuPercent!.toFixed(0)}%`}`);
+        console.error(
+          `round ${round + 1} ${variant.name}: ${sample.gbps.toFixed(2)} Gbit/s, rtt ${sample.rttAvgMs} ms${
+            sample.peakRssMiB === undefined ? "" : `, rss ${sample.peakRssMiB.toFixed(0)} MiB, cpu ${sample.cpuPercent!.toFixed(0)}%`
+          }`,
+        );
       }
     }
   } finally {
@@ -196,7 +219,9 @@ async function main(): Promise<void> {
       return xs.length === 0 ? undefined : median(xs);
     };
     console.log(
-      `| ${name} | ${fmt(median(gbps), 2)} (${gbps.map((g) => g.toFixed(2)).join(", ")}) | ${fmt(median(gbps) / cGbps, 2)} | ${fmt(pick((s) => s.retransmits), 0)} | ${fmt(pick((s) => s.rttAvgMs), 3)} | ${fmt(pick((s) => s.rttMinMs), 3)} | ${fmt(pick((s) => s.peakRssMiB), 0)} | ${fmt(pick((s) => s.cpuPercent), 0)} |`,
+      `| ${name} | ${fmt(median(gbps), 2)} (${gbps.map((g) => g.toFixed(2)).join(", ")}) | ${fmt(median(gbps) / cGbps, 2)} | ${fmt(pick((s) => s.retransmits), 0)} | ${
+        fmt(pick((s) => s.rttAvgMs), 3)
+      } | ${fmt(pick((s) => s.rttMinMs), 3)} | ${fmt(pick((s) => s.peakRssMiB), 0)} | ${fmt(pick((s) => s.cpuPercent), 0)} |`,
     );
   }
 }

@@ -15,7 +15,6 @@ import { cidrEquals, formatCidr } from "../subnet/cidr.ts";
 import { formatIp, ipEquals } from "../subnet/ip.ts";
 import type { KernelEntry } from "./peer-plan.ts";
 
-
 /** What identifies an entry in its table: a second entry with the same key replaces the first. */
 export function entryKey(entry: KernelEntry): string {
   switch (entry.kind) {

@@ -20,7 +20,6 @@ import { addRequest, deleteRequest, entryKey, inKernel, type KernelView } from "
 import type { KernelEntry, PeerPlan } from "./peer-plan.ts";
 import type { RtnetlinkPort } from "./rtnetlink-port.ts";
 
-
 /** Which dumped entries a backend made (and may remove when no lease wants them). */
 export interface OwnedEntries {
   route(route: RouteInfo): boolean;
@@ -167,7 +166,12 @@ export class PeerProgrammer {
     for (const route of kernel.routes) {
       if (!owned.route(route) || owners.has(`route ${formatCidr(route.dst)}`)) continue;
       const oif = route.oif === undefined ? undefined : this.#link(route.oif);
-      push(batch, deleteRoute({ dst: route.dst, table: route.table, ...(route.gateway === undefined ? {} : { gateway: route.gateway }), ...(oif === undefined ? {} : { oif }) }), undefined, true);
+      push(
+        batch,
+        deleteRoute({ dst: route.dst, table: route.table, ...(route.gateway === undefined ? {} : { gateway: route.gateway }), ...(oif === undefined ? {} : { oif }) }),
+        undefined,
+        true,
+      );
     }
     for (const n of kernel.neighbours) {
       if (owned.neighbour(n) && !owners.has(`neighbour ${n.index} ${formatIp(n.ip)}`)) push(batch, deleteNeighbour({ link: this.#link(n.index), ip: n.ip }), undefined, true);

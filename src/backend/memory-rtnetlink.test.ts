@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newAddress } from "../netlink/address-requests.ts";
 import { IFF, RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../netlink/constants.ts";
-import { deleteFdb, appendFdb, replaceFdb } from "../netlink/fdb-requests.ts";
+import { appendFdb, deleteFdb, replaceFdb } from "../netlink/fdb-requests.ts";
 import type { LinkInfo } from "../netlink/link-info.ts";
 import { deleteLink, newLinkVxlan, setLink } from "../netlink/link-requests.ts";
 import { formatMac, parseMac } from "../netlink/mac.ts";

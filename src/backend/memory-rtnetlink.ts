@@ -13,12 +13,12 @@ import { mac as makeMac } from "../netlink/mac.ts";
 import { decodeNeighbour, type NeighbourInfo } from "../netlink/neighbour-info.ts";
 import type { NeighbourFilter } from "../netlink/neighbour-requests.ts";
 import type { NetlinkBatchError, NetlinkRequestError } from "../netlink/netlink-errors.ts";
-import { parseMessages, type NetlinkMessage } from "../netlink/netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "../netlink/netlink-message.ts";
 import { encodeRequest, type NetlinkRequest } from "../netlink/netlink-request.ts";
 import { decodeRoute, type RouteInfo } from "../netlink/route-info.ts";
 import type { RouteFilter } from "../netlink/route-requests.ts";
 import { cidrEquals } from "../subnet/cidr.ts";
-import { ipEquals, type Ip } from "../subnet/ip.ts";
+import { type Ip, ipEquals } from "../subnet/ip.ts";
 import { lookupRoute } from "./lookup-route.ts";
 import type { RtnetlinkPort } from "./rtnetlink-port.ts";
 
@@ -127,7 +127,9 @@ export class MemoryRtnetlink implements RtnetlinkPort {
    * @returns the addresses
    */
   addresses(filter: AddressFilter = {}): ResultAsync<AddressInfo[], NetlinkBatchError> {
-    return okAsync(this.tables.addresses.filter((a) => (filter.family === undefined || a.address.family === filter.family) && (filter.link === undefined || a.index === linkIndex(filter.link))));
+    return okAsync(
+      this.tables.addresses.filter((a) => (filter.family === undefined || a.address.family === filter.family) && (filter.link === undefined || a.index === linkIndex(filter.link))),
+    );
   }
 
   /**
@@ -147,7 +149,9 @@ export class MemoryRtnetlink implements RtnetlinkPort {
    * @returns the entries
    */
   neighbours(filter: NeighbourFilter = {}): ResultAsync<NeighbourInfo[], NetlinkBatchError> {
-    return okAsync(this.tables.neighbours.filter((n) => (filter.family === undefined || n.ip.family === filter.family) && (filter.link === undefined || n.index === linkIndex(filter.link))));
+    return okAsync(
+      this.tables.neighbours.filter((n) => (filter.family === undefined || n.ip.family === filter.family) && (filter.link === undefined || n.index === linkIndex(filter.link))),
+    );
   }
 
   /**
@@ -184,7 +188,9 @@ export class MemoryRtnetlink implements RtnetlinkPort {
         return this.#deleteRoute(message);
       case RTM.NEWNEIGH:
       case RTM.DELNEIGH:
-        return message.payload[0] === AF.BRIDGE ? this.#fdbChange(message, request.type === RTM.NEWNEIGH, (request.flags & NLM_F.APPEND) !== 0) : this.#neighbourChange(message, request.type === RTM.NEWNEIGH);
+        return message.payload[0] === AF.BRIDGE
+          ? this.#fdbChange(message, request.type === RTM.NEWNEIGH, (request.flags & NLM_F.APPEND) !== 0)
+          : this.#neighbourChange(message, request.type === RTM.NEWNEIGH);
       default:
         return E.EINVAL;
     }
@@ -345,4 +351,3 @@ export class MemoryRtnetlink implements RtnetlinkPort {
     return 0;
   }
 }
-

@@ -22,7 +22,8 @@ let setns: ((fd: number, nstype: number) => number) | undefined;
  */
 export function netnsRtnetlinkOpener(name: string): OpenRtnetlinkPort {
   return (): Result<RtnetlinkPort, RtnetlinkOpenError> => {
-    const fail = (why: string): Result<RtnetlinkPort, RtnetlinkOpenError> => err({ kind: "netlink-unavailable", message: `no rtnetlink socket in the network namespace ${name}: ${why}` });
+    const fail = (why: string): Result<RtnetlinkPort, RtnetlinkOpenError> =>
+      err({ kind: "netlink-unavailable", message: `no rtnetlink socket in the network namespace ${name}: ${why}` });
     let home: number | undefined;
     let target: number | undefined;
     try {

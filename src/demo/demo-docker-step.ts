@@ -9,11 +9,11 @@
  */
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { dockerNetworkSettings } from "../dockerconf/network-settings.ts";
-import { planDaemonJson, type DaemonJsonPlan } from "../dockerconf/plan-daemon-json.ts";
+import { type DaemonJsonPlan, planDaemonJson } from "../dockerconf/plan-daemon-json.ts";
 import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import type { DockerStep, DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { bridgeAddress } from "../subnet/bridge-address.ts";
-import { formatCidr, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, formatCidr } from "../subnet/cidr.ts";
 
 /** A host's Docker step, and what it did; the demo prints it once the agent runs. */
 export interface DemoDockerStep {

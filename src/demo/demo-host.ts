@@ -13,7 +13,7 @@ import { RouteTable } from "../backend/udp/route-table.ts";
 import { readUdpCounters, type UdpCounters } from "../backend/udp/udp-counters.ts";
 import { UdpDatapath } from "../backend/udp/udp-datapath.ts";
 import { InboundPump, OutboundPump } from "../backend/udp/udp-pumps.ts";
-import { cidrContainsIp, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, cidrContainsIp } from "../subnet/cidr.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 import { echoReplyFor } from "./icmp-echo.ts";
 

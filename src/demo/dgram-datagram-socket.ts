@@ -9,7 +9,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { err, ok, ResultAsync } from "neverthrow";
-import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource } from "../backend/udp/packet-ports.ts";
+import { type DatagramSocket, type DatagramSource, PORT_GONE, PORT_IDLE } from "../backend/udp/packet-ports.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 
 /** Why a UDP socket could not be bound. */

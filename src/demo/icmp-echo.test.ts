@@ -5,11 +5,9 @@ const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(1
 const pattern = hex(Uint8Array.from({ length: 56 }, (_, i) => i));
 
 // 172.20.1.2 -> 172.20.62.2, id 7, seq 1; checksums computed by hand (RFC 1071).
-const request =
-  "450000540001400040" + "01" + "a37b" + "ac140102" + "ac143e02" + // IPv4: DF, TTL 64, ICMP
+const request = "450000540001400040" + "01" + "a37b" + "ac140102" + "ac143e02" + // IPv4: DF, TTL 64, ICMP
   "0800" + "00e5" + "0007" + "0001" + pattern; // echo request, id 7, seq 1
-const reply =
-  "450000540001400040" + "01" + "a37b" + "ac143e02" + "ac140102" +
+const reply = "450000540001400040" + "01" + "a37b" + "ac143e02" + "ac140102" +
   "0000" + "08e5" + "0007" + "0001" + pattern;
 
 const fromHex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g)!, (b) => parseInt(b, 16));

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { Clock } from "../core/clock.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
@@ -14,9 +14,9 @@ import type { ExternalInterface } from "../backend/backend.ts";
 import type { UdpEnginePort, UdpEngineSpec } from "../backend/udp/udp-backend.ts";
 import type { PortError } from "../flannel/agent-ports.ts";
 import { formatCidr } from "../subnet/cidr.ts";
-import { formatIp, ip4, ipEquals, parseIp4, type Ip4 } from "../subnet/ip.ts";
+import { formatIp, type Ip4, ip4, ipEquals, parseIp4 } from "../subnet/ip.ts";
 import type { DemoDockerStep } from "./demo-docker-step.ts";
-import { DemoHost, type DemoContainer, type EventedDatagramSocket } from "./demo-host.ts";
+import { type DemoContainer, DemoHost, type EventedDatagramSocket } from "./demo-host.ts";
 import { Pinger, type PingResult } from "./pinger.ts";
 import type { DemoPingRequest, DemoSite, DemoSiteError, DemoSiteHost, OpenDemoSite } from "./run-demo.ts";
 

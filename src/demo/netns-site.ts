@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { err, ok, ResultAsync, type Result } from "neverthrow";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
@@ -19,11 +19,11 @@ import type { OpenRtnetlinkPort } from "../backend/rtnetlink-port.ts";
 import type { UdpEnginePort, UdpEngineSpec } from "../backend/udp/udp-backend.ts";
 import type { DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { bridgeAddress } from "../subnet/bridge-address.ts";
-import { formatCidr, type Cidr4 } from "../subnet/cidr.ts";
-import { formatIp, ip4, parseIp4, type Ip4 } from "../subnet/ip.ts";
+import { type Cidr4, formatCidr } from "../subnet/cidr.ts";
+import { formatIp, type Ip4, ip4, parseIp4 } from "../subnet/ip.ts";
 import { nodeKernelBackends } from "../node/kernel-backends.ts";
 import { netnsRtnetlinkOpener } from "./_netns-rtnetlink.ts";
-import { demoDockerStep, type DemoDockerStep } from "./demo-docker-step.ts";
+import { type DemoDockerStep, demoDockerStep } from "./demo-docker-step.ts";
 import { parsePingOutput } from "./parse-ping-output.ts";
 import type { PingResult } from "./pinger.ts";
 import type { DemoBackend, DemoPingRequest, DemoSite, DemoSiteError, DemoSiteHost, OpenDemoSite } from "./run-demo.ts";
@@ -144,12 +144,11 @@ async function open(options: NetnsSiteOptions, created: (site: DemoSite) => void
     port: { udp: DEFAULT_UDP_PORT, vxlan: VXLAN_PORT, "host-gw": 0 }[options.backend ?? "udp"],
     backend: options.backend ?? "udp",
     hosts,
-    close: () =>
-      (closing ??= (async () => {
-        await Promise.all(hosts.map((h) => h.shutdown()));
-        // A namespace that is already gone is fine: deleting it fails and is ignored.
-        for (const ns of [...names.containers, ...names.hosts]) await run("ip", ["netns", "del", ns]).match(() => undefined, () => undefined);
-      })()),
+    close: () => (closing ??= (async () => {
+      await Promise.all(hosts.map((h) => h.shutdown()));
+      // A namespace that is already gone is fine: deleting it fails and is ignored.
+      for (const ns of [...names.containers, ...names.hosts]) await run("ip", ["netns", "del", ns]).match(() => undefined, () => undefined);
+    })()),
   };
   created(site);
   for (const step of steps) {
@@ -271,7 +270,19 @@ class NetnsHost implements DemoSiteHost {
     const target = request.to.container();
     if (target === undefined) throw new Error("NetnsHost.ping: before the data paths opened");
     const seconds = (ms: number): string => String(ms / 1000);
-    const args = ["netns", "exec", this.#containerNs, "ping", "-c", String(request.count), "-i", seconds(request.intervalMs), "-W", seconds(Math.max(1000, request.timeoutMs)), formatIp(target)];
+    const args = [
+      "netns",
+      "exec",
+      this.#containerNs,
+      "ping",
+      "-c",
+      String(request.count),
+      "-i",
+      seconds(request.intervalMs),
+      "-W",
+      seconds(Math.max(1000, request.timeoutMs)),
+      formatIp(target),
+    ];
     const limitMs = request.count * request.intervalMs + request.timeoutMs + 5000;
     const child = spawn("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];

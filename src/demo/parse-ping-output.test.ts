@@ -64,7 +64,14 @@ describe("parsePingOutput", () => {
             ...replies.map((r) => formatEchoReply({ bytes: 64, from: "172.20.9.2", ...r })),
             ...Array.from({ length: errors }, (_, i) => formatIcmpError({ from: "172.20.1.0", seq: replies.length + i + 1, type: 3, code: 0 })),
             "",
-            ...formatPingStatistics({ destination: "172.20.9.2", transmitted, received: replies.length, errors, elapsedMicros: elapsedMs * 1000, rttMicros: replies.map((r) => r.rttMicros) }),
+            ...formatPingStatistics({
+              destination: "172.20.9.2",
+              transmitted,
+              received: replies.length,
+              errors,
+              elapsedMicros: elapsedMs * 1000,
+              rttMicros: replies.map((r) => r.rttMicros),
+            }),
           ];
           expect(parsePingOutput(lines)).toEqual({ transmitted, received: replies.length, errors, replies, elapsedMicros: transmitted === 0 ? 0 : elapsedMs * 1000 });
         },

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { sleep, type Clock } from "../core/clock.ts";
+import { type Clock, sleep } from "../core/clock.ts";
 import { formatIp, ip4 } from "../subnet/ip.ts";
 import { buildEchoRequest, readIcmp } from "./icmp-echo.ts";
 import { formatEchoReply, formatIcmpError, formatPingHeader, formatPingStatistics } from "./ping-format.ts";

@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { systemClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import { EMPTY_BACKEND_REPORT, type OpenBackend } from "../backend/backend.ts";
-import { cidrContains, formatCidr, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, cidrContains, formatCidr, parseCidr4 } from "../subnet/cidr.ts";
 import { ip4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
 import { loopbackSite, type LoopbackSiteOptions, type LoopbackSocket } from "./loopback-site.ts";
-import { demoNetworkConfig, runDemo, type DemoSite, type DemoSiteHost, type RunDemoOptions } from "./run-demo.ts";
+import { demoNetworkConfig, type DemoSite, type DemoSiteHost, runDemo, type RunDemoOptions } from "./run-demo.ts";
 
 const network = parseCidr4("172.20.0.0/16")._unsafeUnwrap();
 
@@ -77,7 +77,9 @@ describe("runDemo", () => {
     expect(lines.filter((l) => /^rtt min\/avg\/max\/mdev = \d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3} ms$/.test(l))).toHaveLength(2);
     expect(at(`--- ${node2.container} ping statistics ---`)).toBeGreaterThan(at(`PING ${node2.container}`));
     expect(lines).toContain(`  FLANNEL_SUBNET=${node1.subnet.replace(/\.0\/24$/, ".1/24")}`);
-    expect(lines).toContain(`[node1] lease acquired: subnet ${node1.subnet} for PublicIP 127.0.0.1, expires ${lines.find((l) => l.startsWith("[node1] lease acquired"))!.split("expires ")[1]}`);
+    expect(lines).toContain(
+      `[node1] lease acquired: subnet ${node1.subnet} for PublicIP 127.0.0.1, expires ${lines.find((l) => l.startsWith("[node1] lease acquired"))!.split("expires ")[1]}`,
+    );
     expect(lines).toContain(`[node2] peer added: subnet ${node1.subnet} via PublicIP 127.0.0.1`);
     expect(lines).toContain(`[node1] lease released: subnet ${node1.subnet} deleted from the store`);
     expect(lines).toContain(`[node2] stopped cleanly`);
@@ -110,7 +112,9 @@ describe("runDemo", () => {
     expect(report.hosts[0].port).not.toBe(8285);
     expect(report.hosts[1].port).toBe(report.hosts[0].port);
     expect(lines).toContain(
-      `$ flannel-ts config set '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${report.hosts[0].port}}}'   (port 8285 is taken here, so the demo's network uses ${report.hosts[0].port})`,
+      `$ flannel-ts config set '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":${report.hosts[0].port}}}'   (port 8285 is taken here, so the demo's network uses ${
+        report.hosts[0].port
+      })`,
     );
     expect(report.pings.map((p) => p.received)).toEqual([1, 1]);
     await registry.close();
@@ -231,12 +235,14 @@ describe("runDemo on a site with a kernel backend", () => {
     expect(hosts.map((h) => h.container)).toEqual(hosts.map((h) => h.subnet.replace(/0\/24$/, "2")));
   });
 
-  it.each([
-    ["udp", 8285, '{"Network":"172.20.0.0/16"}'],
-    ["udp", 40000, '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":40000}}'],
-    ["vxlan", 8472, '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'],
-    ["host-gw", 0, '{"Network":"172.20.0.0/16","Backend":{"Type":"host-gw"}}'],
-  ] as const)("the network config for %s (port %d) is %s", (backend, port, text) => {
+  it.each(
+    [
+      ["udp", 8285, '{"Network":"172.20.0.0/16"}'],
+      ["udp", 40000, '{"Network":"172.20.0.0/16","Backend":{"Type":"udp","Port":40000}}'],
+      ["vxlan", 8472, '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}'],
+      ["host-gw", 0, '{"Network":"172.20.0.0/16","Backend":{"Type":"host-gw"}}'],
+    ] as const,
+  )("the network config for %s (port %d) is %s", (backend, port, text) => {
     expect(demoNetworkConfig(backend, port)).toBe(text);
   });
 });

@@ -9,18 +9,18 @@
  *
  * @module
  */
-import { err, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import { err, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { Clock } from "../core/clock.ts";
 import { DEFAULT_UDP_PORT } from "../core/defaults.ts";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
-import { formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
-import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
+import { type AgentEvent, formatAgentEvent } from "../flannel/agent-events.ts";
+import { type OpenUdpEngine, udpBackend } from "../backend/udp/udp-backend.ts";
 import { registryLeases } from "../flannel/agent-registry-leases.ts";
-import { startAgent, type AgentError, type RunningAgent } from "../flannel/agent.ts";
+import { type AgentError, type RunningAgent, startAgent } from "../flannel/agent.ts";
 import type { BackendSet, ExternalInterface } from "../backend/backend.ts";
 import { formatSubnetEnv, type SubnetEnv } from "../flannel/subnet-env.ts";
-import { cidrEquals, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, cidrEquals, formatCidr } from "../subnet/cidr.ts";
 import { formatIp, type Ip4 } from "../subnet/ip.ts";
 import { describeNetworkConfig, parseNetworkConfig } from "../subnet/network-config.ts";
 import type { Random } from "../subnet/random.ts";
@@ -29,7 +29,6 @@ import type { PingResult } from "./pinger.ts";
 
 /** The seed's network config. */
 export const DEMO_NETWORK_CONFIG = '{"Network":"172.20.0.0/16"}';
-
 
 /** The backends the demo runs: UDP anywhere, the kernel's VXLAN and host-gw only in namespaces (`--netns`). */
 export type DemoBackend = "udp" | "vxlan" | "host-gw";
@@ -247,10 +246,12 @@ class DemoRun {
     o.print("");
 
     const pings: PingResult[] = [];
-    for (const [from, to] of [
-      [0, 1],
-      [1, 0],
-    ] as const) {
+    for (
+      const [from, to] of [
+        [0, 1],
+        [1, 0],
+      ] as const
+    ) {
       const source = this.#states[from]!.site;
       const target = this.#states[to]!.site;
       const count = o.count ?? 3;
@@ -299,7 +300,8 @@ class DemoRun {
           kind: "config-conflict",
           key,
           existing: existing.value,
-          message: `${key} holds another network config (${existing.value}); the demo leases loopback or TEST-NET addresses and must not join a real network: give it an empty prefix (--etcd-prefix)`,
+          message:
+            `${key} holds another network config (${existing.value}); the demo leases loopback or TEST-NET addresses and must not join a real network: give it an empty prefix (--etcd-prefix)`,
         });
       }
       o.print(`${key} already holds ${existing.value}`);

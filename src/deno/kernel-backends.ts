@@ -35,7 +35,10 @@ export function denoRtnetlinkOpener(): OpenRtnetlinkPort {
     try {
       return openRtnetlink();
     } catch (cause) {
-      return err({ kind: "netlink-unavailable", message: `the C library could not be loaded through Deno.dlopen (run with --allow-ffi): ${cause instanceof Error ? cause.message : String(cause)}` });
+      return err({
+        kind: "netlink-unavailable",
+        message: `the C library could not be loaded through Deno.dlopen (run with --allow-ffi): ${cause instanceof Error ? cause.message : String(cause)}`,
+      });
     }
   };
 }

@@ -1,5 +1,5 @@
 import type { Result } from "neverthrow";
-import { openLibcNetlinkSocket, Rtnetlink, type LibcNetlinkSocket, type NetlinkSocketOptions, type NetlinkTransportError, type RtnetlinkOptions } from "../netlink/index.ts";
+import { type LibcNetlinkSocket, type NetlinkSocketOptions, type NetlinkTransportError, openLibcNetlinkSocket, Rtnetlink, type RtnetlinkOptions } from "../netlink/index.ts";
 import { denoLibc } from "./deno-libc.ts";
 
 /**

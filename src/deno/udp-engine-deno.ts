@@ -1,5 +1,5 @@
 import { ResultAsync } from "neverthrow";
-import { startUdpEngineOn, type CommandResult, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
+import { type CommandResult, type ForwarderThread, startUdpEngineOn, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
 import type { ForwarderExit, ForwarderInit } from "../backend/udp/udp-forwarder.ts";
 import { denoLibc } from "./deno-libc.ts";
 

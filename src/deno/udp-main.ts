@@ -64,7 +64,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const offload = { tso: engine.offload.tun, gso: engine.offload.gso, gro: engine.offload.gro };
   if (f.json) {
     const address = `${formatIp(cidrAddress(cidrNetwork(f.subnet)))}/32`;
-    io.err(`${JSON.stringify({ started: { device: engine.device, address, mtu, network: formatCidr(f.network), bind: formatIp(f.bind), port: f.port, routes: routes.value.length, offload } })}\n`);
+    io.err(
+      `${
+        JSON.stringify({
+          started: { device: engine.device, address, mtu, network: formatCidr(f.network), bind: formatIp(f.bind), port: f.port, routes: routes.value.length, offload },
+        })
+      }\n`,
+    );
   } else {
     io.err(`udp-main: ${engine.device} up, ${routes.value.length} route(s), offload tso ${offload.tso} gso ${offload.gso} gro ${offload.gro}\n`);
   }

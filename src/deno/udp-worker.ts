@@ -6,7 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { runLibcForwarder, type ForwarderInit } from "../backend/udp/udp-forwarder.ts";
+import { type ForwarderInit, runLibcForwarder } from "../backend/udp/udp-forwarder.ts";
 import { denoLibc } from "./deno-libc.ts";
 
 self.onmessage = (event: MessageEvent<ForwarderInit>) => {

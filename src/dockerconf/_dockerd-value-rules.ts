@@ -5,7 +5,7 @@
 // TLS file or the userland proxy exists is asked through `fileExists`.
 import { parseCidr } from "../subnet/cidr.ts";
 import { parseIp } from "../subnet/ip.ts";
-import { isJsonArray, isJsonObject, writeJson, type JsonValue } from "../json/json-value.ts";
+import { isJsonArray, isJsonObject, type JsonValue, writeJson } from "../json/json-value.ts";
 import type { JsonNode } from "../json/parse-json-tree.ts";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import type { DaemonJsonSetting } from "./daemon-json.ts";
@@ -63,7 +63,16 @@ const raw = (text: string): string => quoteExcerpt(text, { quote: false });
 
 class Problems {
   readonly list: ValueProblem[] = [];
-  add(kind: ValueProblemKind, s: DaemonJsonSetting, at: JsonNode | undefined, value: JsonValue, what: string, dockerd: string | undefined, fix: string, level: "error" | "warning" = "error"): void {
+  add(
+    kind: ValueProblemKind,
+    s: DaemonJsonSetting,
+    at: JsonNode | undefined,
+    value: JsonValue,
+    what: string,
+    dockerd: string | undefined,
+    fix: string,
+    level: "error" | "warning" = "error",
+  ): void {
     const where = at ?? s.member;
     const says = dockerd === undefined ? "" : ` (dockerd: ${dockerd})`;
     this.list.push({ kind, level, key: s.key, line: where.line, column: where.column, value, message: `line ${where.line}: "${s.key}": ${shown(value)} ${what}${says}; ${fix}` });
@@ -103,7 +112,15 @@ function addressRules(input: ValueRuleInput, p: Problems): void {
   for (const key of ["ip", "default-gateway-v6", "host-gateway-ip"]) {
     const s = input.setting(key);
     if (s !== undefined && typeof s.value === "string" && s.value !== "" && !isGoIp(s.value)) {
-      p.add("ip-address-invalid", s, undefined, s.value, "is not an IP address", `invalid IP address: ${raw(s.value)}`, "write an IPv4 or IPv6 address such as 10.5.52.1, without brackets or a zone");
+      p.add(
+        "ip-address-invalid",
+        s,
+        undefined,
+        s.value,
+        "is not an IP address",
+        `invalid IP address: ${raw(s.value)}`,
+        "write an IPv4 or IPv6 address such as 10.5.52.1, without brackets or a zone",
+      );
     }
   }
   const dns = input.setting("dns");
@@ -111,7 +128,7 @@ function addressRules(input: ValueRuleInput, p: Problems): void {
   for (const item of stringItems(dns)) {
     if (input.version === "26" ? isGoIp(item.value) : isGoIp(item.value.trim())) continue;
     const says = input.version === "26" ? `invalid IP address: ${raw(item.value)}` : `${raw(item.value)} is not an ip address`;
-    p.add("ip-address-invalid", dns, item.node, item.value, "is not an IP address", says, "list the DNS servers' IP addresses, e.g. [\"10.5.0.2\"]");
+    p.add("ip-address-invalid", dns, item.node, item.value, "is not an IP address", says, 'list the DNS servers\' IP addresses, e.g. ["10.5.0.2"]');
     return;
   }
 }
@@ -135,7 +152,15 @@ function dnsSearchRules(input: ValueRuleInput, p: Problems): void {
   if (s === undefined) return;
   for (const item of stringItems(s)) {
     if (isSearchDomain(item.value)) continue;
-    p.add("dns-search-invalid", s, item.node, item.value, "is not a search domain", `${raw(item.value)} is not a valid domain`, 'write domain names such as "example.com" (or "." for none)');
+    p.add(
+      "dns-search-invalid",
+      s,
+      item.node,
+      item.value,
+      "is not a search domain",
+      `${raw(item.value)} is not a valid domain`,
+      'write domain names such as "example.com" (or "." for none)',
+    );
     return;
   }
 }
@@ -164,7 +189,15 @@ function labelRules(input: ValueRuleInput, p: Problems): void {
     const value = item.value.slice(eq + 1);
     const before = seen.get(key);
     if (before !== undefined && before !== value) {
-      p.add("label-conflict", s, item.node, item.value, `sets ${raw(key)} again, to another value`, `conflict labels for ${raw(item.value)} and ${raw(`${key}=${before}`)}`, "keep one value per label key");
+      p.add(
+        "label-conflict",
+        s,
+        item.node,
+        item.value,
+        `sets ${raw(key)} again, to another value`,
+        `conflict labels for ${raw(item.value)} and ${raw(`${key}=${before}`)}`,
+        "keep one value per label key",
+      );
       return;
     }
     seen.set(key, value);
@@ -303,7 +336,16 @@ function ulimitRules(input: ValueRuleInput, p: Problems): void {
     const soft = field("Soft");
     const hard = field("Hard");
     if (typeof soft === "number" && typeof hard === "number" && soft > hard) {
-      p.add("default-ulimit-soft-above-hard", s, node, limit, `sets ${raw(name)}'s Soft ${soft} above its Hard ${hard}`, undefined, "containers would fail to start (dockerd --validate does not notice): make Soft at most Hard", "warning");
+      p.add(
+        "default-ulimit-soft-above-hard",
+        s,
+        node,
+        limit,
+        `sets ${raw(name)}'s Soft ${soft} above its Hard ${hard}`,
+        undefined,
+        "containers would fail to start (dockerd --validate does not notice): make Soft at most Hard",
+        "warning",
+      );
     }
   }
 }
@@ -345,9 +387,13 @@ function tlsRules(input: ValueRuleInput, p: Problems): void {
   const missing = [cert, key].find((f) => f.value === "" || !exists(f.value));
   if (missing !== undefined) {
     const about = missing.s ?? cert.s ?? key.s ?? input.setting("tls") ?? input.setting("tlsverify");
-    const says = `invalid TLS configuration: Could not load X509 key pair (cert: ${JSON.stringify(cert.value)}, key: ${JSON.stringify(key.value)}): open ${raw(missing.value)}: no such file or directory`;
+    const says = `invalid TLS configuration: Could not load X509 key pair (cert: ${JSON.stringify(cert.value)}, key: ${JSON.stringify(key.value)}): open ${
+      raw(missing.value)
+    }: no such file or directory`;
     const what = missing.value === "" ? "turns TLS on without a certificate and key" : "names a file that does not exist";
-    if (about !== undefined) p.add("tls-file-missing", about, undefined, about.value, what, says, 'give "tlscert" and "tlskey" (and "tlscacert" with "tlsverify") as files that exist, or turn TLS off');
+    if (about !== undefined) {
+      p.add("tls-file-missing", about, undefined, about.value, what, says, 'give "tlscert" and "tlskey" (and "tlscacert" with "tlsverify") as files that exist, or turn TLS off');
+    }
     return;
   }
   const verify = input.isSet("tlsverify") ? input.bool("tlsverify", true) : input.bool("tls", false);
@@ -373,7 +419,15 @@ function featureTypeRules(input: ValueRuleInput, p: Problems): void {
     const v = m.value;
     if (v.type === "boolean" || v.type === "null") continue;
     const kind = v.type === "array" || v.type === "object" || v.type === "string" || v.type === "number" ? v.type : "value";
-    p.add("feature-invalid", s, v, s.value, `sets ${raw(m.key)} to something other than true or false`, `json: cannot unmarshal ${kind} into Go struct field ${field} of type bool`, fix);
+    p.add(
+      "feature-invalid",
+      s,
+      v,
+      s.value,
+      `sets ${raw(m.key)} to something other than true or false`,
+      `json: cannot unmarshal ${kind} into Go struct field ${field} of type bool`,
+      fix,
+    );
     return;
   }
 }
@@ -385,33 +439,93 @@ function modeRules(input: ValueRuleInput, p: Problems): void {
     const v = ipc.value;
     const known = ["", "host", "private", "shareable", "none"].includes(v) || v.startsWith("container:");
     if (!known) {
-      p.add("ipc-mode-invalid", ipc, undefined, v, "is not an IPC mode", `default IPC mode setting (${raw(v)}) is invalid; use "shareable" or "private"`, 'use "shareable" or "private"');
+      p.add(
+        "ipc-mode-invalid",
+        ipc,
+        undefined,
+        v,
+        "is not an IPC mode",
+        `default IPC mode setting (${raw(v)}) is invalid; use "shareable" or "private"`,
+        'use "shareable" or "private"',
+      );
     } else if (v !== "private" && v !== "shareable") {
-      p.add("ipc-mode-invalid", ipc, undefined, v, "cannot be the default IPC mode", `IPC mode "${raw(v)}" is not supported as default value; use "shareable" or "private"`, 'use "shareable" or "private"');
+      p.add(
+        "ipc-mode-invalid",
+        ipc,
+        undefined,
+        v,
+        "cannot be the default IPC mode",
+        `IPC mode "${raw(v)}" is not supported as default value; use "shareable" or "private"`,
+        'use "shareable" or "private"',
+      );
     }
   }
   const cgroupns = input.setting("default-cgroupns-mode");
   if (cgroupns !== undefined && typeof cgroupns.value === "string" && !["", "host", "private"].includes(cgroupns.value)) {
     const v = cgroupns.value;
-    p.add("cgroupns-mode-invalid", cgroupns, undefined, v, "is not a cgroup namespace mode", `default cgroup namespace mode (${raw(v)}) is invalid; use "host" or "private"`, 'use "host" or "private"');
+    p.add(
+      "cgroupns-mode-invalid",
+      cgroupns,
+      undefined,
+      v,
+      "is not a cgroup namespace mode",
+      `default cgroup namespace mode (${raw(v)}) is invalid; use "host" or "private"`,
+      'use "host" or "private"',
+    );
   }
   const v6 = input.setting("fixed-cidr-v6");
   if (v6 !== undefined && typeof v6.value === "string" && v6.value !== "") {
     const parsed = parseCidr(v6.value);
-    if (parsed.isErr()) p.add("fixed-cidr-v6-invalid", v6, undefined, v6.value, "is not a CIDR", `invalid fixed-cidr-v6: invalid CIDR address: ${raw(v6.value)}`, 'write an IPv6 subnet such as "fd00:1::/64"');
-    else if (parsed.value.family !== 6) p.add("fixed-cidr-v6-invalid", v6, undefined, v6.value, "is an IPv4 subnet", "invalid fixed-cidr-v6: fixed-cidr-v6 is not an IPv6 subnet", 'write an IPv6 subnet such as "fd00:1::/64"');
+    if (parsed.isErr()) {
+      p.add(
+        "fixed-cidr-v6-invalid",
+        v6,
+        undefined,
+        v6.value,
+        "is not a CIDR",
+        `invalid fixed-cidr-v6: invalid CIDR address: ${raw(v6.value)}`,
+        'write an IPv6 subnet such as "fd00:1::/64"',
+      );
+    } else if (parsed.value.family !== 6) {
+      p.add(
+        "fixed-cidr-v6-invalid",
+        v6,
+        undefined,
+        v6.value,
+        "is an IPv4 subnet",
+        "invalid fixed-cidr-v6: fixed-cidr-v6 is not an IPv6 subnet",
+        'write an IPv6 subnet such as "fd00:1::/64"',
+      );
+    }
   }
   const features = input.setting("features");
   if (features !== undefined && isJsonObject(features.value) && Object.prototype.hasOwnProperty.call(features.value, "windows-dns-proxy")) {
-    p.add("feature-invalid", features, undefined, features.value, "turns on a Windows feature", "feature option 'windows-dns-proxy' is only available on Windows", 'remove "windows-dns-proxy"');
+    p.add(
+      "feature-invalid",
+      features,
+      undefined,
+      features.value,
+      "turns on a Windows feature",
+      "feature option 'windows-dns-proxy' is only available on Windows",
+      'remove "windows-dns-proxy"',
+    );
   }
   const proxyPath = input.setting("userland-proxy-path");
   if (proxyPath !== undefined && typeof proxyPath.value === "string" && proxyPath.value !== "" && input.bool("userland-proxy", true)) {
     const v = proxyPath.value;
     const fix = 'give the absolute path of docker-proxy, or set "userland-proxy": false';
-    if (!v.startsWith("/")) p.add("userland-proxy-path-invalid", proxyPath, undefined, v, "is not an absolute path", `invalid userland-proxy-path: must be an absolute path: ${raw(v)}`, fix);
-    else if (input.fileExists !== undefined && !input.fileExists(v)) {
-      p.add("userland-proxy-path-invalid", proxyPath, undefined, v, "does not exist", `invalid userland-proxy-path: exec: ${JSON.stringify(v)}: stat ${raw(v)}: no such file or directory`, fix);
+    if (!v.startsWith("/")) {
+      p.add("userland-proxy-path-invalid", proxyPath, undefined, v, "is not an absolute path", `invalid userland-proxy-path: must be an absolute path: ${raw(v)}`, fix);
+    } else if (input.fileExists !== undefined && !input.fileExists(v)) {
+      p.add(
+        "userland-proxy-path-invalid",
+        proxyPath,
+        undefined,
+        v,
+        "does not exist",
+        `invalid userland-proxy-path: exec: ${JSON.stringify(v)}: stat ${raw(v)}: no such file or directory`,
+        fix,
+      );
     }
   }
 }

@@ -9,7 +9,12 @@ import { validateDaemonJson } from "./validate-daemon-json.ts";
 describe("parseDaemonJson", () => {
   // The Go messages are dockerd's (checked against dockerd 20.10.24 and 26.1.5).
   it.each([
-    ['{"mtu": 1450,}', 1, 14, "line 1, column 14: trailing commas are not allowed in JSON; remove the comma before } (dockerd: invalid character '}' looking for beginning of object key string)"],
+    [
+      '{"mtu": 1450,}',
+      1,
+      14,
+      "line 1, column 14: trailing commas are not allowed in JSON; remove the comma before } (dockerd: invalid character '}' looking for beginning of object key string)",
+    ],
     ['{"mtu": 1450 // c\n}', 1, 14, "line 1, column 14: comments are not allowed in JSON; remove the comment (dockerd: invalid character '/' after object key:value pair)"],
     ['{"a": [1, 2}', 1, 12, "line 1, column 12: invalid character '}' after array element"],
     ['{"a": 1', 1, 8, "line 1, column 8: the text ends too early; close every { and [ (dockerd: unexpected end of JSON input)"],
@@ -57,7 +62,9 @@ describe("parseDaemonJson", () => {
   });
 
   it("plans, checks and merges a daemon.json nested 9,999 levels deep without a stack overflow", () => {
-    const deep = `{"log-opts": {"max-size": "10m"}, "x-flannel-note": ${"[".repeat(9_998)}${"]".repeat(9_998)}, "default-address-pools": [{"base": ${"[".repeat(9_996)}${"]".repeat(9_996)}, "size": 24}]}`;
+    const deep = `{"log-opts": {"max-size": "10m"}, "x-flannel-note": ${"[".repeat(9_998)}${"]".repeat(9_998)}, "default-address-pools": [{"base": ${"[".repeat(9_996)}${
+      "]".repeat(9_996)
+    }, "size": 24}]}`;
     const plan = planDaemonJson({ path: "/etc/docker/daemon.json", current: deep, settings: { bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 } })._unsafeUnwrap();
     expect(plan.after).toBe(`${deep.slice(0, -1)}, "bip": "10.5.52.1/24", "mtu": 1472}`);
     expect(plan.issues.map((i) => [i.kind, i.message.length < 400])).toEqual([

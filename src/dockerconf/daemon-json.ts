@@ -6,9 +6,9 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { flatDaemonJsonKeys, type DockerdVersion } from "./dockerd-flags.ts";
-import { jsonValue, type JsonValue } from "../json/json-value.ts";
-import { parseJsonTree, type JsonDocument, type JsonMember, type JsonNode, type JsonObjectNode } from "../json/parse-json-tree.ts";
+import { type DockerdVersion, flatDaemonJsonKeys } from "./dockerd-flags.ts";
+import { type JsonValue, jsonValue } from "../json/json-value.ts";
+import { type JsonDocument, type JsonMember, type JsonNode, type JsonObjectNode, parseJsonTree } from "../json/parse-json-tree.ts";
 import { DAEMON_JSON_MAX_BYTES, type JsonReadError } from "../json/scan-json.ts";
 
 /** A parsed daemon.json. `root` is undefined for an empty (or only blank) file, which dockerd 23 and later accept as `{}`. */
@@ -22,7 +22,13 @@ export interface DaemonJson {
  * as dockerd prints it), nested or sized past the reader's limits, or not
  * an object.
  */
-export type DaemonJsonError = JsonReadError | { readonly kind: "not-an-object"; readonly line: number; readonly column: number; readonly goMessage: string; readonly message: string };
+export type DaemonJsonError = JsonReadError | {
+  readonly kind: "not-an-object";
+  readonly line: number;
+  readonly column: number;
+  readonly goMessage: string;
+  readonly message: string;
+};
 
 /** Options of {@link parseDaemonJson}. */
 export interface ParseDaemonJsonOptions {
@@ -67,7 +73,13 @@ export function parseDaemonJson(text: string, options: ParseDaemonJsonOptions = 
   if (root.type !== "object") {
     const { line, column } = root;
     const goMessage = `json: cannot unmarshal ${root.type === "boolean" ? "bool" : root.type} into Go value of type map[string]interface {}`;
-    return err({ kind: "not-an-object", line, column, goMessage, message: `line ${line}, column ${column}: daemon.json must be a JSON object ({...}), not ${root.type === "array" ? "an" : "a"} ${root.type} (dockerd: ${goMessage})` });
+    return err({
+      kind: "not-an-object",
+      line,
+      column,
+      goMessage,
+      message: `line ${line}, column ${column}: daemon.json must be a JSON object ({...}), not ${root.type === "array" ? "an" : "a"} ${root.type} (dockerd: ${goMessage})`,
+    });
   }
   return ok({ document: parsed.value, root });
 }

@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { dockerdArgsWithout, dockerdFlagString, parseDockerdArgs } from "./dockerd-args.ts";
 
 const parse = (argv: string[], version: "20.10" | "26" = "26") => parseDockerdArgs(argv, version)._unsafeUnwrap();
-const shown = (argv: string[], name: string, version: "20.10" | "26" = "26"): string =>
-  dockerdFlagString(parse(argv, version).items.filter((i) => i.flag.name === name));
+const shown = (argv: string[], name: string, version: "20.10" | "26" = "26"): string => dockerdFlagString(parse(argv, version).items.filter((i) => i.flag.name === name));
 
 describe("parseDockerdArgs", () => {
   it("reads pflag's forms", () => {
@@ -76,7 +75,25 @@ describe("hostile command lines", () => {
   it("never throw, and the words of the parsed flags read back to the same flags", () => {
     const word = fc.oneof(
       fc.string({ unit: "binary", maxLength: 12 }),
-      fc.constantFrom("-H", "--host", "fd://", "--bip", "--bip=10.5.52.1/24", "--mtu", "1472", "--mtu=x", "-D", "-DH", "--", "-", "--log-opt", "max-size=1m", "--default-ulimit", "nofile=1:2", "--iptables=false"),
+      fc.constantFrom(
+        "-H",
+        "--host",
+        "fd://",
+        "--bip",
+        "--bip=10.5.52.1/24",
+        "--mtu",
+        "1472",
+        "--mtu=x",
+        "-D",
+        "-DH",
+        "--",
+        "-",
+        "--log-opt",
+        "max-size=1m",
+        "--default-ulimit",
+        "nofile=1:2",
+        "--iptables=false",
+      ),
     );
     fc.assert(
       fc.property(fc.array(word, { maxLength: 8 }), fc.constantFrom("20.10" as const, "26" as const), (argv, version) => {

@@ -8,7 +8,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
 import { formatIp, parseIp } from "../subnet/ip.ts";
-import { dockerdFlags, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
+import { type DockerdFlag, dockerdFlags, type DockerdVersion } from "./dockerd-flags.ts";
 
 /** One flag on the command line, with the arguments it was written as. */
 export interface DockerdArgItem {

@@ -12,10 +12,12 @@ const known26 =
   "add-runtime allow-nondistributable-artifacts api-cors-header authorization-plugin authorization-plugins bip bridge builder cdi-spec-dir cdi-spec-dirs cgroup-parent config-file containerd containerd-namespace containerd-plugins-namespace cpu-rt-period cpu-rt-runtime cri-containerd data-root debug default-address-pool default-address-pools default-cgroupns-mode default-gateway default-gateway-v6 default-ipc-mode default-network-opt default-network-opts default-runtime default-shm-size default-ulimit default-ulimits deprecated-key-path dns dns-opt dns-opts dns-search exec-opt exec-opts exec-root experimental features fixed-cidr fixed-cidr-v6 group help host host-gateway-ip hosts http-proxy https-proxy icc init init-path insecure-registries insecure-registry ip ip-forward ip-masq ip6tables iptables ipv6 label labels live-restore log-driver log-format log-level log-opt log-opts max-concurrent-downloads max-concurrent-uploads max-download-attempts metrics-addr mtu network-control-plane-mtu network-diagnostic-port no-new-privileges no-proxy node-generic-resource node-generic-resources pidfile raw-logs registry-mirror registry-mirrors restart rootless runtimes seccomp-profile selinux-enabled shutdown-timeout storage-driver storage-opt storage-opts swarm-default-advertise-addr tls tlscacert tlscert tlskey tlsverify userland-proxy userland-proxy-path userns-remap validate version";
 
 describe("dockerd's keys and flags", () => {
-  it.each([
-    ["20.10", known2010],
-    ["26", known26],
-  ] as const)("dockerd %s knows exactly the keys its binary accepted", (version, list) => {
+  it.each(
+    [
+      ["20.10", known2010],
+      ["26", known26],
+    ] as const,
+  )("dockerd %s knows exactly the keys its binary accepted", (version, list) => {
     expect([...knownDaemonJsonKeys(version)].sort()).toEqual(list.split(" "));
   });
 

@@ -49,10 +49,28 @@ export interface DockerdFlag {
 }
 
 const f = (name: string, kind: DockerdFlagKind, extra: Partial<Omit<DockerdFlag, "name" | "kind">> = {}): DockerdFlag => {
-  const goType =
-    extra.goType ??
-    (kind === "bool" ? "bool" : kind === "string" ? "string" : kind === "ip" ? "net.IP" : kind === "int" ? "int" : kind === "list" ? "[]string" : kind === "map" ? "map[string]string" : undefined);
-  return { name, kind, key: extra.key ?? name, ...(extra.short !== undefined && { short: extra.short }), ...(goType !== undefined && { goType }), ...(extra.only !== undefined && { only: extra.only }) };
+  const goType = extra.goType ??
+    (kind === "bool"
+      ? "bool"
+      : kind === "string"
+      ? "string"
+      : kind === "ip"
+      ? "net.IP"
+      : kind === "int"
+      ? "int"
+      : kind === "list"
+      ? "[]string"
+      : kind === "map"
+      ? "map[string]string"
+      : undefined);
+  return {
+    name,
+    kind,
+    key: extra.key ?? name,
+    ...(extra.short !== undefined && { short: extra.short }),
+    ...(goType !== undefined && { goType }),
+    ...(extra.only !== undefined && { only: extra.only }),
+  };
 };
 
 /** Every dockerd flag of 20.10 and 26 (including hidden and deprecated ones, which dockerd still looks up). */
@@ -159,7 +177,7 @@ export const DOCKERD_FLAGS: readonly DockerdFlag[] = [
  */
 export function dockerdFlags(version: DockerdVersion): readonly DockerdFlag[] {
   return DOCKERD_FLAGS.filter((flag) => flag.only === undefined || flag.only === version).map((flag) =>
-    version === "26" && flag.name === "dns" ? { ...flag, kind: "ip-list" as const } : flag,
+    version === "26" && flag.name === "dns" ? { ...flag, kind: "ip-list" as const } : flag
   );
 }
 
@@ -206,7 +224,8 @@ export function flatDaemonJsonKeys(version: DockerdVersion): ReadonlySet<string>
 // the whole path in "cannot unmarshal" errors); read from dockerd 26.1.5's
 // errors. dockerd 20.10 (older Go) names every field Config.<key>.
 const GO_PATHS_26: Readonly<Record<string, string>> = {
-  Config: "cgroup-parent cpu-rt-period cpu-rt-runtime default-cgroupns-mode default-ipc-mode default-ulimits init init-path no-new-privileges rootless runtimes seccomp-profile selinux-enabled userns-remap",
+  Config:
+    "cgroup-parent cpu-rt-period cpu-rt-runtime default-cgroupns-mode default-ipc-mode default-ulimits init init-path no-new-privileges rootless runtimes seccomp-profile selinux-enabled userns-remap",
   "Config.CommonConfig.BridgeConfig": "ip-forward ip-masq ip6tables iptables userland-proxy userland-proxy-path",
   "Config.CommonConfig.BridgeConfig.DefaultBridgeConfig": "bip default-gateway default-gateway-v6 fixed-cidr-v6 icc ip ipv6 mtu",
   "Config.CommonConfig.BridgeConfig.DefaultBridgeConfig.commonBridgeConfig": "bridge fixed-cidr",

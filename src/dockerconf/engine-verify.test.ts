@@ -1,7 +1,7 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { parseCidr4 } from "../subnet/cidr.ts";
-import { defaultBridgeExpectation, verifyDefaultBridge, type EngineNetworkApi } from "./engine-verify.ts";
+import { defaultBridgeExpectation, type EngineNetworkApi, verifyDefaultBridge } from "./engine-verify.ts";
 
 const expected = defaultBridgeExpectation({ bip: parseCidr4("10.5.52.1/24")._unsafeUnwrap(), mtu: 1472 });
 const engine = (inspect: unknown): EngineNetworkApi => ({
@@ -17,7 +17,9 @@ const bridge = (subnet: string, gateway: string, mtu: string) => ({
 
 describe("verifyDefaultBridge", () => {
   it("matches the lease's subnet, gateway and MTU", async () => {
-    expect(await verifyDefaultBridge(engine(bridge("10.5.52.0/24", "10.5.52.1", "1472")), expected)).toEqual(ok({ subnet: "10.5.52.0/24", gateway: "10.5.52.1", mtu: "1472", mismatches: [] }));
+    expect(await verifyDefaultBridge(engine(bridge("10.5.52.0/24", "10.5.52.1", "1472")), expected)).toEqual(
+      ok({ subnet: "10.5.52.0/24", gateway: "10.5.52.1", mtu: "1472", mismatches: [] }),
+    );
   });
 
   it("reports every field that differs", async () => {
@@ -48,6 +50,8 @@ describe("verifyDefaultBridge", () => {
 
   it("an unreachable engine is an error", async () => {
     const down: EngineNetworkApi = { getNetwork: () => ({ inspect: () => Promise.reject(new Error("connect ENOENT /var/run/docker.sock")) }) };
-    expect(await verifyDefaultBridge(down, expected)).toEqual(err({ kind: "engine-unreachable", message: "cannot inspect the default bridge network through the Engine API: connect ENOENT /var/run/docker.sock" }));
+    expect(await verifyDefaultBridge(down, expected)).toEqual(
+      err({ kind: "engine-unreachable", message: "cannot inspect the default bridge network through the Engine API: connect ENOENT /var/run/docker.sock" }),
+    );
   });
 });

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { ResultAsync, errAsync, okAsync } from "neverthrow";
-import { cidrNetwork, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
-import { formatIp, ip4, type Ip4 } from "../subnet/ip.ts";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
+import { type Cidr4, cidrNetwork, formatCidr } from "../subnet/cidr.ts";
+import { formatIp, type Ip4, ip4 } from "../subnet/ip.ts";
 import type { DockerNetworkSettings } from "./network-settings.ts";
 
 /** The part of an Engine API client this module uses (dockerode's `Docker` has it). */

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, parseCidr4 } from "../subnet/cidr.ts";
 import { parseDaemonJson } from "./daemon-json.ts";
-import { dockerNetworkSettings, mergeNetworkSettings, type DockerNetworkSettings } from "./network-settings.ts";
+import { type DockerNetworkSettings, dockerNetworkSettings, mergeNetworkSettings } from "./network-settings.ts";
 
 const c4 = (t: string): Cidr4 => parseCidr4(t)._unsafeUnwrap();
 
@@ -109,18 +109,24 @@ describe("mergeNetworkSettings", () => {
   it("merging appends to any other file, keeping every byte of it (property)", () => {
     const keyArb = fc.constantFrom("debug", "hosts", "labels", "log-opts", "registry-mirrors", "data-root", "storage-driver");
     fc.assert(
-      fc.property(fc.dictionary(keyArb, fc.jsonValue({ maxDepth: 2 }), { minKeys: 1 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 68, max: 65535 }), fc.constantFrom(0, 2, 4), (seed, a, mtu, indent) => {
-        const text = JSON.stringify(seed, null, indent);
-        const bip = `10.${a >> 8}.${a & 255}.1/24`;
-        const result = merge(text, { bip: c4(bip), mtu });
-        // Checked with JSON.parse and string operations, not with the module's own reader;
-        // the expectation goes through JSON too, which writes a generated -0 as 0.
-        expect(JSON.parse(result.text)).toEqual(JSON.parse(JSON.stringify({ ...seed, bip, mtu })));
-        const body = text.slice(0, text.lastIndexOf("}")).replace(/\s+$/, "");
-        expect(result.text.startsWith(body)).toBe(true);
-        expect(result.text.slice(body.length)).toMatch(new RegExp(`^,\\s*"bip": ?"${bip.replace(/[./]/g, "\\$&")}",\\s*"mtu": ?${mtu}\\s*}$`));
-        expect(merge(result.text, { bip: c4(bip), mtu }).changed).toBe(false);
-      }),
+      fc.property(
+        fc.dictionary(keyArb, fc.jsonValue({ maxDepth: 2 }), { minKeys: 1 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 68, max: 65535 }),
+        fc.constantFrom(0, 2, 4),
+        (seed, a, mtu, indent) => {
+          const text = JSON.stringify(seed, null, indent);
+          const bip = `10.${a >> 8}.${a & 255}.1/24`;
+          const result = merge(text, { bip: c4(bip), mtu });
+          // Checked with JSON.parse and string operations, not with the module's own reader;
+          // the expectation goes through JSON too, which writes a generated -0 as 0.
+          expect(JSON.parse(result.text)).toEqual(JSON.parse(JSON.stringify({ ...seed, bip, mtu })));
+          const body = text.slice(0, text.lastIndexOf("}")).replace(/\s+$/, "");
+          expect(result.text.startsWith(body)).toBe(true);
+          expect(result.text.slice(body.length)).toMatch(new RegExp(`^,\\s*"bip": ?"${bip.replace(/[./]/g, "\\$&")}",\\s*"mtu": ?${mtu}\\s*}$`));
+          expect(merge(result.text, { bip: c4(bip), mtu }).changed).toBe(false);
+        },
+      ),
     );
   });
 

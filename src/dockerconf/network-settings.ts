@@ -6,11 +6,11 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidrNetwork, formatCidr, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, cidr4, cidrNetwork, formatCidr } from "../subnet/cidr.ts";
 import type { AddressPool } from "../subnet/docker-address-pools.ts";
-import { daemonJsonMember, parseDaemonJson, type DaemonJson } from "./daemon-json.ts";
+import { type DaemonJson, daemonJsonMember, parseDaemonJson } from "./daemon-json.ts";
 import { DEFAULT_JSON_STYLE, formatJsonValue, setJsonMember } from "../json/json-edit.ts";
-import { jsonEquals, jsonValue, type JsonValue } from "../json/json-value.ts";
+import { jsonEquals, type JsonValue, jsonValue } from "../json/json-value.ts";
 
 // One of dockerd's `default-address-pools`; the same value subnet uses for Docker's built-in pools.
 export type { AddressPool } from "../subnet/docker-address-pools.ts";

@@ -44,7 +44,8 @@ describe("planDaemonJson", () => {
       path,
       line: 3,
       column: 1,
-      message: `${path}: line 3, column 1: trailing commas are not allowed in JSON; remove the comma before } (dockerd: invalid character '}' looking for beginning of object key string)`,
+      message:
+        `${path}: line 3, column 1: trailing commas are not allowed in JSON; remove the comma before } (dockerd: invalid character '}' looking for beginning of object key string)`,
     });
   });
 });

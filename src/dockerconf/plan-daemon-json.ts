@@ -7,10 +7,10 @@
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { err, ok, type Result } from "neverthrow";
-import { parseDaemonJson, type DaemonJsonError } from "./daemon-json.ts";
+import { type DaemonJsonError, parseDaemonJson } from "./daemon-json.ts";
 import type { DockerdVersion } from "./dockerd-flags.ts";
-import { mergeNetworkSettings, type DaemonJsonChange, type DockerNetworkSettings } from "./network-settings.ts";
-import { blockingIssues, validateDaemonJson, type DaemonJsonIssue, type DockerdCommandLine } from "./validate-daemon-json.ts";
+import { type DaemonJsonChange, type DockerNetworkSettings, mergeNetworkSettings } from "./network-settings.ts";
+import { blockingIssues, type DaemonJsonIssue, type DockerdCommandLine, validateDaemonJson } from "./validate-daemon-json.ts";
 
 /** Options of {@link planDaemonJson}. */
 export interface PlanDaemonJsonOptions {
@@ -83,7 +83,10 @@ export function planDaemonJson(options: PlanDaemonJsonOptions): Result<DaemonJso
     ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
   });
   const diff = merged.changed
-    ? createTwoFilesPatch(options.current === undefined ? "/dev/null" : options.path, options.path, before, merged.text, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY })
+    ? createTwoFilesPatch(options.current === undefined ? "/dev/null" : options.path, options.path, before, merged.text, undefined, undefined, {
+      context: 3,
+      headerOptions: FILE_HEADERS_ONLY,
+    })
     : "";
   return ok({
     path: options.path,

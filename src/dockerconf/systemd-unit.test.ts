@@ -32,7 +32,10 @@ describe("resolveServiceExec", () => {
   });
 
   it("a drop-in that resets ExecStart replaces the command", () => {
-    const dropIn = { path: "/etc/systemd/system/docker.service.d/override.conf", text: "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n" };
+    const dropIn = {
+      path: "/etc/systemd/system/docker.service.d/override.conf",
+      text: "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n",
+    };
     expect(resolve(DEBIAN_UNIT, dropIn).execStart.map((s) => [s.value, s.path])).toEqual([["/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock", dropIn.path]]);
   });
 
@@ -51,7 +54,9 @@ describe("resolveServiceExec", () => {
   });
 
   it("a unit without ExecStart is an error", () => {
-    expect(resolveServiceExec([{ path: "u", text: "[Service]\nType=notify\n" }])).toEqual(err({ kind: "systemd-unit", path: "u", message: "the service has no ExecStart= (after drop-ins)" }));
+    expect(resolveServiceExec([{ path: "u", text: "[Service]\nType=notify\n" }])).toEqual(
+      err({ kind: "systemd-unit", path: "u", message: "the service has no ExecStart= (after drop-ins)" }),
+    );
   });
 });
 
@@ -99,14 +104,17 @@ describe("helpers", () => {
     expect([cmd.path, ...cmd.args.map((a) => a.word)]).toEqual(words);
   });
   it("parseEnvironmentFile reads systemd's env files", () => {
-    expect(parseEnvironmentFile('# c\n; c\nDOCKER_OPTS="--dns 8.8.8.8"\nX=1\nY=\'a b\'\nbad line\n')).toEqual({ DOCKER_OPTS: "--dns 8.8.8.8", X: "1", Y: "a b" });
+    expect(parseEnvironmentFile("# c\n; c\nDOCKER_OPTS=\"--dns 8.8.8.8\"\nX=1\nY='a b'\nbad line\n")).toEqual({ DOCKER_OPTS: "--dns 8.8.8.8", X: "1", Y: "a b" });
   });
 });
 
 describe("hostile unit files", () => {
   const text = fc.oneof(
     fc.string({ unit: "binary" }),
-    fc.array(fc.constantFrom("[Service]\n", "ExecStart=", "ExecStart=\n", "/usr/sbin/dockerd", " $A", " ${A}", ' "a b"', " 'c", "\\\n", "\n", "# x\n", "Environment=A=1\n", "=", "\u0000"), { maxLength: 20 }).map((p) => p.join("")),
+    fc.array(
+      fc.constantFrom("[Service]\n", "ExecStart=", "ExecStart=\n", "/usr/sbin/dockerd", " $A", " ${A}", ' "a b"', " 'c", "\\\n", "\n", "# x\n", "Environment=A=1\n", "=", "\u0000"),
+      { maxLength: 20 },
+    ).map((p) => p.join("")),
   );
 
   it("never throw, whatever the text", () => {

@@ -202,13 +202,17 @@ export function resolveServiceExec(files: readonly UnitFile[]): Result<ServiceEx
       }
     }
   }
-  if (execStart.length === 0) return err({ kind: "systemd-unit", ...(files[0] !== undefined && { path: files[0].path }), message: "the service has no ExecStart= (after drop-ins)" });
+  if (execStart.length === 0) {
+    return err({ kind: "systemd-unit", ...(files[0] !== undefined && { path: files[0].path }), message: "the service has no ExecStart= (after drop-ins)" });
+  }
   if (execStart.length > 1 && type !== "oneshot") {
     const second = execStart[1];
     return err({
       kind: "systemd-unit",
       ...(second !== undefined && { path: second.path, line: second.line }),
-      message: `Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing. (${execStart.map((e) => `${e.path}:${e.line}`).join(", ")}; a drop-in must clear the list with an empty "ExecStart=" before setting its own)`,
+      message: `Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing. (${
+        execStart.map((e) => `${e.path}:${e.line}`).join(", ")
+      }; a drop-in must clear the list with an empty "ExecStart=" before setting its own)`,
     });
   }
   return ok({ execStart, environment: { ...environment }, environmentFiles, type });

@@ -7,15 +7,15 @@
  *
  * @module
  */
-import { cidrContains, cidrContainsIp, cidrNetwork, cidrOverlaps, formatCidr, lastAddress, parseCidr, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, cidrContains, cidrContainsIp, cidrNetwork, cidrOverlaps, formatCidr, lastAddress, parseCidr } from "../subnet/cidr.ts";
 import { formatIp, parseIp } from "../subnet/ip.ts";
 import { goValue } from "./_go-format.ts";
-import { daemonJsonSettings, type DaemonJson, type DaemonJsonSetting } from "./daemon-json.ts";
-import { dockerdArgsWithout, dockerdFlagString, type DockerdArgItem, type DockerdArgs } from "./dockerd-args.ts";
-import { dockerdFlags, goFieldPath, knownDaemonJsonKeys, type DockerdFlag, type DockerdVersion } from "./dockerd-flags.ts";
-import { isJsonArray, isJsonObject, writeJson, type JsonValue } from "../json/json-value.ts";
+import { type DaemonJson, type DaemonJsonSetting, daemonJsonSettings } from "./daemon-json.ts";
+import { type DockerdArgItem, type DockerdArgs, dockerdArgsWithout, dockerdFlagString } from "./dockerd-args.ts";
+import { type DockerdFlag, dockerdFlags, type DockerdVersion, goFieldPath, knownDaemonJsonKeys } from "./dockerd-flags.ts";
+import { isJsonArray, isJsonObject, type JsonValue, writeJson } from "../json/json-value.ts";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
-import { formatExecLine, type ExecSource } from "./systemd-unit.ts";
+import { type ExecSource, formatExecLine } from "./systemd-unit.ts";
 import { dockerdValueProblems, type ValueProblemKind } from "./_dockerd-value-rules.ts";
 import { MANAGED_DAEMON_JSON_KEYS } from "./network-settings.ts";
 import type { JsonNode } from "../json/parse-json-tree.ts";
@@ -116,8 +116,8 @@ function firstNonFiniteNumber(root: JsonNode | undefined): { line: number; colum
   while (stack.length > 0) {
     const node = stack.pop() as JsonNode;
     if (node.type === "number" && !Number.isFinite(node.value)) return { line: node.line, column: node.column, raw: node.raw };
-    if (node.type === "array") for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i] as JsonNode);
-    if (node.type === "object") for (let i = node.members.length - 1; i >= 0; i--) stack.push((node.members[i] as { value: JsonNode }).value);
+    if (node.type === "array") { for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i] as JsonNode); }
+    if (node.type === "object") { for (let i = node.members.length - 1; i >= 0; i--) stack.push((node.members[i] as { value: JsonNode }).value); }
   }
   return undefined;
 }
@@ -191,7 +191,9 @@ function conflictFix(dockerd: DockerdCommandLine, keys: ReadonlySet<string>): st
   if (dockerd.unit === undefined) {
     return `remove these flags from dockerd's command line (with systemd, a drop-in that resets ExecStart: "[Service]\\nExecStart=\\nExecStart=${line}")`;
   }
-  const note = expanded.length > 0 ? `(${expanded.join(", ")} ${expanded.length === 1 ? "is" : "are"} expanded in this line, as ${expanded.length === 1 ? "it" : "they"} held flags to remove); ` : "";
+  const note = expanded.length > 0
+    ? `(${expanded.join(", ")} ${expanded.length === 1 ? "is" : "are"} expanded in this line, as ${expanded.length === 1 ? "it" : "they"} held flags to remove); `
+    : "";
   return (
     `remove these flags from dockerd's command line with a drop-in that resets ExecStart, ` +
     `/etc/systemd/system/${dockerd.unit.name}.d/${DROP_IN_NAME}:\n[Service]\nExecStart=\nExecStart=${line}\n` +
@@ -291,7 +293,9 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       category: "validation",
       line: overflow.line,
       column: overflow.column,
-      message: `line ${overflow.line}, column ${overflow.column}: the number ${quoteExcerpt(overflow.raw, { quote: false })} is too large for dockerd (json: cannot unmarshal number ${quoteExcerpt(overflow.raw, { quote: false })} into Go value of type float64); write a smaller one`,
+      message: `line ${overflow.line}, column ${overflow.column}: the number ${
+        quoteExcerpt(overflow.raw, { quote: false })
+      } is too large for dockerd (json: cannot unmarshal number ${quoteExcerpt(overflow.raw, { quote: false })} into Go value of type float64); write a smaller one`,
     });
   }
   if (version === "20.10" && doc.document.bom) {
@@ -301,7 +305,8 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       category: "validation",
       line: 1,
       column: 1,
-      message: "the file starts with a UTF-8 byte-order mark, which dockerd 20.10 refuses (invalid character 'ï' looking for beginning of value); save it without one (dockerd 23 and later accept it)",
+      message:
+        "the file starts with a UTF-8 byte-order mark, which dockerd 20.10 refuses (invalid character 'ï' looking for beginning of value); save it without one (dockerd 23 and later accept it)",
     });
   }
   if (version === "20.10" && doc.root === undefined) {
@@ -317,17 +322,25 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       level: "error",
       category: "validation",
       ...(first !== undefined && { key: first.key, ...at(first) }),
-      message: `the following directives don't match any configuration option: ${unknown.map((s) => s.key).join(", ")} (dockerd ${version} refuses to start; remove ${unknown.length === 1 ? "it" : "them"} or correct the spelling)`,
+      message: `the following directives don't match any configuration option: ${unknown.map((s) => s.key).join(", ")} (dockerd ${version} refuses to start; remove ${
+        unknown.length === 1 ? "it" : "them"
+      } or correct the spelling)`,
     });
   }
   const ignored = new Map<string, string>();
   for (const fl of flags) if (fl.key !== fl.name) ignored.set(fl.name, `the key is "${fl.key}"`);
   for (const name of ["help", "version", "validate", "restart", "containerd-plugins-namespace"]) ignored.set(name, "it has no daemon.json setting");
-  if (version === "26") for (const name of ["http-proxy", "https-proxy", "no-proxy"]) ignored.set(name, `put it under "proxies": {"${name}": ...}`);
+  if (version === "26") { for (const name of ["http-proxy", "https-proxy", "no-proxy"]) ignored.set(name, `put it under "proxies": {"${name}": ...}`); }
   for (const s of settings) {
     const why = s.nested ? undefined : ignored.get(s.key);
     if (why !== undefined && known.has(s.key)) {
-      add({ kind: "ignored-key", level: "warning", category: "validation", ...about(s), message: `line ${s.member.line}: "${s.key}" is a dockerd flag name, but dockerd ignores it in daemon.json; ${why}` });
+      add({
+        kind: "ignored-key",
+        level: "warning",
+        category: "validation",
+        ...about(s),
+        message: `line ${s.member.line}: "${s.key}" is a dockerd flag name, but dockerd ignores it in daemon.json; ${why}`,
+      });
     }
   }
 
@@ -348,7 +361,9 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
         level: "error",
         category: "validation",
         ...(first !== undefined && { key: first.key, ...at(first) }),
-        message: `the following directives are specified both as a flag and in the configuration file: ${conflicts.join(", ")}; dockerd refuses to start. Fix: ${conflictFix(options.dockerd, keys)}`,
+        message: `the following directives are specified both as a flag and in the configuration file: ${conflicts.join(", ")}; dockerd refuses to start. Fix: ${
+          conflictFix(options.dockerd, keys)
+        }`,
       });
     }
   }
@@ -359,9 +374,18 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
     const raw = s.member.value.type === "number" ? s.member.value.raw : undefined;
     const problem = typeProblem(fl, s, version, raw);
     if (problem === undefined) continue;
-    const hint =
-      fl.goType === "bool" ? `write ${JSON.stringify(s.key)}: true or false, without quotes` : fl.goType === "int" || fl.goType === "int64" ? "write a whole number without quotes" : `write a JSON ${fl.goType === "[]string" ? "array of strings" : fl.goType === "map[string]string" ? "object of strings" : "string"}`;
-    add({ kind: "wrong-type", level: "error", category: "validation", ...about(s), message: `line ${s.member.line}: "${s.key}": ${shown(s.value)} has the wrong type (dockerd: ${problem}); ${hint}` });
+    const hint = fl.goType === "bool"
+      ? `write ${JSON.stringify(s.key)}: true or false, without quotes`
+      : fl.goType === "int" || fl.goType === "int64"
+      ? "write a whole number without quotes"
+      : `write a JSON ${fl.goType === "[]string" ? "array of strings" : fl.goType === "map[string]string" ? "object of strings" : "string"}`;
+    add({
+      kind: "wrong-type",
+      level: "error",
+      category: "validation",
+      ...about(s),
+      message: `line ${s.member.line}: "${s.key}": ${shown(s.value)} has the wrong type (dockerd: ${problem}); ${hint}`,
+    });
   }
   const wrongType = new Set(issues.filter((i) => i.kind === "wrong-type").map((i) => i.key));
   const typed = (key: string): DaemonJsonSetting | undefined => (wrongType.has(key) ? undefined : setting(key));
@@ -369,16 +393,27 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   const mtu = typed("mtu");
   if (mtu !== undefined && typeof mtu.value === "number" && (mtu.value < 68 || mtu.value > 65535)) {
     const dockerSays = mtu.value < 0 ? ` (dockerd: ${version === "26" ? `invalid default MTU: ${mtu.value}` : `invalid MTU number: ${mtu.value}`})` : "";
-    add({ kind: "mtu-range", level: "error", category: "validation", ...about(mtu), message: `line ${mtu.member.line}: "mtu": ${mtu.value} is outside 68..65535${dockerSays}; use the MTU of flannel's lease (FLANNEL_MTU)` });
+    add({
+      kind: "mtu-range",
+      level: "error",
+      category: "validation",
+      ...about(mtu),
+      message: `line ${mtu.member.line}: "mtu": ${mtu.value} is outside 68..65535${dockerSays}; use the MTU of flannel's lease (FLANNEL_MTU)`,
+    });
   }
 
   let bipNet: Cidr4 | undefined;
   const bip = typed("bip");
   if (bip !== undefined && typeof bip.value === "string" && bip.value !== "") {
     const parsed = parseCidr(bip.value);
-    const fail = (kind: DaemonJsonIssueKind, why: string): void => add({ kind, level: "error", category: "validation", ...about(bip), message: `line ${bip.member.line}: "bip": ${shown(bip.value)} ${why}` });
-    if (parsed.isErr()) fail("bip-invalid", `is not an address with a prefix length (dockerd: invalid CIDR address: ${bip.value}); write docker0's address and its subnet's length, e.g. "10.5.52.1/24"`);
-    else if (parsed.value.family !== 4) fail("bip-invalid", 'is IPv6; bip is docker0\'s IPv4 address, e.g. "10.5.52.1/24"');
+    const fail = (kind: DaemonJsonIssueKind, why: string): void =>
+      add({ kind, level: "error", category: "validation", ...about(bip), message: `line ${bip.member.line}: "bip": ${shown(bip.value)} ${why}` });
+    if (parsed.isErr()) {
+      fail(
+        "bip-invalid",
+        `is not an address with a prefix length (dockerd: invalid CIDR address: ${bip.value}); write docker0's address and its subnet's length, e.g. "10.5.52.1/24"`,
+      );
+    } else if (parsed.value.family !== 4) fail("bip-invalid", 'is IPv6; bip is docker0\'s IPv4 address, e.g. "10.5.52.1/24"');
     else {
       const c = parsed.value;
       const network = cidrNetwork(c);
@@ -427,9 +462,25 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
   if (fixed !== undefined && typeof fixed.value === "string" && fixed.value !== "") {
     const parsed = parseCidr(fixed.value);
     if (parsed.isErr() || parsed.value.family !== 4) {
-      add({ kind: "fixed-cidr-invalid", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not an IPv4 CIDR (dockerd: invalid CIDR address: ${quoteExcerpt(fixed.value, { quote: false })})` });
+      add({
+        kind: "fixed-cidr-invalid",
+        level: "error",
+        category: "validation",
+        ...about(fixed),
+        message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not an IPv4 CIDR (dockerd: invalid CIDR address: ${
+          quoteExcerpt(fixed.value, { quote: false })
+        })`,
+      });
     } else if (bipNet !== undefined && !cidrContains(bipNet, parsed.value)) {
-      add({ kind: "fixed-cidr-outside-bip", level: "error", category: "validation", ...about(fixed), message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not inside bip's subnet ${formatCidr(bipNet)}; containers on docker0 must get addresses from it` });
+      add({
+        kind: "fixed-cidr-outside-bip",
+        level: "error",
+        category: "validation",
+        ...about(fixed),
+        message: `line ${fixed.member.line}: "fixed-cidr": ${shown(fixed.value)} is not inside bip's subnet ${
+          formatCidr(bipNet)
+        }; containers on docker0 must get addresses from it`,
+      });
     }
   }
   const gateway = typed("default-gateway");
@@ -437,55 +488,75 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
     const ip = parseIp(gateway.value);
     if (ip.isErr() || ip.value.family !== 4) {
       const says = ip.isErr() ? ` (dockerd: invalid IP address: ${quoteExcerpt(gateway.value, { quote: false })})` : "";
-      add({ kind: "default-gateway-invalid", level: "error", category: "validation", ...about(gateway), message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is not an IPv4 address${says}` });
+      add({
+        kind: "default-gateway-invalid",
+        level: "error",
+        category: "validation",
+        ...about(gateway),
+        message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is not an IPv4 address${says}`,
+      });
     } else if (bipNet !== undefined && !cidrContainsIp(bipNet, ip.value)) {
       add({
         kind: "default-gateway-outside-bip",
         level: "error",
         category: "validation",
         ...about(gateway),
-        message: `line ${gateway.member.line}: "default-gateway": ${shown(gateway.value)} is outside bip's subnet; dockerd fails with "auxiliary address: (DefaultGatewayIPv4:${gateway.value}) must belong to the master pool: ${formatCidr(bipNet)}"`,
+        message: `line ${gateway.member.line}: "default-gateway": ${
+          shown(gateway.value)
+        } is outside bip's subnet; dockerd fails with "auxiliary address: (DefaultGatewayIPv4:${gateway.value}) must belong to the master pool: ${formatCidr(bipNet)}"`,
       });
     }
   }
   const pools = typed("default-address-pools");
   if (pools !== undefined && pools.value !== null) {
     const list = isJsonArray(pools.value) ? pools.value : undefined;
-    const bad = (why: string): void => add({ kind: "default-address-pool-invalid", level: "error", category: "validation", ...about(pools), message: `line ${pools.member.line}: "default-address-pools": ${why}` });
-    if (list === undefined) bad(`must be an array of {"base": "CIDR", "size": N} (dockerd: json: cannot unmarshal ${jsonType(pools.value)} into Go struct field ${goFieldPath("default-address-pools", version)} of type []*ipamutils.NetworkToSplit)`);
-    else {
+    const bad = (why: string): void =>
+      add({ kind: "default-address-pool-invalid", level: "error", category: "validation", ...about(pools), message: `line ${pools.member.line}: "default-address-pools": ${why}` });
+    if (list === undefined) {
+      bad(
+        `must be an array of {"base": "CIDR", "size": N} (dockerd: json: cannot unmarshal ${jsonType(pools.value)} into Go struct field ${
+          goFieldPath("default-address-pools", version)
+        } of type []*ipamutils.NetworkToSplit)`,
+      );
+    } else {
       list.forEach((pool, i) => {
         const base = isJsonObject(pool) ? pool["base"] : undefined;
         const size = isJsonObject(pool) ? pool["size"] : undefined;
         const parsed = typeof base === "string" ? parseCidr(base) : undefined;
         if (parsed === undefined || parsed.isErr() || parsed.value.family !== 4) return bad(`pool ${i + 1} needs "base": an IPv4 CIDR, found ${shown(base ?? null)}`);
-        if (typeof size !== "number" || !Number.isInteger(size) || size < parsed.value.prefix || size > 32) return bad(`pool ${i + 1} needs "size": a whole number from ${parsed.value.prefix} to 32, found ${shown(size ?? null)}`);
+        if (typeof size !== "number" || !Number.isInteger(size) || size < parsed.value.prefix || size > 32) {
+          return bad(`pool ${i + 1} needs "size": a whole number from ${parsed.value.prefix} to 32, found ${shown(size ?? null)}`);
+        }
         if (bipNet !== undefined && cidrOverlaps(bipNet, parsed.value)) {
           add({
             kind: "bip-overlaps-pool",
             level: "warning",
             category: "validation",
             ...about(pools),
-            message: `bip's subnet ${formatCidr(bipNet)} overlaps default-address-pools base ${formatCidr(parsed.value)}; networks Docker creates from the pool can clash with docker0 and with flannel's network`,
+            message: `bip's subnet ${formatCidr(bipNet)} overlaps default-address-pools base ${
+              formatCidr(parsed.value)
+            }; networks Docker creates from the pool can clash with docker0 and with flannel's network`,
           });
         }
       });
     }
   }
 
-  for (const problem of dockerdValueProblems({
-    version,
-    setting: typed,
-    bool: boolOf,
-    isSet: (key) => setting(key) !== undefined || flagValue(key) !== undefined,
-    ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
-  })) {
+  for (
+    const problem of dockerdValueProblems({
+      version,
+      setting: typed,
+      bool: boolOf,
+      isSet: (key) => setting(key) !== undefined || flagValue(key) !== undefined,
+      ...(options.fileExists !== undefined && { fileExists: options.fileExists }),
+    })
+  ) {
     add({ ...problem, category: "validation" });
   }
 
   const hosts: string[] = [];
   const fileHosts = typed("hosts");
-  if (fileHosts !== undefined && Array.isArray(fileHosts.value)) for (const h of fileHosts.value) if (typeof h === "string") hosts.push(h);
+  if (fileHosts !== undefined && Array.isArray(fileHosts.value)) { for (const h of fileHosts.value) if (typeof h === "string") hosts.push(h); }
   for (const item of usedFlags.get("host") ?? []) hosts.push(item.value);
   const verify = boolOf("tlsverify", false);
   const tls = boolOf("tls", false);
@@ -502,7 +573,9 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
       value: host,
       message: tls
         ? `hosts: ${host} serves the Docker API with TLS but without checking client certificates: anyone who can reach port ${port} can run containers as root on this host; set "tlsverify": true with "tlscacert", or remove it`
-        : `hosts: ${host} serves the Docker API without TLS: anyone who can reach port ${port} can run containers as root on this host${version === "26" ? " (dockerd 26 delays its start by 15 s over it and warns that later releases will refuse it)" : ""}; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"`,
+        : `hosts: ${host} serves the Docker API without TLS: anyone who can reach port ${port} can run containers as root on this host${
+          version === "26" ? " (dockerd 26 delays its start by 15 s over it and warns that later releases will refuse it)" : ""
+        }; remove it (the unix socket is enough) or set "tlsverify": true with "tlscacert", "tlscert" and "tlskey"`,
     });
   }
   const insecure = typed("insecure-registries");
@@ -515,7 +588,8 @@ export function validateDaemonJson(doc: DaemonJson, options: ValidateDaemonJsonO
         category: "security",
         ...about(insecure),
         value: registry,
-        message: `insecure-registries: ${registry} is used over plain HTTP or unverified TLS: anyone on the path can replace its images; give it a certificate and remove it from the list`,
+        message:
+          `insecure-registries: ${registry} is used over plain HTTP or unverified TLS: anyone on the path can replace its images; give it a certificate and remove it from the list`,
       });
     }
   }

@@ -121,7 +121,10 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
     case "circuit-open":
       return unavailable(`etcd at ${at} did not answer: its last requests to every endpoint failed, and the client waits 5 s before it asks again (${request.what}); ${CHECK}`);
     case "auth-failed":
-      return { kind: "permission-denied", message: `etcd refused the request: authentication failed, the user name or password is wrong (${request.what}); check --etcd-username/--etcd-password` };
+      return {
+        kind: "permission-denied",
+        message: `etcd refused the request: authentication failed, the user name or password is wrong (${request.what}); check --etcd-username/--etcd-password`,
+      };
     case "other":
       return storeError(`etcd client failed while ${request.what}: ${failure.text}`);
     case "grpc":
@@ -145,7 +148,9 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
     case INVALID_ARGUMENT: {
       const write = request.write;
       if (write !== undefined && write.bytes > SURELY_LARGE_BYTES) {
-        return storeError(`etcd refused the write of ${write.key} (${write.bytes} bytes) as too large: it is over etcd's request size limit (--max-request-bytes, 1.5 MiB by default)`);
+        return storeError(
+          `etcd refused the write of ${write.key} (${write.bytes} bytes) as too large: it is over etcd's request size limit (--max-request-bytes, 1.5 MiB by default)`,
+        );
       }
       return storeError(`etcd refused ${request.what} (gRPC ${name})${etcdSays}`);
     }
@@ -160,7 +165,9 @@ export function registryErrorOf(failure: EtcdFailure, request: EtcdRequest, cont
         );
       }
       if (write.bytes > GRPC_MARGIN_BYTES) {
-        return storeError(`etcd refused the write of ${write.key} (${write.bytes} bytes) as too large: it is over etcd's gRPC message limit (--max-request-bytes, 1.5 MiB by default, plus 512 KiB)`);
+        return storeError(
+          `etcd refused the write of ${write.key} (${write.bytes} bytes) as too large: it is over etcd's gRPC message limit (--max-request-bytes, 1.5 MiB by default, plus 512 KiB)`,
+        );
       }
       return unavailable(`etcd at ${at} did not answer: it is overloaded, with too many requests pending (${request.what}); it is tried again later`);
     }

@@ -48,13 +48,29 @@ const attrs = { publicIp: parseIp4("198.18.0.7")._unsafeUnwrap() };
 const revoked = (): unknown[] => fake.calls.filter((c) => c.method === "leaseRevoke").map((c) => c.request);
 
 describe("Etcd3Registry: the etcd lease a write replaces", () => {
-  it.each([
-    { name: "a renewal over a key on etcd lease 41: 41 is revoked", write: "update", ttlSeconds: 60, previousLease: "41", succeeded: true, revoked: [{ ID: "41" }] },
-    { name: "a new key: nothing to revoke", write: "create", ttlSeconds: 60, previousLease: undefined, succeeded: true, revoked: [] },
-    { name: "a key that had no etcd lease (a reservation): nothing to revoke", write: "update", ttlSeconds: 60, previousLease: "0", succeeded: true, revoked: [] },
-    { name: "a key made a reservation (no TTL): its old etcd lease is revoked", write: "update", ttlSeconds: null, previousLease: "41", succeeded: true, revoked: [{ ID: "41" }] },
-    { name: "a write that lost its comparison: only its own new etcd lease is revoked", write: "update", ttlSeconds: 60, previousLease: "41", succeeded: false, revoked: [{ ID: "77" }] },
-  ] as const)("$name", async ({ write, ttlSeconds, previousLease, succeeded, revoked: expected }) => {
+  it.each(
+    [
+      { name: "a renewal over a key on etcd lease 41: 41 is revoked", write: "update", ttlSeconds: 60, previousLease: "41", succeeded: true, revoked: [{ ID: "41" }] },
+      { name: "a new key: nothing to revoke", write: "create", ttlSeconds: 60, previousLease: undefined, succeeded: true, revoked: [] },
+      { name: "a key that had no etcd lease (a reservation): nothing to revoke", write: "update", ttlSeconds: 60, previousLease: "0", succeeded: true, revoked: [] },
+      {
+        name: "a key made a reservation (no TTL): its old etcd lease is revoked",
+        write: "update",
+        ttlSeconds: null,
+        previousLease: "41",
+        succeeded: true,
+        revoked: [{ ID: "41" }],
+      },
+      {
+        name: "a write that lost its comparison: only its own new etcd lease is revoked",
+        write: "update",
+        ttlSeconds: 60,
+        previousLease: "41",
+        succeeded: false,
+        revoked: [{ ID: "77" }],
+      },
+    ] as const,
+  )("$name", async ({ write, ttlSeconds, previousLease, succeeded, revoked: expected }) => {
     fake.txn = { succeeded, previousLease };
     const registry = new Etcd3Registry({ endpoints: ["http://127.0.0.1:2379"] });
     const written = write === "create" ? await registry.createLease(subnet, attrs, { ttlSeconds }) : await registry.updateLease(subnet, attrs, { ttlSeconds, ifCreateRevision: 5 });

@@ -77,8 +77,18 @@ const endpoints = ["http://127.0.0.1:2379"];
 describe("Etcd3Registry: the etcd lease of a write", () => {
   const granted = (): Promise<unknown> => Promise.resolve({ ID: "77", TTL: "60" });
   it.each([
-    { name: "a renewal that timed out (it may have committed)", error: new GRPCDeadlineExceededError("4 DEADLINE_EXCEEDED: Deadline exceeded"), kind: "unavailable", revoked: false },
-    { name: "a renewal whose connection dropped (it may have committed)", error: new GRPCUnavailableError("14 UNAVAILABLE: Connection dropped"), kind: "unavailable", revoked: false },
+    {
+      name: "a renewal that timed out (it may have committed)",
+      error: new GRPCDeadlineExceededError("4 DEADLINE_EXCEEDED: Deadline exceeded"),
+      kind: "unavailable",
+      revoked: false,
+    },
+    {
+      name: "a renewal whose connection dropped (it may have committed)",
+      error: new GRPCUnavailableError("14 UNAVAILABLE: Connection dropped"),
+      kind: "unavailable",
+      revoked: false,
+    },
     { name: "a renewal etcd refused", error: new EtcdPermissionDeniedError("7 PERMISSION_DENIED: etcdserver: permission denied"), kind: "permission-denied", revoked: true },
   ])("$name: revoked $revoked", async ({ error, kind, revoked }) => {
     script("leaseGrant", granted);
@@ -163,7 +173,10 @@ describe("Etcd3Registry: failures of a read, by gRPC code", () => {
     },
     {
       raw: new EtcdAuthenticationFailedError("3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password"),
-      want: { kind: "permission-denied", message: `etcd refused the request: authentication failed, the user name or password is wrong (${LIST}); check --etcd-username/--etcd-password` },
+      want: {
+        kind: "permission-denied",
+        message: `etcd refused the request: authentication failed, the user name or password is wrong (${LIST}); check --etcd-username/--etcd-password`,
+      },
     },
     {
       raw: new GRPCInvalidArgumentError("3 INVALID_ARGUMENT: etcdserver: user name is empty"),
@@ -211,7 +224,10 @@ describe("Etcd3Registry: RESOURCE_EXHAUSTED and INVALID_ARGUMENT on a write say 
       bytes: 100_000,
       raw: new GRPCInvalidArgumentError("3 INVALID_ARGUMENT: etcdserver: request is too large"),
       alarms: undefined,
-      want: { kind: "store-error", message: `etcd refused the write of ${CONFIG} (100026 bytes) as too large: it is over etcd's request size limit (--max-request-bytes, 1.5 MiB by default)` },
+      want: {
+        kind: "store-error",
+        message: `etcd refused the write of ${CONFIG} (100026 bytes) as too large: it is over etcd's request size limit (--max-request-bytes, 1.5 MiB by default)`,
+      },
     },
     {
       name: "a small write refused for a missing user",
@@ -225,7 +241,10 @@ describe("Etcd3Registry: RESOURCE_EXHAUSTED and INVALID_ARGUMENT on a write say 
       bytes: 2_200_000,
       raw: new GRPCResourceExhastedError("8 RESOURCE_EXHAUSTED: grpc: received message larger than max (2200044 vs. 2097152)"),
       alarms: noAlarm,
-      want: { kind: "store-error", message: `etcd refused the write of ${CONFIG} (2200026 bytes) as too large: it is over etcd's gRPC message limit (--max-request-bytes, 1.5 MiB by default, plus 512 KiB)` },
+      want: {
+        kind: "store-error",
+        message: `etcd refused the write of ${CONFIG} (2200026 bytes) as too large: it is over etcd's gRPC message limit (--max-request-bytes, 1.5 MiB by default, plus 512 KiB)`,
+      },
     },
     {
       name: "a full database",
@@ -234,7 +253,8 @@ describe("Etcd3Registry: RESOURCE_EXHAUSTED and INVALID_ARGUMENT on a write say 
       alarms: nospace,
       want: {
         kind: "store-error",
-        message: `etcd refused the write of ${CONFIG}: its database is full (alarm NOSPACE: it reached --quota-backend-bytes, 2 GiB by default); compact and defragment etcd, then clear the alarm (etcdctl alarm disarm)`,
+        message:
+          `etcd refused the write of ${CONFIG}: its database is full (alarm NOSPACE: it reached --quota-backend-bytes, 2 GiB by default); compact and defragment etcd, then clear the alarm (etcdctl alarm disarm)`,
       },
     },
     {
@@ -244,7 +264,8 @@ describe("Etcd3Registry: RESOURCE_EXHAUSTED and INVALID_ARGUMENT on a write say 
       alarms: nospace,
       want: {
         kind: "store-error",
-        message: `etcd refused the write of ${CONFIG}: its database is full (alarm NOSPACE: it reached --quota-backend-bytes, 2 GiB by default); compact and defragment etcd, then clear the alarm (etcdctl alarm disarm)`,
+        message:
+          `etcd refused the write of ${CONFIG}: its database is full (alarm NOSPACE: it reached --quota-backend-bytes, 2 GiB by default); compact and defragment etcd, then clear the alarm (etcdctl alarm disarm)`,
       },
     },
     {
@@ -252,14 +273,22 @@ describe("Etcd3Registry: RESOURCE_EXHAUSTED and INVALID_ARGUMENT on a write say 
       bytes: 100,
       raw: new GRPCResourceExhastedError("8 RESOURCE_EXHAUSTED: etcdserver: too many requests"),
       alarms: noAlarm,
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: it is overloaded, with too many requests pending (writing ${CONFIG}); it is tried again later` },
+      want: {
+        kind: "unavailable",
+        endpoints: [E],
+        message: `etcd at ${E} did not answer: it is overloaded, with too many requests pending (writing ${CONFIG}); it is tried again later`,
+      },
     },
     {
       name: "too many requests, and the alarms cannot be read",
       bytes: 100,
       raw: new GRPCResourceExhastedError("8 RESOURCE_EXHAUSTED: etcdserver: too many requests"),
       alarms: () => Promise.reject(new GRPCUnavailableError("14 UNAVAILABLE: x")),
-      want: { kind: "unavailable", endpoints: [E], message: `etcd at ${E} did not answer: it is overloaded, with too many requests pending (writing ${CONFIG}); it is tried again later` },
+      want: {
+        kind: "unavailable",
+        endpoints: [E],
+        message: `etcd at ${E} did not answer: it is overloaded, with too many requests pending (writing ${CONFIG}); it is tried again later`,
+      },
     },
   ])("$name", async ({ bytes, raw, alarms, want }) => {
     script("txn", () => Promise.reject(raw));
@@ -328,19 +357,34 @@ describe("Etcd3Registry.open: options checked before anything is set up", () => 
       options: { endpoints: ["127.0.0.1:2379"] },
       want: err({ kind: "invalid-endpoint", endpoint: "127.0.0.1:2379", message: 'etcd endpoint "127.0.0.1:2379" is not a URL; give http://host:port or https://host:port' }),
     },
-    { name: "no port", options: { endpoints: ["http://etcd"] }, want: err({ kind: "invalid-endpoint", endpoint: "http://etcd", message: 'etcd endpoint "http://etcd" has no port (etcd\'s is 2379)' }) },
+    {
+      name: "no port",
+      options: { endpoints: ["http://etcd"] },
+      want: err({ kind: "invalid-endpoint", endpoint: "http://etcd", message: 'etcd endpoint "http://etcd" has no port (etcd\'s is 2379)' }),
+    },
     {
       name: "a CA file in DER",
       options: { tls: { ca: DER }, tlsFiles: files },
-      want: tlsError("ca", 'the CA certificate /etc/flannel/ca.pem is not PEM: it has no "-----BEGIN CERTIFICATE-----" block (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)'),
+      want: tlsError(
+        "ca",
+        'the CA certificate /etc/flannel/ca.pem is not PEM: it has no "-----BEGIN CERTIFICATE-----" block (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)',
+      ),
     },
     {
       name: "a certificate block that is not a certificate",
       options: { tls: { ca: bytes(`${CERT}-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n`) }, tlsFiles: files },
       want: tlsError("ca", "the CA certificate /etc/flannel/ca.pem has a PEM block that is not a readable X.509 certificate (block 2 of 2)"),
     },
-    { name: "a certificate without its key", options: { tls: { cert: bytes(CERT) }, tlsFiles: files }, want: tlsError("cert", "the client certificate /etc/flannel/client.pem needs its key: give both") },
-    { name: "a key without its certificate", options: { tls: { key: bytes(KEY) }, tlsFiles: files }, want: tlsError("key", "the client key /etc/flannel/client-key.pem needs its client certificate: give both") },
+    {
+      name: "a certificate without its key",
+      options: { tls: { cert: bytes(CERT) }, tlsFiles: files },
+      want: tlsError("cert", "the client certificate /etc/flannel/client.pem needs its key: give both"),
+    },
+    {
+      name: "a key without its certificate",
+      options: { tls: { key: bytes(KEY) }, tlsFiles: files },
+      want: tlsError("key", "the client key /etc/flannel/client-key.pem needs its client certificate: give both"),
+    },
     {
       name: "a key that is not PEM",
       options: { tls: { cert: bytes(CERT), key: bytes("just some text\n") }, tlsFiles: files },
@@ -349,7 +393,10 @@ describe("Etcd3Registry.open: options checked before anything is set up", () => 
     {
       name: "an encrypted key",
       options: { tls: { cert: bytes(CERT), key: bytes(ENCRYPTED_KEY) }, tlsFiles: files },
-      want: tlsError("key", "the client key /etc/flannel/client-key.pem is encrypted with a passphrase; etcd's client needs it unencrypted (openssl pkey -in FILE -out FILE.plain)"),
+      want: tlsError(
+        "key",
+        "the client key /etc/flannel/client-key.pem is encrypted with a passphrase; etcd's client needs it unencrypted (openssl pkey -in FILE -out FILE.plain)",
+      ),
     },
     {
       name: "another certificate's key",
@@ -358,8 +405,12 @@ describe("Etcd3Registry.open: options checked before anything is set up", () => 
     },
     {
       name: "a file name left out",
-      options: { tls: { cert: bytes("no") , key: bytes(KEY) } },
-      want: err({ kind: "invalid-tls", field: "cert", message: 'the client certificate is not PEM: it has no "-----BEGIN CERTIFICATE-----" block (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)' }),
+      options: { tls: { cert: bytes("no"), key: bytes(KEY) } },
+      want: err({
+        kind: "invalid-tls",
+        field: "cert",
+        message: 'the client certificate is not PEM: it has no "-----BEGIN CERTIFICATE-----" block (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)',
+      }),
     },
   ])("$name", ({ options, want }) => {
     expect(Etcd3Registry.open(options)).toEqual(want);

@@ -1,15 +1,27 @@
 import { Buffer } from "node:buffer";
-import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import type { Etcd3, IKeyValue, IOptions, IRequestOp, IWatchResponse, Watcher } from "etcd3";
-import { err, errAsync, ok, ResultAsync, type Result } from "neverthrow";
+import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
-import { GRPC_CODE_NAMES, needsAlarms, redactEndpoint, registryErrorOf, type EtcdFailure, type EtcdRequest } from "./_etcd3-failure.ts";
+import { type EtcdFailure, type EtcdRequest, GRPC_CODE_NAMES, needsAlarms, redactEndpoint, registryErrorOf } from "./_etcd3-failure.ts";
 import { decodeLeaseEntry, registryError, type StoredEntry } from "./_lease-entry.ts";
-import { flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
+import { type FlannelKeyLayout, flannelKeyLayout } from "./key-layout.ts";
 import { formatLeaseAttrs, type LeaseAttrs } from "./lease-attrs.ts";
-import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, PutConfigOptions, Registry, RegistryError, UnreadableLease, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
-
+import type {
+  CreateLeaseOptions,
+  DeleteLeaseOptions,
+  LeaseListing,
+  LeaseRecord,
+  LeaseWatch,
+  PutConfigOptions,
+  Registry,
+  RegistryError,
+  UnreadableLease,
+  UpdateLeaseOptions,
+  WatchLeasesOptions,
+  WrittenLease,
+} from "./registry.ts";
 
 export { redactEndpoint } from "./_etcd3-failure.ts";
 
@@ -174,16 +186,14 @@ export class Etcd3Registry implements Registry {
         "grpc.max_receive_message_length": ETCD_RECEIVE_LIMIT_BYTES,
         ...(options.ownConnections === true ? { "flannel-ts.connection-group": ++connectionGroups } : {}),
       },
-      ...(tls === undefined || (tls.ca === undefined && tls.cert === undefined && tls.key === undefined)
-        ? {}
-        : {
-            credentials: {
-              // grpc-js takes null for "the system's roots"; the etcd3 typings insist on a Buffer.
-              rootCertificate: (tls.ca === undefined ? null : Buffer.from(tls.ca)) as Buffer,
-              ...(tls.key === undefined ? {} : { privateKey: Buffer.from(tls.key) }),
-              ...(tls.cert === undefined ? {} : { certChain: Buffer.from(tls.cert) }),
-            },
-          }),
+      ...(tls === undefined || (tls.ca === undefined && tls.cert === undefined && tls.key === undefined) ? {} : {
+        credentials: {
+          // grpc-js takes null for "the system's roots"; the etcd3 typings insist on a Buffer.
+          rootCertificate: (tls.ca === undefined ? null : Buffer.from(tls.ca)) as Buffer,
+          ...(tls.key === undefined ? {} : { privateKey: Buffer.from(tls.key) }),
+          ...(tls.cert === undefined ? {} : { certChain: Buffer.from(tls.cert) }),
+        },
+      }),
       ...(options.username === undefined ? {} : { auth: { username: options.username, password: options.password ?? "" } }),
     };
     this.#clientOptions = clientOptions;
@@ -210,7 +220,7 @@ export class Etcd3Registry implements Registry {
     const compare = options.overwrite === true ? [] : [{ key, target: "Version" as const, result: "Equal" as const, version: 0 }];
     const request = { what: `writing ${this.#layout.configKey}`, write: { key: this.#layout.configKey, bytes: key.length + value.length } };
     return this.#call(request, (client) => client.kv.txn({ compare, success: [put], failure: [] })).andThen((res) =>
-      res.succeeded ? ok(undefined) : err(registryError.configExists(this.#layout.configKey)),
+      res.succeeded ? ok(undefined) : err(registryError.configExists(this.#layout.configKey))
     );
   }
 
@@ -244,9 +254,7 @@ export class Etcd3Registry implements Registry {
   createLease(subnet: SubnetKey, attrs: LeaseAttrs, options: CreateLeaseOptions): ResultAsync<WrittenLease, RegistryError> {
     const key = this.#layout.leaseKey(subnet);
     const compare = [{ key: Buffer.from(key), target: "Version" as const, result: "Equal" as const, version: 0 }];
-    return this.#writeLease(key, subnet, attrs, options.ttlSeconds, compare).andThen((written) =>
-      written === undefined ? err(registryError.leaseExists(key)) : ok(written),
-    );
+    return this.#writeLease(key, subnet, attrs, options.ttlSeconds, compare).andThen((written) => written === undefined ? err(registryError.leaseExists(key)) : ok(written));
   }
 
   updateLease(subnet: SubnetKey, attrs: LeaseAttrs, options: UpdateLeaseOptions): ResultAsync<WrittenLease, RegistryError> {
@@ -254,7 +262,7 @@ export class Etcd3Registry implements Registry {
     const expected = options.ifCreateRevision;
     const compare = expected === undefined ? [] : [{ key: Buffer.from(key), target: "Create" as const, result: "Equal" as const, create_revision: expected }];
     return this.#writeLease(key, subnet, attrs, options.ttlSeconds, compare).andThen((written) =>
-      written === undefined ? err(registryError.leaseChanged(key, expected ?? 0)) : ok(written),
+      written === undefined ? err(registryError.leaseChanged(key, expected ?? 0)) : ok(written)
     );
   }
 
@@ -402,13 +410,12 @@ export class Etcd3Registry implements Registry {
     compare: NonNullable<Parameters<Etcd3["kv"]["txn"]>[0]["compare"]>,
   ): ResultAsync<WrittenLease | undefined, RegistryError> {
     const value = formatLeaseAttrs(attrs);
-    const grant: ResultAsync<{ id: string; ttl: number } | undefined, RegistryError> =
-      ttlSeconds === null
-        ? new ResultAsync(Promise.resolve(ok(undefined)))
-        : this.#call({ what: `granting an etcd lease for ${key}` }, (client) => client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: 0 })).map((res) => ({
-            id: res.ID,
-            ttl: num(res.TTL),
-          }));
+    const grant: ResultAsync<{ id: string; ttl: number } | undefined, RegistryError> = ttlSeconds === null
+      ? new ResultAsync(Promise.resolve(ok(undefined)))
+      : this.#call({ what: `granting an etcd lease for ${key}` }, (client) => client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds), ID: 0 })).map((res) => ({
+        id: res.ID,
+        ttl: num(res.TTL),
+      }));
     return grant.andThen((lease) => {
       const keyBytes = Buffer.from(key);
       const valueBytes = Buffer.from(value, "utf8");
@@ -434,7 +441,9 @@ export class Etcd3Registry implements Registry {
           // would stay in etcd, empty, until its TTL runs out (up to a day
           // after each restart of an agent, so a crash loop piles them up).
           const replaced = previous?.lease;
-          if (replaced !== undefined && replaced !== "0" && replaced !== lease?.id) this.#client.then((client) => client.leaseClient.leaseRevoke({ ID: replaced })).catch(() => undefined);
+          if (replaced !== undefined && replaced !== "0" && replaced !== lease?.id) {
+            this.#client.then((client) => client.leaseClient.leaseRevoke({ ID: replaced })).catch(() => undefined);
+          }
           return {
             key,
             subnet,

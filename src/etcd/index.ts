@@ -4,8 +4,22 @@
  *
  * @module
  */
-export { flannelKeyLayout, type FlannelKeyLayout, type LeaseKeyError } from "./key-layout.ts";
-export { formatLeaseAttrs, parseLeaseAttrs, parseRawJson, toRawJson, type LeaseAttrs, type LeaseValueError, type RawJson } from "./lease-attrs.ts";
-export type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, LeaseWatchEvent, PutConfigOptions, Registry, RegistryError, UnreadableLease, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
+export { type FlannelKeyLayout, flannelKeyLayout, type LeaseKeyError } from "./key-layout.ts";
+export { formatLeaseAttrs, type LeaseAttrs, type LeaseValueError, parseLeaseAttrs, parseRawJson, type RawJson, toRawJson } from "./lease-attrs.ts";
+export type {
+  CreateLeaseOptions,
+  DeleteLeaseOptions,
+  LeaseListing,
+  LeaseRecord,
+  LeaseWatch,
+  LeaseWatchEvent,
+  PutConfigOptions,
+  Registry,
+  RegistryError,
+  UnreadableLease,
+  UpdateLeaseOptions,
+  WatchLeasesOptions,
+  WrittenLease,
+} from "./registry.ts";
 export { MemoryRegistry, type MemoryRegistryOptions } from "./memory-registry.ts";
 export { Etcd3Registry, type Etcd3RegistryOptions, type Etcd3Tls } from "./etcd3-registry.ts";

@@ -2,7 +2,6 @@ import { err, type Result } from "neverthrow";
 import { DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import { formatSubnetKey, parseSubnetKey, type SubnetKey, type SubnetKeyError } from "../subnet/subnet-key.ts";
 
-
 /**
  * Where flannel keeps its data in etcd under one prefix: the network config at
  * `<prefix>/config` and one key per lease at `<prefix>/subnets/<subnet key>`

@@ -3,7 +3,7 @@ import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { ip4, ip6, parseIp4, parseIp6 } from "../subnet/ip.ts";
 import { compactGoJson, goJsonString } from "../json/go-json-encode.ts";
-import { formatLeaseAttrs, parseLeaseAttrs, parseRawJson, toRawJson, type LeaseAttrs, type RawJson } from "./lease-attrs.ts";
+import { formatLeaseAttrs, type LeaseAttrs, parseLeaseAttrs, parseRawJson, type RawJson, toRawJson } from "./lease-attrs.ts";
 
 const v4 = (s: string) => parseIp4(s)._unsafeUnwrap();
 const v6 = (s: string) => parseIp6(s)._unsafeUnwrap();
@@ -188,10 +188,14 @@ describe("hostile lease values", () => {
   it("quotes a short excerpt of a huge value, control characters escaped", () => {
     const value = `{"PublicIP":"${"9".repeat(1_000_000)}"}\u001b[2J`;
     const error = parseLeaseAttrs(value)._unsafeUnwrapErr();
-    expect(error.message).toBe(`invalid lease value "{\\"PublicIP\\":\\"${"9".repeat(47)}…" (1000019 characters): not JSON: invalid character '\\x1b' after top-level value at offset 1000015`);
+    expect(error.message).toBe(
+      `invalid lease value "{\\"PublicIP\\":\\"${"9".repeat(47)}…" (1000019 characters): not JSON: invalid character '\\x1b' after top-level value at offset 1000015`,
+    );
     const long = parseLeaseAttrs(`{"PublicIP":"${"9".repeat(1_000_000)}"}`)._unsafeUnwrapErr();
     expect([long.message.length < 300, long.reason]).toEqual([true, `"${"9".repeat(49)}… (1000002 characters) is not an IPv4 address (too long)`]);
-    expect(parseLeaseAttrs(`{"PublicIP":"192.0.2.1","BackendType":"${"x".repeat(1_572_864)}"}`)._unsafeUnwrapErr().reason).toBe("not JSON: larger than 1572864 bytes (etcd's request limit)");
+    expect(parseLeaseAttrs(`{"PublicIP":"192.0.2.1","BackendType":"${"x".repeat(1_572_864)}"}`)._unsafeUnwrapErr().reason).toBe(
+      "not JSON: larger than 1572864 bytes (etcd's request limit)",
+    );
   });
 
   it("unquotes an address of many quotes in linear time", () => {
@@ -201,7 +205,25 @@ describe("hostile lease values", () => {
   });
 
   it("never throws, whatever the value", () => {
-    const piece = fc.constantFrom('{"PublicIP":', '"192.0.2.1"', '"2001:db8::1"', ',"PublicIPv6":', ',"BackendType":', ',"BackendData":', "null", "[", "]", "{", "}", ",", '"', "\\", "1", "\u0000", "\ufeff");
+    const piece = fc.constantFrom(
+      '{"PublicIP":',
+      '"192.0.2.1"',
+      '"2001:db8::1"',
+      ',"PublicIPv6":',
+      ',"BackendType":',
+      ',"BackendData":',
+      "null",
+      "[",
+      "]",
+      "{",
+      "}",
+      ",",
+      '"',
+      "\\",
+      "1",
+      "\u0000",
+      "\ufeff",
+    );
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.array(piece, { maxLength: 12 }).map((p) => p.join(""))), (value) => {
         const result = parseLeaseAttrs(value);

@@ -1,9 +1,9 @@
 import { err, ok, type Result } from "neverthrow";
-import { formatIp, ip4, parseIp4, parseIp6, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { formatIp, type Ip4, ip4, type Ip6, parseIp4, parseIp6 } from "../subnet/ip.ts";
 import { foldGoKey } from "../json/go-json-keys.ts";
 import { compactGoJson, goJsonString } from "../json/go-json-encode.ts";
 import { readRawMembers } from "../json/read-raw-members.ts";
-import { ETCD_JSON_MAX_BYTES, jsonStringValue, type JsonReadError } from "../json/scan-json.ts";
+import { ETCD_JSON_MAX_BYTES, type JsonReadError, jsonStringValue } from "../json/scan-json.ts";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
 
 declare const rawJsonBrand: unique symbol;
@@ -59,7 +59,11 @@ const invalid = (value: string, reason: string, field?: string): LeaseValueError
 
 /** Why a text is not JSON, in Go's words, with the offset (from 0) where Go's decoder stopped. */
 const notJson = (e: JsonReadError): string =>
-  e.kind === "json-syntax" ? `${e.goMessage} at offset ${e.offset}` : e.kind === "json-too-deep" ? `nested more than ${e.limit} levels deep at offset ${e.offset}` : `larger than ${e.limit} bytes (etcd's request limit)`;
+  e.kind === "json-syntax"
+    ? `${e.goMessage} at offset ${e.offset}`
+    : e.kind === "json-too-deep"
+    ? `nested more than ${e.limit} levels deep at offset ${e.offset}`
+    : `larger than ${e.limit} bytes (etcd's request limit)`;
 
 /**
  * Checks that a text is one JSON value and brands it as {@link RawJson}.
@@ -154,7 +158,9 @@ export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueErr
       case "PublicIP": {
         const text = unquote(raw);
         const parsed = text.length <= MAX_ADDRESS_TEXT ? parseIp4(text) : undefined;
-        if (parsed === undefined || parsed.isErr()) return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not an IPv4 address (${parsed?.error.reason ?? "too long"})`, field));
+        if (parsed === undefined || parsed.isErr()) {
+          return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not an IPv4 address (${parsed?.error.reason ?? "too long"})`, field));
+        }
         publicIp = parsed.value;
         break;
       }
@@ -165,7 +171,9 @@ export function parseLeaseAttrs(value: string): Result<LeaseAttrs, LeaseValueErr
         }
         const text = unquote(raw);
         const parsed = text.length <= MAX_ADDRESS_TEXT ? parseIp6(text) : undefined;
-        if (parsed === undefined || parsed.isErr()) return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not an IPv6 address or null (${parsed?.error.reason ?? "too long"})`, field));
+        if (parsed === undefined || parsed.isErr()) {
+          return err(invalid(value, `${quoteExcerpt(raw, { max: 50, quote: false })} is not an IPv6 address or null (${parsed?.error.reason ?? "too long"})`, field));
+        }
         publicIpv6 = parsed.value;
         break;
       }

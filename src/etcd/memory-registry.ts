@@ -1,11 +1,24 @@
-import { err, ok, ResultAsync, type Result } from "neverthrow";
-import { systemClock, type Clock, type Timer } from "../core/clock.ts";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { type Clock, systemClock, type Timer } from "../core/clock.ts";
 import { DEFAULT_ETCD_PREFIX } from "../core/defaults.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import { decodeLeaseEntry, registryError, type StoredEntry } from "./_lease-entry.ts";
-import { flannelKeyLayout, type FlannelKeyLayout } from "./key-layout.ts";
+import { type FlannelKeyLayout, flannelKeyLayout } from "./key-layout.ts";
 import { formatLeaseAttrs, type LeaseAttrs } from "./lease-attrs.ts";
-import type { CreateLeaseOptions, DeleteLeaseOptions, LeaseListing, LeaseRecord, LeaseWatch, LeaseWatchEvent, PutConfigOptions, Registry, RegistryError, UpdateLeaseOptions, WatchLeasesOptions, WrittenLease } from "./registry.ts";
+import type {
+  CreateLeaseOptions,
+  DeleteLeaseOptions,
+  LeaseListing,
+  LeaseRecord,
+  LeaseWatch,
+  LeaseWatchEvent,
+  PutConfigOptions,
+  Registry,
+  RegistryError,
+  UpdateLeaseOptions,
+  WatchLeasesOptions,
+  WrittenLease,
+} from "./registry.ts";
 
 /** Options for {@link MemoryRegistry}. */
 export interface MemoryRegistryOptions {

@@ -2,15 +2,15 @@ import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { formatIpv4Header, IPPROTO_ICMP } from "../backend/udp/ipv4-header.ts";
 import { RouteTable } from "../backend/udp/route-table.ts";
-import { udpBackend, type OpenUdpEngine, type UdpEnginePort } from "../backend/udp/udp-backend.ts";
+import { type OpenUdpEngine, udpBackend, type UdpEnginePort } from "../backend/udp/udp-backend.ts";
 import { UdpDatapath } from "../backend/udp/udp-datapath.ts";
 import { ManualClock } from "../core/clock.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
-import { cidrNetwork, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, cidrNetwork, parseCidr4 } from "../subnet/cidr.ts";
 import { parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { registryLeases } from "./agent-registry-leases.ts";
-import { startAgent, type RunningAgent } from "./agent.ts";
+import { type RunningAgent, startAgent } from "./agent.ts";
 
 // Two agents on the in-memory registry drive the UDP engine's real packet
 // logic (UdpDatapath and its RouteTable) instead of a TUN device and a
@@ -66,7 +66,18 @@ async function startHost(registry: MemoryRegistry, clock: ManualClock, publicIp:
 /** An ICMP echo request from `source` to `destination`, header checksum right. */
 function packet(source: number, destination: number): Uint8Array {
   const icmp = Uint8Array.of(8, 0, 0xf7, 0xff, 0, 0, 0, 0);
-  const header = formatIpv4Header({ tos: 0, totalLength: 20 + icmp.length, identification: 1, flags: 2, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, source, destination, options: new Uint8Array() });
+  const header = formatIpv4Header({
+    tos: 0,
+    totalLength: 20 + icmp.length,
+    identification: 1,
+    flags: 2,
+    fragmentOffset: 0,
+    ttl: 64,
+    protocol: IPPROTO_ICMP,
+    source,
+    destination,
+    options: new Uint8Array(),
+  });
   const bytes = new Uint8Array(header.length + icmp.length);
   bytes.set(header);
   bytes.set(icmp, header.length);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { cidrEquals, formatCidr, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
+import { type Cidr4, type Cidr6, cidrEquals, formatCidr } from "../subnet/cidr.ts";
 import { formatIp, type Ip4, type Ip6 } from "../subnet/ip.ts";
 import type { BackendConfig } from "../subnet/network-config.ts";
 import type { HeldLease } from "./agent-ports.ts";
@@ -111,13 +111,17 @@ export function formatAgentEvent(event: AgentEvent): string {
     case "config-unavailable":
       return `couldn't fetch network config: ${event.message} (retrying every second)`;
     case "config-found":
-      return `found network config: Backend type ${event.backend.type}, ${[
-        ...(event.network === undefined ? [] : [`Network ${cidr(event.network)}`]),
-        ...(event.ipv6Network === undefined ? [] : [`IPv6Network ${cidr(event.ipv6Network)}`]),
-        ...backendDetails(event.backend),
-      ].join(", ")}`;
+      return `found network config: Backend type ${event.backend.type}, ${
+        [
+          ...(event.network === undefined ? [] : [`Network ${cidr(event.network)}`]),
+          ...(event.ipv6Network === undefined ? [] : [`IPv6Network ${cidr(event.ipv6Network)}`]),
+          ...backendDetails(event.backend),
+        ].join(", ")
+      }`;
     case "external-interface":
-      return `using interface ${event.name} (${ip(event.address)}, MTU ${event.mtu}) as external interface; PublicIP ${ip(event.publicIp)}${event.publicIpv6 === undefined ? "" : `, PublicIPv6 ${ip(event.publicIpv6)}`}`;
+      return `using interface ${event.name} (${ip(event.address)}, MTU ${event.mtu}) as external interface; PublicIP ${ip(event.publicIp)}${
+        event.publicIpv6 === undefined ? "" : `, PublicIPv6 ${ip(event.publicIpv6)}`
+      }`;
     case "previous-lease-unreadable":
       return `cannot look up this host's lease before acquiring: ${event.message}; going on without its backend data`;
     case "backend-opened":
@@ -173,7 +177,9 @@ export function formatAgentEvent(event: AgentEvent): string {
     case "iptables-removed":
       return `iptables rules removed: ${event.rules} rules`;
     case "docker-configured":
-      return `docker configured: ${event.path} ${event.changed ? "now has" : "already had"} bip ${bip(event.subnet)} and mtu ${event.mtu}; dockerd ${event.restarted ? "restarted and " : ""}verified`;
+      return `docker configured: ${event.path} ${event.changed ? "now has" : "already had"} bip ${bip(event.subnet)} and mtu ${event.mtu}; dockerd ${
+        event.restarted ? "restarted and " : ""
+      }verified`;
     case "docker-warning":
       return `docker: ${event.path}: ${event.message}`;
     case "running":
@@ -192,7 +198,13 @@ function backendDetails(backend: BackendConfig): string[] {
     case "udp":
       return [`UDP port ${backend.port}`];
     case "vxlan":
-      return [`VNI ${backend.vni}`, `UDP port ${backend.port}`, ...(backend.directRouting ? ["DirectRouting"] : []), ...(backend.learning ? ["Learning"] : []), ...(backend.gbp ? ["GBP"] : [])];
+      return [
+        `VNI ${backend.vni}`,
+        `UDP port ${backend.port}`,
+        ...(backend.directRouting ? ["DirectRouting"] : []),
+        ...(backend.learning ? ["Learning"] : []),
+        ...(backend.gbp ? ["GBP"] : []),
+      ];
     default:
       return [];
   }

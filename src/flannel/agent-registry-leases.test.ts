@@ -7,9 +7,9 @@ import { formatCidr, parseCidr4 } from "../subnet/cidr.ts";
 import { formatIp, parseIp4 } from "../subnet/ip.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
-import { formatAgentEvent, type AgentEvent } from "./agent-events.ts";
+import { type AgentEvent, formatAgentEvent } from "./agent-events.ts";
 import { registryLeases } from "./agent-registry-leases.ts";
-import { startAgent, type RunningAgent } from "./agent.ts";
+import { type RunningAgent, startAgent } from "./agent.ts";
 
 // Two agents on one in-memory registry with a manual clock: the lease
 // manager and peer watch are the real ones; only the data path is a fake
@@ -85,7 +85,9 @@ describe("the agent on a registry", () => {
     await clock.advanceAsync(0);
     expect(h1.lines).toContain(`peer removed: subnet ${h2.subnet} (was via PublicIP 192.0.2.2)`);
     expect(h2.lines).toContain(`lease lost: subnet ${h2.subnet}: its key is gone from the store (expired, or deleted by an operator); acquiring again`);
-    expect(h2.lines.find((l) => l.startsWith("lease acquired again:"))).toMatch(new RegExp(`^lease acquired again: subnet ${h2.subnet.replace(/\./g, "\\.")} \\(the same\\) for PublicIP 192\\.0\\.2\\.2`));
+    expect(h2.lines.find((l) => l.startsWith("lease acquired again:"))).toMatch(
+      new RegExp(`^lease acquired again: subnet ${h2.subnet.replace(/\./g, "\\.")} \\(the same\\) for PublicIP 192\\.0\\.2\\.2`),
+    );
     // h1 saw the lease come back.
     expect(h1.lines.filter((l) => l.startsWith(`peer added: subnet ${h2.subnet}`))).toHaveLength(2);
     expect(Object.fromEntries(h1.routes)).toEqual({ [h2.subnet]: "192.0.2.2" });

@@ -8,7 +8,7 @@
  */
 import { okAsync, ResultAsync } from "neverthrow";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
-import { systemClock, type Clock } from "../core/clock.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import type { Registry } from "../etcd/registry.ts";
 import type { Random } from "../subnet/random.ts";
 import { ipEquals } from "../subnet/ip.ts";

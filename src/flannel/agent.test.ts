@@ -1,17 +1,17 @@
 import { errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { EMPTY_BACKEND_REPORT, type Backend, type BackendReport, type ExternalInterface, type PeerChange } from "../backend/backend.ts";
+import { type Backend, type BackendReport, EMPTY_BACKEND_REPORT, type ExternalInterface, type PeerChange } from "../backend/backend.ts";
 import { udpBackend, type UdpEnginePort, type UdpEngineSpec } from "../backend/udp/udp-backend.ts";
 import { ManualClock } from "../core/clock.ts";
 import { formatLeaseAttrs, type LeaseAttrs } from "../etcd/lease-attrs.ts";
 import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import type { LeaseRecord } from "../etcd/registry.ts";
-import { formatCidr, parseCidr4, parseCidr6 as parseCidr6Result, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
-import { formatIp, parseIp4, parseIp6 as parseIp6Result, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { type Cidr4, type Cidr6, formatCidr, parseCidr4, parseCidr6 as parseCidr6Result } from "../subnet/cidr.ts";
+import { formatIp, type Ip4, type Ip6, parseIp4, parseIp6 as parseIp6Result } from "../subnet/ip.ts";
 import { formatSubnetKey } from "../subnet/subnet-key.ts";
-import { formatAgentEvent, type AgentEvent } from "./agent-events.ts";
+import { type AgentEvent, formatAgentEvent } from "./agent-events.ts";
 import type { DockerTarget, HeldLease, LeaseKeeper, LeaseKeeperEvent, LeaseRequest, PeerSource, PortError } from "./agent-ports.ts";
-import { startAgent, type AgentOptions } from "./agent.ts";
+import { type AgentOptions, startAgent } from "./agent.ts";
 import type { IptablesRule } from "./iptables-rules.ts";
 import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 import type { SubnetEnv } from "./subnet-env.ts";
@@ -154,7 +154,9 @@ const config = '{"Network":"172.20.0.0/16"}';
 const external = { name: "eth0", mtu: 1500, ifaceAddress: ip("192.0.2.1"), publicIp: ip("192.0.2.1") };
 const lease1: HeldLease = { subnet: cidr("172.20.5.0/24"), publicIp: ip("192.0.2.1"), expiresAt: 86_400_000 };
 
-function setup(overrides: Partial<AgentOptions> & { lease?: HeldLease | PortError; dataPathFailure?: string; registry?: MemoryRegistry; tunName?: string; sourceFilter?: boolean } = {}) {
+function setup(
+  overrides: Partial<AgentOptions> & { lease?: HeldLease | PortError; dataPathFailure?: string; registry?: MemoryRegistry; tunName?: string; sourceFilter?: boolean } = {},
+) {
   const clock = new ManualClock(0);
   const registry = overrides.registry ?? new MemoryRegistry({ clock, prefix: "/atomic.io/network" });
   const keeper = new FakeKeeper(overrides.lease ?? lease1);
@@ -169,7 +171,11 @@ function setup(overrides: Partial<AgentOptions> & { lease?: HeldLease | PortErro
     peers,
     external,
     backends: {
-      udp: udpBackend({ open: paths.open, ...(overrides.tunName === undefined ? {} : { device: overrides.tunName }), ...(overrides.sourceFilter === undefined ? {} : { sourceFilter: overrides.sourceFilter }) }),
+      udp: udpBackend({
+        open: paths.open,
+        ...(overrides.tunName === undefined ? {} : { device: overrides.tunName }),
+        ...(overrides.sourceFilter === undefined ? {} : { sourceFilter: overrides.sourceFilter }),
+      }),
     },
     subnetFile: {
       path: "/run/flannel/subnet.env",
@@ -197,7 +203,13 @@ describe("startAgent", () => {
     const s = setup({ previousSubnet: { ipv4: cidr("172.20.5.0/24") } });
     const agent = await started(s);
     expect(s.keeper.lookups).toEqual([ip("192.0.2.1")]);
-    expect(s.keeper.requests.map((r) => ({ attrs: r.attrs, previous: r.previousSubnet && formatSubnetKey(r.previousSubnet), network: r.config.ipv4 && formatCidr(r.config.ipv4.network) }))).toEqual([
+    expect(
+      s.keeper.requests.map((r) => ({
+        attrs: r.attrs,
+        previous: r.previousSubnet && formatSubnetKey(r.previousSubnet),
+        network: r.config.ipv4 && formatCidr(r.config.ipv4.network),
+      })),
+    ).toEqual([
       { attrs: { publicIp: ip("192.0.2.1") }, previous: "172.20.5.0-24", network: "172.20.0.0/16" },
     ]);
     expect(s.written).toEqual([{ network: cidr("172.20.0.0/16"), subnet: lease1.subnet, mtu: 1472, ipMasq: false }]);
@@ -227,7 +239,7 @@ describe("startAgent", () => {
     const starting = startAgent(s.options);
     await s.clock.advanceAsync(0);
     expect(s.lines()).toEqual([
-      "couldn't fetch network config: no network config at /atomic.io/network/config: write one first (flannel-ts config set '{\"Network\":\"10.5.0.0/16\"}') (retrying every second)",
+      'couldn\'t fetch network config: no network config at /atomic.io/network/config: write one first (flannel-ts config set \'{"Network":"10.5.0.0/16"}\') (retrying every second)',
     ]);
     expect(s.events.filter((e) => e.kind === "config-unavailable")).toHaveLength(1);
     await s.clock.advanceAsync(1000);
@@ -269,13 +281,21 @@ describe("startAgent", () => {
       "a backend it was not given",
       '{"Network":"172.20.0.0/16","Backend":{"Type":"vxlan"}}',
       1500,
-      { kind: "agent", step: "config", message: 'the network config\'s Backend.Type is "vxlan"; this agent carries udp: set "Backend": {"Type": "udp"} or run a flanneld with that backend' },
+      {
+        kind: "agent",
+        step: "config",
+        message: 'the network config\'s Backend.Type is "vxlan"; this agent carries udp: set "Backend": {"Type": "udp"} or run a flanneld with that backend',
+      },
     ],
     [
       "a backend flannel-ts does not carry",
       '{"Network":"172.20.0.0/16","Backend":{"Type":"wireguard"}}',
       1500,
-      { kind: "agent", step: "config", message: 'the network config\'s Backend.Type is "wireguard"; this agent carries udp: set "Backend": {"Type": "udp"} or run a flanneld with that backend' },
+      {
+        kind: "agent",
+        step: "config",
+        message: 'the network config\'s Backend.Type is "wireguard"; this agent carries udp: set "Backend": {"Type": "udp"} or run a flanneld with that backend',
+      },
     ],
     [
       "IPv6 only on udp",
@@ -371,7 +391,14 @@ describe("startAgent", () => {
     s.peers.emit({ kind: "added", lease: far });
     await s.clock.advanceAsync(0);
     await s.clock.advanceAsync(10_000);
-    s.peers.emit({ kind: "unreadable", entry: { key: "/atomic.io/network/subnets/172.20.66.0-24", value: "[[[", error: { kind: "invalid-lease-value", value: "[[[", reason: "not JSON", message: "invalid lease value: not JSON" } } });
+    s.peers.emit({
+      kind: "unreadable",
+      entry: {
+        key: "/atomic.io/network/subnets/172.20.66.0-24",
+        value: "[[[",
+        error: { kind: "invalid-lease-value", value: "[[[", reason: "not JSON", message: "invalid lease value: not JSON" },
+      },
+    });
     backend.failApply = "netlink: ENOBUFS";
     s.peers.emit({ kind: "removed", lease: far });
     await s.clock.advanceAsync(0);
@@ -531,7 +558,9 @@ describe("startAgent", () => {
   it("stops on its own when reconfiguring fails", async () => {
     let calls = 0;
     const s = setup({
-      docker: () => (++calls === 1 ? okAsync({ path: "/etc/docker/daemon.json", changed: false, restarted: false, warnings: ["hosts: tcp://0.0.0.0:2375 without TLS"] }) : errAsync(portError("dockerd did not come back"))),
+      docker: () => (++calls === 1
+        ? okAsync({ path: "/etc/docker/daemon.json", changed: false, restarted: false, warnings: ["hosts: tcp://0.0.0.0:2375 without TLS"] })
+        : errAsync(portError("dockerd did not come back"))),
     });
     const agent = await started(s);
     expect(s.lines()).toContain("docker: /etc/docker/daemon.json: hosts: tcp://0.0.0.0:2375 without TLS");
@@ -559,7 +588,14 @@ describe("startAgent", () => {
     (await s.registry.putConfig('{"Network":"172.20.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan"}}'))._unsafeUnwrap();
     const agent = (await startAgent(s.options))._unsafeUnwrap();
     expect(s.keeper.requests[0]?.attrs).toEqual({ publicIp: ip("192.0.2.1"), publicIpv6: parseIp6("fd00:9::1"), backendType: "vxlan" });
-    expect(s.written[0]).toEqual({ network: cidr("172.20.0.0/16"), subnet: lease1.subnet, ipv6Network: parseCidr6("fd10::/56"), ipv6Subnet: parseCidr6("fd10:0:0:37::/64"), mtu: 1450, ipMasq: false });
+    expect(s.written[0]).toEqual({
+      network: cidr("172.20.0.0/16"),
+      subnet: lease1.subnet,
+      ipv6Network: parseCidr6("fd10::/56"),
+      ipv6Subnet: parseCidr6("fd10:0:0:37::/64"),
+      mtu: 1450,
+      ipMasq: false,
+    });
     expect([...s.firewall.rules].filter((r) => r.startsWith("ip6 "))).toEqual([
       "ip6 filter FORWARD -m comment --comment flanneld forward -j FLANNEL-FWD",
       "ip6 filter FLANNEL-FWD -s fd10::/56 -m comment --comment flanneld forward -j ACCEPT",

@@ -13,18 +13,18 @@
  *
  * @module
  */
-import { errAsync, ok, okAsync, ResultAsync, safeTry, type Result } from "neverthrow";
-import { SUPPORTED_BACKENDS, backendKindOf, type Backend, type BackendReport, type BackendSet, type ExternalInterface, type PeerChange } from "../backend/backend.ts";
-import { sleep, type Clock, type Timer } from "../core/clock.ts";
+import { errAsync, ok, okAsync, type Result, ResultAsync, safeTry } from "neverthrow";
+import { type Backend, backendKindOf, type BackendReport, type BackendSet, type ExternalInterface, type PeerChange, SUPPORTED_BACKENDS } from "../backend/backend.ts";
+import { type Clock, sleep, type Timer } from "../core/clock.ts";
 import { DEFAULT_IPTABLES_RESYNC_SECONDS } from "../core/defaults.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import type { LeaseRecord, UnreadableLease } from "../etcd/registry.ts";
 import { cidrEquals, formatCidr } from "../subnet/cidr.ts";
-import { parseNetworkConfig, type NetworkConfig } from "../subnet/network-config.ts";
+import { type NetworkConfig, parseNetworkConfig } from "../subnet/network-config.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import type { AgentEvent } from "./agent-events.ts";
 import type { ConfigSource, DockerStep, Firewall, HeldLease, LeaseKeeper, LeaseKeeperEvent, PeerSource, PeerWatch, PortError, SubnetFileWriter } from "./agent-ports.ts";
-import { forwardRules, masqRules, type IptablesRule } from "./iptables-rules.ts";
+import { forwardRules, type IptablesRule, masqRules } from "./iptables-rules.ts";
 import type { PeerLeaseEvent } from "./lease-peer-set.ts";
 
 /** How often the agent makes the backend's entries match the leases, as flanneld's route check does: every 10 s. */
@@ -182,12 +182,26 @@ class Agent implements RunningAgent {
       const config = yield* self.#waitForConfig();
       self.#config = config;
       const open = yield* self.#backendOpener(config);
-      o.log({ kind: "config-found", backend: config.backend, ...(config.ipv4 === undefined ? {} : { network: config.ipv4.network }), ...(config.ipv6 === undefined ? {} : { ipv6Network: config.ipv6.network }) });
+      o.log({
+        kind: "config-found",
+        backend: config.backend,
+        ...(config.ipv4 === undefined ? {} : { network: config.ipv4.network }),
+        ...(config.ipv6 === undefined ? {} : { ipv6Network: config.ipv6.network }),
+      });
       const external = yield* (typeof o.external === "function" ? o.external(config) : ok(o.external)).mapErr((e) => agentError("interface", e.message));
-      o.log({ kind: "external-interface", name: external.name, address: external.ifaceAddress, publicIp: external.publicIp, mtu: external.mtu, ...(external.publicIpv6 === undefined ? {} : { publicIpv6: external.publicIpv6 }) });
+      o.log({
+        kind: "external-interface",
+        name: external.name,
+        address: external.ifaceAddress,
+        publicIp: external.publicIp,
+        mtu: external.mtu,
+        ...(external.publicIpv6 === undefined ? {} : { publicIpv6: external.publicIpv6 }),
+      });
       const previous = await o.leases.lookup(external.publicIp);
       if (previous.isErr()) o.log({ kind: "previous-lease-unreadable", message: previous.error.message });
-      const backend = yield* open({ config, external, ...(previous.isOk() && previous.value !== undefined ? { previous: previous.value } : {}) }).mapErr((e) => agentError("backend", e.message));
+      const backend = yield* open({ config, external, ...(previous.isOk() && previous.value !== undefined ? { previous: previous.value } : {}) }).mapErr((e) =>
+        agentError("backend", e.message)
+      );
       self.#backend = backend;
       if (backend.prepared !== undefined) o.log({ kind: "backend-opened", name: backend.name, description: backend.prepared });
       const attrs: LeaseAttrs = {
@@ -234,7 +248,14 @@ class Agent implements RunningAgent {
     const open = kind === undefined ? undefined : this.#o.backends[kind];
     if (open !== undefined) return okAsync(open);
     const carried = SUPPORTED_BACKENDS.filter((k) => this.#o.backends[k] !== undefined);
-    return errAsync(agentError("config", `the network config's Backend.Type is "${config.backend.type}"; this agent carries ${carried.join(", ")}: set "Backend": {"Type": "${carried[0] ?? "udp"}"} or run a flanneld with that backend`));
+    return errAsync(
+      agentError(
+        "config",
+        `the network config's Backend.Type is "${config.backend.type}"; this agent carries ${carried.join(", ")}: set "Backend": {"Type": "${
+          carried[0] ?? "udp"
+        }"} or run a flanneld with that backend`,
+      ),
+    );
   }
 
   #waitForConfig(): ResultAsync<NetworkConfig, AgentError> {
@@ -248,7 +269,7 @@ class Agent implements RunningAgent {
         .orElse((message) => {
           o.log({ kind: "config-unavailable", message });
           return ResultAsync.fromSafePromise(sleep(o.clock, retryMs, o.signal)).andThen((slept) =>
-            slept ? attempt() : errAsync(agentError("aborted", "stopped while waiting for the network config")),
+            slept ? attempt() : errAsync(agentError("aborted", "stopped while waiting for the network config"))
           );
         });
     if (o.signal?.aborted === true) return errAsync(agentError("aborted", "stopped before the network config was read"));

@@ -7,7 +7,7 @@
 // means both.
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { mkDockerOpts, type DockerOptsOptions } from "./docker-opts.ts";
+import { type DockerOptsOptions, mkDockerOpts } from "./docker-opts.ts";
 
 const lease = { FLANNEL_NETWORK: "10.5.0.0/16", FLANNEL_SUBNET: "10.5.52.1/24", FLANNEL_MTU: "1472", FLANNEL_IPMASQ: "true" };
 const noMasq = { ...lease, FLANNEL_IPMASQ: "false" };
@@ -46,8 +46,18 @@ const table: ReadonlyArray<readonly [string, Flags, Record<string, string>, stri
   ["-m, ipmasq false", { ipMasq: false }, noMasq, `${BIP}${MTU}DOCKER_OPTS=" --bip=10.5.52.1/24 --mtu=1472"\n`],
   // the combined variable's earlier value leads, followed by one space, then " opt" each: two spaces
   ["DOCKER_OPTS already set", {}, { ...lease, DOCKER_OPTS: "--debug" }, `${BIP}${MASQ_OFF}${MTU}DOCKER_OPTS="--debug  --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n`],
-  ["-c, DOCKER_OPTS with blanks", { combined: true }, { ...lease, DOCKER_OPTS: "-H fd:// --debug" }, 'DOCKER_OPTS="-H fd:// --debug  --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n'],
-  ["-k OPTS ignores DOCKER_OPTS", { combined: true, combinedKey: "OPTS" }, { ...lease, DOCKER_OPTS: "--debug", OPTS: "-D" }, 'OPTS="-D  --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n'],
+  [
+    "-c, DOCKER_OPTS with blanks",
+    { combined: true },
+    { ...lease, DOCKER_OPTS: "-H fd:// --debug" },
+    'DOCKER_OPTS="-H fd:// --debug  --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n',
+  ],
+  [
+    "-k OPTS ignores DOCKER_OPTS",
+    { combined: true, combinedKey: "OPTS" },
+    { ...lease, DOCKER_OPTS: "--debug", OPTS: "-D" },
+    'OPTS="-D  --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n',
+  ],
   ["-k naming a FLANNEL_ variable", { combined: true, combinedKey: "FLANNEL_MTU" }, lease, 'FLANNEL_MTU="1472  --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n'],
   // missing inputs: only what is there
   ["no env file, both", {}, {}, 'DOCKER_OPTS=""\n'],
@@ -58,10 +68,25 @@ const table: ReadonlyArray<readonly [string, Flags, Record<string, string>, stri
   ["IPv6 keys are not options", {}, { ...lease, FLANNEL_IPV6_SUBNET: "fc00::1/64" }, `${BIP}${MASQ_OFF}${MTU}DOCKER_OPTS=" --bip=10.5.52.1/24 --ip-masq=false --mtu=1472"\n`],
   ["-m skips the FLANNEL_IPMASQ check", { ipMasq: false }, { ...lease, FLANNEL_IPMASQ: "yes" }, `${BIP}${MTU}DOCKER_OPTS=" --bip=10.5.52.1/24 --mtu=1472"\n`],
   // other variables the script's `set | grep DOCKER_OPT_` picks up, in `set` order
-  ["another DOCKER_OPT_ variable", {}, { ...lease, DOCKER_OPT_DEBUG: "--debug" }, `${BIP}DOCKER_OPT_DEBUG="--debug"\n${MASQ_OFF}${MTU}DOCKER_OPTS=" --bip=10.5.52.1/24 --debug --ip-masq=false --mtu=1472"\n`],
+  [
+    "another DOCKER_OPT_ variable",
+    {},
+    { ...lease, DOCKER_OPT_DEBUG: "--debug" },
+    `${BIP}DOCKER_OPT_DEBUG="--debug"\n${MASQ_OFF}${MTU}DOCKER_OPTS=" --bip=10.5.52.1/24 --debug --ip-masq=false --mtu=1472"\n`,
+  ],
   ["an earlier DOCKER_OPT_BIP is replaced", { individual: true }, { ...lease, DOCKER_OPT_BIP: "--bip=1.2.3.1/24" }, `${BIP}${MASQ_OFF}${MTU}`],
-  ["an earlier DOCKER_OPT_BIP stays without FLANNEL_SUBNET", { individual: true }, { FLANNEL_MTU: "1472", DOCKER_OPT_BIP: "--bip=1.2.3.1/24" }, `DOCKER_OPT_BIP="--bip=1.2.3.1/24"\n${MTU}`],
-  ["-m keeps an earlier DOCKER_OPT_IPMASQ", { ipMasq: false, combined: true }, { ...lease, DOCKER_OPT_IPMASQ: "--ip-masq=true" }, 'DOCKER_OPTS=" --bip=10.5.52.1/24 --ip-masq=true --mtu=1472"\n'],
+  [
+    "an earlier DOCKER_OPT_BIP stays without FLANNEL_SUBNET",
+    { individual: true },
+    { FLANNEL_MTU: "1472", DOCKER_OPT_BIP: "--bip=1.2.3.1/24" },
+    `DOCKER_OPT_BIP="--bip=1.2.3.1/24"\n${MTU}`,
+  ],
+  [
+    "-m keeps an earlier DOCKER_OPT_IPMASQ",
+    { ipMasq: false, combined: true },
+    { ...lease, DOCKER_OPT_IPMASQ: "--ip-masq=true" },
+    'DOCKER_OPTS=" --bip=10.5.52.1/24 --ip-masq=true --mtu=1472"\n',
+  ],
   ["an empty DOCKER_OPT_ variable", {}, { FLANNEL_MTU: "1472", DOCKER_OPT_A: "" }, `DOCKER_OPT_A=""\n${MTU}DOCKER_OPTS="  --mtu=1472"\n`],
   ["a name containing DOCKER_OPT_", {}, { FLANNEL_MTU: "1472", MY_DOCKER_OPT_X: "1" }, `${MTU}MY_DOCKER_OPT_X="1"\nDOCKER_OPTS=" --mtu=1472 1"\n`],
   ["a value containing DOCKER_OPT_", { individual: true }, { FLANNEL_MTU: "1472", NOTE: "DOCKER_OPT_X" }, `${MTU}NOTE="DOCKER_OPT_X"\n`],

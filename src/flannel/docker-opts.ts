@@ -116,10 +116,12 @@ export function mkDockerOpts(options: DockerOptsOptions): Result<string, DockerO
       message: `-k ${JSON.stringify(key)}: the combined variable must be a shell name (letters, digits, _), not containing ${MARK} and not one of the script's own variables`,
     });
   }
-  for (const [flag, path] of [
-    ["-f", options.envFile],
-    ["-d", options.outputFile],
-  ] as const) {
+  for (
+    const [flag, path] of [
+      ["-f", options.envFile],
+      ["-d", options.outputFile],
+    ] as const
+  ) {
     if (path?.includes(MARK)) return err(unsupported(flag, path, `the path contains ${MARK}, so the script lists it among the options`));
   }
   let individual = options.individual ?? false;

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import type { ExternalInterface } from "../backend/backend.ts";
-import { formatIp, ipEquals, parseIp, parseIp4, parseIp6, type Ip, type Ip4, type Ip6 } from "../subnet/index.ts";
+import { formatIp, type Ip, type Ip4, type Ip6, ipEquals, parseIp, parseIp4, parseIp6 } from "../subnet/index.ts";
 
 /** A host network interface as the agent sees it. */
 export interface HostInterface {

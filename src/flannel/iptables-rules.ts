@@ -1,4 +1,4 @@
-import { formatCidr, type Cidr } from "../subnet/index.ts";
+import { type Cidr, formatCidr } from "../subnet/index.ts";
 
 /** One iptables rule: table, chain and the rule's arguments after `-A <chain>`. */
 export interface IptablesRule {

@@ -8,7 +8,7 @@ import { parseIp4 } from "../subnet/ip.ts";
 import { parseNetworkConfig } from "../subnet/network-config.ts";
 import { seededRandom } from "../subnet/random.ts";
 import { formatSubnetKey, parseSubnetKey } from "../subnet/subnet-key.ts";
-import { acquireLease, subnetFitsConfig, type AcquireLeaseOptions } from "./lease-acquire.ts";
+import { acquireLease, type AcquireLeaseOptions, subnetFitsConfig } from "./lease-acquire.ts";
 
 const host = (ip: string): LeaseAttrs => ({ publicIp: parseIp4(ip)._unsafeUnwrap() });
 const key = (s: string) => parseSubnetKey(s)._unsafeUnwrap();
@@ -170,7 +170,10 @@ describe("acquireLease", () => {
 
     const always = scripted(registry, { listLeases: Array<RegistryError>(5).fill(unavailable) });
     const started = clock.now();
-    const gaveUp = await drive(clock, acquireLease({ registry: always, attrs: host("192.0.2.2"), clock, random: seededRandom(2), maxAttempts: 5, backoff: { initialMs: 100, maxMs: 400 } }));
+    const gaveUp = await drive(
+      clock,
+      acquireLease({ registry: always, attrs: host("192.0.2.2"), clock, random: seededRandom(2), maxAttempts: 5, backoff: { initialMs: 100, maxMs: 400 } }),
+    );
     expect(gaveUp).toEqual(err({ kind: "gave-up", attempts: 5, lastError: unavailable, message: "no lease after 5 tries; the last failure: etcd did not answer" }));
     expect(clock.now() - started).toBeLessThanOrEqual(100 + 200 + 400 + 400 + 200);
   });

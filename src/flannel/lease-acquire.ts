@@ -1,15 +1,14 @@
-import { err, ok, ResultAsync, type Result } from "neverthrow";
-import { sleep, systemClock, type Clock } from "../core/clock.ts";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { type Clock, sleep, systemClock } from "../core/clock.ts";
 import { DEFAULT_ACQUIRE_ATTEMPTS, DEFAULT_LEASE_TTL_SECONDS } from "../core/defaults.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import type { LeaseListing, LeaseRecord, Registry, RegistryError, WrittenLease } from "../etcd/registry.ts";
 import { createSubnetAllocator, type SubnetAllocator, type TakenSubnet } from "../subnet/allocate-subnet.ts";
 import { ipEquals } from "../subnet/ip.ts";
-import { parseNetworkConfig, type NetworkConfig, type NetworkConfigError } from "../subnet/network-config.ts";
+import { type NetworkConfig, type NetworkConfigError, parseNetworkConfig } from "../subnet/network-config.ts";
 import { cryptoRandom, type Random } from "../subnet/random.ts";
 import { describeSubnetKey, type SubnetKey } from "../subnet/subnet-key.ts";
 import type { OutOfSubnetsError } from "../subnet/subnet-pool.ts";
-
 
 /** Backoff between two tries, "full jitter": a random wait up to `min(maxMs, initialMs * 2^try)`. */
 export interface AcquireBackoff {
@@ -186,7 +185,10 @@ export function readNetworkConfig(registry: Registry): ResultAsync<NetworkConfig
       });
     }
     if (parsed.value.ipv4 === undefined) {
-      return err({ kind: "ipv6-only-network", message: "the network config disables IPv4: lease keys in etcd always start with the IPv4 subnet, so flannel's etcd mode needs IPv4" });
+      return err({
+        kind: "ipv6-only-network",
+        message: "the network config disables IPv4: lease keys in etcd always start with the IPv4 subnet, so flannel's etcd mode needs IPv4",
+      });
     }
     return ok(parsed.value);
   });

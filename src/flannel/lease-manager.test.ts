@@ -137,9 +137,7 @@ describe("LeaseManager", () => {
     // happens before the manager sees the delete.
     const writes = [
       registry.deleteLease(first.lease.subnet),
-      ...["192.0.2.2", "192.0.2.3", "192.0.2.4"].map((ip, i) =>
-        registry.createLease(parseSubnetKey(`10.5.0.${64 * (i + 1)}-26`)._unsafeUnwrap(), host(ip), { ttlSeconds: 90 }),
-      ),
+      ...["192.0.2.2", "192.0.2.3", "192.0.2.4"].map((ip, i) => registry.createLease(parseSubnetKey(`10.5.0.${64 * (i + 1)}-26`)._unsafeUnwrap(), host(ip), { ttlSeconds: 90 })),
     ];
     expect((await Promise.all(writes)).every((r) => r.isOk())).toBe(true);
     await clock.advanceAsync(0);

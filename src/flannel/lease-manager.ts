@@ -1,14 +1,13 @@
 import type { Result, ResultAsync } from "neverthrow";
-import { systemClock, type Clock, type Timer } from "../core/clock.ts";
+import { type Clock, systemClock, type Timer } from "../core/clock.ts";
 import { DEFAULT_LEASE_TTL_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_RENEW_RETRY_SECONDS } from "../core/defaults.ts";
 import type { LeaseAttrs } from "../etcd/lease-attrs.ts";
 import type { LeaseRecord, LeaseWatch, LeaseWatchEvent, Registry, RegistryError, UnreadableLease } from "../etcd/registry.ts";
 import { cryptoRandom, type Random } from "../subnet/random.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
-import { acquireLease, type AcquireBackoff, type AcquiredLease, type AcquireLeaseError } from "./lease-acquire.ts";
-import { PeerLeaseSet, type OwnLease, type PeerLeaseEvent } from "./lease-peer-set.ts";
+import { type AcquireBackoff, type AcquiredLease, acquireLease, type AcquireLeaseError } from "./lease-acquire.ts";
+import { type OwnLease, type PeerLeaseEvent, PeerLeaseSet } from "./lease-peer-set.ts";
 import type { PeerLeaseWatch } from "./lease-peer-watch.ts";
-
 
 /** Options for {@link LeaseManager}. */
 export interface LeaseManagerOptions {

@@ -4,7 +4,7 @@ import { formatLeaseAttrs } from "../etcd/lease-attrs.ts";
 import type { LeaseRecord, LeaseWatchEvent } from "../etcd/registry.ts";
 import { ip4 } from "../subnet/ip.ts";
 import { parseSubnetKey } from "../subnet/subnet-key.ts";
-import { PeerLeaseSet, type PeerLeaseEvent } from "./lease-peer-set.ts";
+import { type PeerLeaseEvent, PeerLeaseSet } from "./lease-peer-set.ts";
 
 const PREFIX = "/coreos.com/network/subnets/";
 const keyOf = (n: number) => `${PREFIX}10.5.${n}.0-24`;

@@ -1,6 +1,6 @@
 import type { PeerChange } from "../backend/backend.ts";
 import type { LeaseRecord, LeaseWatchEvent, UnreadableLease } from "../etcd/registry.ts";
-import { ipEquals, type Ip4 } from "../subnet/ip.ts";
+import { type Ip4, ipEquals } from "../subnet/ip.ts";
 
 /**
  * A change in the set of other hosts' leases: the peers at the first

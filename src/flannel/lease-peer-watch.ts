@@ -1,5 +1,5 @@
 import type { Registry, RegistryError } from "../etcd/registry.ts";
-import { PeerLeaseSet, type OwnLease, type PeerLeaseEvent } from "./lease-peer-set.ts";
+import { type OwnLease, type PeerLeaseEvent, PeerLeaseSet } from "./lease-peer-set.ts";
 
 /** Options for {@link watchPeerLeases}. */
 export interface WatchPeerLeasesOptions {

@@ -47,7 +47,7 @@ describe("parseDotenv: the forms godotenv reads", () => {
     ["no =", "A=1\nFLANNEL_MTU\n", 2, 12, 'line 2: expected "=" after FLANNEL_MTU, found end of line (names are letters, digits, "_" and ".")'],
     ["space in a key", "FOO BAR=1\n", 1, 5, 'line 1: expected "=" after FOO, found "B" (names are letters, digits, "_" and ".")'],
     ["bad first character", "A=1\n-x=1\n", 2, 1, 'line 2: unexpected character "-" where a variable name should start'],
-    ["unterminated quote", 'A=1\nB="abc\n', 2, 3, "line 2: unterminated quoted value for B: no closing \""],
+    ["unterminated quote", 'A=1\nB="abc\n', 2, 3, 'line 2: unterminated quoted value for B: no closing "'],
     ["text after a closing quote", 'A="x" y\n', 1, 7, 'line 1: unexpected "y" after the closing quote of A; only a # comment may follow'],
   ])("refuses %s, naming the line", (_name, text, line, column, message) => {
     expect(parseDotenv(text)).toEqual(err({ kind: "dotenv-syntax", line, column, message }));
@@ -74,13 +74,23 @@ describe("parseDotenv: limits", () => {
 
   it("counts quoted and unexpanded values against the same budget", () => {
     expect(parseDotenv("A='12345'\nB=\"$A\"\nC=123", { maxExpandedLength: 12 })).toEqual(
-      err(expect.objectContaining({ kind: "dotenv-expansion-too-large", key: "C", variable: "", line: 3, message: expect.stringMatching(/^line 3: expanding its own text in C takes/) as string })),
+      err(
+        expect.objectContaining({
+          kind: "dotenv-expansion-too-large",
+          key: "C",
+          variable: "",
+          line: 3,
+          message: expect.stringMatching(/^line 3: expanding its own text in C takes/) as string,
+        }),
+      ),
     );
     expect(parseDotenv("A='12345'\nB=\"$A\"\nC=12", { maxExpandedLength: 12 }).isOk()).toBe(true);
   });
 
   it("refuses a text over the size limit, naming where it passes it", () => {
-    expect(parseDotenv("A=1\nB=2345\n", { maxLength: 6 })).toEqual(err({ kind: "dotenv-too-large", limit: 6, line: 2, column: 3, message: "line 2: the text is longer than 6 characters, the most read here" }));
+    expect(parseDotenv("A=1\nB=2345\n", { maxLength: 6 })).toEqual(
+      err({ kind: "dotenv-too-large", limit: 6, line: 2, column: 3, message: "line 2: the text is longer than 6 characters, the most read here" }),
+    );
     expect(parseDotenv(`A=${"x".repeat(65_536)}`)._unsafeUnwrapErr().kind).toBe("dotenv-too-large");
   });
 

@@ -81,13 +81,17 @@ export interface ParseDotenvOptions {
 }
 
 // godotenv's "space but not line break" set.
-const isSpace = (c: string | undefined): boolean =>
-  c === " " || c === "\t" || c === "\v" || c === "\f" || c === "\r" || c === "\u0085" || c === "\u00a0";
+const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\v" || c === "\f" || c === "\r" || c === "\u0085" || c === "\u00a0";
 const isKeyChar = (c: string): boolean => /^[\p{L}\p{N}_.]$/u.test(c);
 const expandPattern = /(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?/g;
 
 /** Expands `$VAR` as godotenv does, within a budget of characters; the variable that passed it otherwise. */
-function expand(value: string, known: ReadonlyMap<string, string>, environment: Readonly<Record<string, string | undefined>>, budget: number): { value: string } | { over: string } {
+function expand(
+  value: string,
+  known: ReadonlyMap<string, string>,
+  environment: Readonly<Record<string, string | undefined>>,
+  budget: number,
+): { value: string } | { over: string } {
   let out = "";
   let from = 0;
   expandPattern.lastIndex = 0;
@@ -175,7 +179,14 @@ export function parseDotenv(text: string, options: ParseDotenvOptions = {}): Res
       const limit = options.maxExpandedLength ?? DOTENV_MAX_EXPANDED_LENGTH;
       const variable = result.over;
       const what = variable === "" ? "its own text" : `$${variable}`;
-      return err({ kind: "dotenv-expansion-too-large", limit, key, variable, line, message: `line ${line}: expanding ${what} in ${key} takes the values past ${limit} characters, the most expanded here; variables that repeat each other grow without end` });
+      return err({
+        kind: "dotenv-expansion-too-large",
+        limit,
+        key,
+        variable,
+        line,
+        message: `line ${line}: expanding ${what} in ${key} takes the values past ${limit} characters, the most expanded here; variables that repeat each other grow without end`,
+      });
     }
     budget -= result.value.length;
     return ok(result.value);

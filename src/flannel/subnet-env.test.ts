@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { cidr4, cidr6, cidrNetwork, parseCidr4, parseCidr6, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
-import { checkSubnetEnv, formatSubnetEnv, parseSubnetEnv, subnetEnvVariables, subnetGateway, type SubnetEnv } from "./subnet-env.ts";
+import { type Cidr4, cidr4, type Cidr6, cidr6, cidrNetwork, parseCidr4, parseCidr6 } from "../subnet/cidr.ts";
+import { checkSubnetEnv, formatSubnetEnv, parseSubnetEnv, type SubnetEnv, subnetEnvVariables, subnetGateway } from "./subnet-env.ts";
 
 const c4 = (t: string): Cidr4 => parseCidr4(t)._unsafeUnwrap();
 const c6 = (t: string): Cidr6 => parseCidr6(t)._unsafeUnwrap();
@@ -63,20 +63,97 @@ describe("parseSubnetEnv", () => {
   });
 
   it.each([
-    ["bad CIDR", v4Text.replace("10.5.0.0/16", "10.5.0.0"), { kind: "invalid-value", key: "FLANNEL_NETWORK", value: "10.5.0.0", line: 1, message: 'line 1: FLANNEL_NETWORK="10.5.0.0" is not a CIDR (missing prefix length (/N)); write an IPv4 address with a prefix length, e.g. 10.5.0.0/16' }],
-    ["IPv6 in FLANNEL_SUBNET", v4Text.replace("10.5.52.1/24", "fc00::1/64"), { kind: "invalid-value", key: "FLANNEL_SUBNET", value: "fc00::1/64", line: 2, message: 'line 2: FLANNEL_SUBNET="fc00::1/64" is an IPv6 CIDR; write an IPv4 one, e.g. 10.5.0.0/16' }],
-    ["IPv4 in FLANNEL_IPV6_SUBNET", dualText.replace("fc00:0:0:34::1/64", "10.5.1.0/24"), { kind: "invalid-value", key: "FLANNEL_IPV6_SUBNET", value: "10.5.1.0/24", line: 4, message: 'line 4: FLANNEL_IPV6_SUBNET="10.5.1.0/24" is an IPv4 CIDR; write an IPv6 one, e.g. fc00::/48' }],
-    ["MTU not a number", v4Text.replace("1472", "1472b"), { kind: "invalid-value", key: "FLANNEL_MTU", value: "1472b", line: 3, message: 'line 3: FLANNEL_MTU="1472b" is not a decimal MTU; write a whole number from 68 to 65535, e.g. 1472' }],
-    ["MTU with a leading zero", v4Text.replace("1472", "01472"), { kind: "invalid-value", key: "FLANNEL_MTU", value: "01472", line: 3, message: 'line 3: FLANNEL_MTU="01472" is not a decimal MTU; write a whole number from 68 to 65535, e.g. 1472' }],
-    ["MTU too small", v4Text.replace("1472", "67"), { kind: "invalid-value", key: "FLANNEL_MTU", value: "67", line: 3, message: 'line 3: FLANNEL_MTU="67" is out of range; write a whole number from 68 to 65535, e.g. 1472' }],
-    ["MTU too large", v4Text.replace("1472", "65536"), { kind: "invalid-value", key: "FLANNEL_MTU", value: "65536", line: 3, message: 'line 3: FLANNEL_MTU="65536" is out of range; write a whole number from 68 to 65535, e.g. 1472' }],
-    ["boolean spelled differently", v4Text.replace("=true", "=True"), { kind: "invalid-value", key: "FLANNEL_IPMASQ", value: "True", line: 4, message: 'line 4: FLANNEL_IPMASQ="True" is not a boolean; write true or false' }],
-    ["boolean as 1", v4Text.replace("=true", "=1"), { kind: "invalid-value", key: "FLANNEL_IPMASQ", value: "1", line: 4, message: 'line 4: FLANNEL_IPMASQ="1" is not a boolean; write true or false' }],
-    ["a key twice", `${v4Text}FLANNEL_MTU=1400\n`, { kind: "duplicate-key", key: "FLANNEL_MTU", line: 5, firstLine: 3, message: "line 5: FLANNEL_MTU is set again (first on line 3); keep one" }],
-    ["syntax", `${v4Text}oops\n`, { kind: "dotenv-syntax", line: 5, column: 5, message: 'line 5: expected "=" after oops, found end of line (names are letters, digits, "_" and ".")' }],
-    ["subnet without network", v4Text.replace("FLANNEL_NETWORK=10.5.0.0/16\n", ""), { kind: "missing-key", key: "FLANNEL_NETWORK", message: "FLANNEL_NETWORK is missing: FLANNEL_SUBNET is set, and flanneld writes both" }],
-    ["IPv6 network without subnet", dualText.replace("FLANNEL_IPV6_SUBNET=fc00:0:0:34::1/64\n", ""), { kind: "missing-key", key: "FLANNEL_IPV6_SUBNET", message: "FLANNEL_IPV6_SUBNET is missing: FLANNEL_IPV6_NETWORK is set, and flanneld writes both" }],
-    ["no subnet at all", "FLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n", { kind: "missing-key", key: "FLANNEL_SUBNET", message: "FLANNEL_SUBNET is missing: the file names no subnet (neither FLANNEL_SUBNET nor FLANNEL_IPV6_SUBNET)" }],
+    ["bad CIDR", v4Text.replace("10.5.0.0/16", "10.5.0.0"), {
+      kind: "invalid-value",
+      key: "FLANNEL_NETWORK",
+      value: "10.5.0.0",
+      line: 1,
+      message: 'line 1: FLANNEL_NETWORK="10.5.0.0" is not a CIDR (missing prefix length (/N)); write an IPv4 address with a prefix length, e.g. 10.5.0.0/16',
+    }],
+    ["IPv6 in FLANNEL_SUBNET", v4Text.replace("10.5.52.1/24", "fc00::1/64"), {
+      kind: "invalid-value",
+      key: "FLANNEL_SUBNET",
+      value: "fc00::1/64",
+      line: 2,
+      message: 'line 2: FLANNEL_SUBNET="fc00::1/64" is an IPv6 CIDR; write an IPv4 one, e.g. 10.5.0.0/16',
+    }],
+    ["IPv4 in FLANNEL_IPV6_SUBNET", dualText.replace("fc00:0:0:34::1/64", "10.5.1.0/24"), {
+      kind: "invalid-value",
+      key: "FLANNEL_IPV6_SUBNET",
+      value: "10.5.1.0/24",
+      line: 4,
+      message: 'line 4: FLANNEL_IPV6_SUBNET="10.5.1.0/24" is an IPv4 CIDR; write an IPv6 one, e.g. fc00::/48',
+    }],
+    ["MTU not a number", v4Text.replace("1472", "1472b"), {
+      kind: "invalid-value",
+      key: "FLANNEL_MTU",
+      value: "1472b",
+      line: 3,
+      message: 'line 3: FLANNEL_MTU="1472b" is not a decimal MTU; write a whole number from 68 to 65535, e.g. 1472',
+    }],
+    ["MTU with a leading zero", v4Text.replace("1472", "01472"), {
+      kind: "invalid-value",
+      key: "FLANNEL_MTU",
+      value: "01472",
+      line: 3,
+      message: 'line 3: FLANNEL_MTU="01472" is not a decimal MTU; write a whole number from 68 to 65535, e.g. 1472',
+    }],
+    ["MTU too small", v4Text.replace("1472", "67"), {
+      kind: "invalid-value",
+      key: "FLANNEL_MTU",
+      value: "67",
+      line: 3,
+      message: 'line 3: FLANNEL_MTU="67" is out of range; write a whole number from 68 to 65535, e.g. 1472',
+    }],
+    ["MTU too large", v4Text.replace("1472", "65536"), {
+      kind: "invalid-value",
+      key: "FLANNEL_MTU",
+      value: "65536",
+      line: 3,
+      message: 'line 3: FLANNEL_MTU="65536" is out of range; write a whole number from 68 to 65535, e.g. 1472',
+    }],
+    ["boolean spelled differently", v4Text.replace("=true", "=True"), {
+      kind: "invalid-value",
+      key: "FLANNEL_IPMASQ",
+      value: "True",
+      line: 4,
+      message: 'line 4: FLANNEL_IPMASQ="True" is not a boolean; write true or false',
+    }],
+    ["boolean as 1", v4Text.replace("=true", "=1"), {
+      kind: "invalid-value",
+      key: "FLANNEL_IPMASQ",
+      value: "1",
+      line: 4,
+      message: 'line 4: FLANNEL_IPMASQ="1" is not a boolean; write true or false',
+    }],
+    ["a key twice", `${v4Text}FLANNEL_MTU=1400\n`, {
+      kind: "duplicate-key",
+      key: "FLANNEL_MTU",
+      line: 5,
+      firstLine: 3,
+      message: "line 5: FLANNEL_MTU is set again (first on line 3); keep one",
+    }],
+    ["syntax", `${v4Text}oops\n`, {
+      kind: "dotenv-syntax",
+      line: 5,
+      column: 5,
+      message: 'line 5: expected "=" after oops, found end of line (names are letters, digits, "_" and ".")',
+    }],
+    ["subnet without network", v4Text.replace("FLANNEL_NETWORK=10.5.0.0/16\n", ""), {
+      kind: "missing-key",
+      key: "FLANNEL_NETWORK",
+      message: "FLANNEL_NETWORK is missing: FLANNEL_SUBNET is set, and flanneld writes both",
+    }],
+    ["IPv6 network without subnet", dualText.replace("FLANNEL_IPV6_SUBNET=fc00:0:0:34::1/64\n", ""), {
+      kind: "missing-key",
+      key: "FLANNEL_IPV6_SUBNET",
+      message: "FLANNEL_IPV6_SUBNET is missing: FLANNEL_IPV6_NETWORK is set, and flanneld writes both",
+    }],
+    ["no subnet at all", "FLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n", {
+      kind: "missing-key",
+      key: "FLANNEL_SUBNET",
+      message: "FLANNEL_SUBNET is missing: the file names no subnet (neither FLANNEL_SUBNET nor FLANNEL_IPV6_SUBNET)",
+    }],
     ["no MTU", v4Text.replace("FLANNEL_MTU=1472\n", ""), { kind: "missing-key", key: "FLANNEL_MTU", message: "FLANNEL_MTU is missing: flanneld always writes it" }],
     ["no IPMASQ", v4Text.replace("FLANNEL_IPMASQ=true\n", ""), { kind: "missing-key", key: "FLANNEL_IPMASQ", message: "FLANNEL_IPMASQ is missing: flanneld always writes it" }],
   ])("refuses %s", (_name, text, error) => {
@@ -185,12 +262,24 @@ describe("checks before anything is done", () => {
     [
       "a subnet outside the network",
       v4Text.replace("10.5.52.1/24", "10.6.52.1/24"),
-      { kind: "subnet-outside-network", key: "FLANNEL_SUBNET", value: "10.6.52.1/24", line: 2, message: "line 2: FLANNEL_SUBNET=10.6.52.1/24 is not inside FLANNEL_NETWORK=10.5.0.0/16: a host's subnet is a part of the flannel network" },
+      {
+        kind: "subnet-outside-network",
+        key: "FLANNEL_SUBNET",
+        value: "10.6.52.1/24",
+        line: 2,
+        message: "line 2: FLANNEL_SUBNET=10.6.52.1/24 is not inside FLANNEL_NETWORK=10.5.0.0/16: a host's subnet is a part of the flannel network",
+      },
     ],
     [
       "a subnet larger than the network",
       v4Text.replace("10.5.52.1/24", "10.5.0.1/8"),
-      { kind: "subnet-outside-network", key: "FLANNEL_SUBNET", value: "10.0.0.1/8", line: 2, message: "line 2: FLANNEL_SUBNET=10.0.0.1/8 is not inside FLANNEL_NETWORK=10.5.0.0/16: a host's subnet is a part of the flannel network" },
+      {
+        kind: "subnet-outside-network",
+        key: "FLANNEL_SUBNET",
+        value: "10.0.0.1/8",
+        line: 2,
+        message: "line 2: FLANNEL_SUBNET=10.0.0.1/8 is not inside FLANNEL_NETWORK=10.5.0.0/16: a host's subnet is a part of the flannel network",
+      },
     ],
     [
       "the whole address space",
@@ -200,7 +289,8 @@ describe("checks before anything is done", () => {
         key: "FLANNEL_NETWORK",
         value: "0.0.0.0/0",
         line: 1,
-        message: "line 1: FLANNEL_NETWORK=0.0.0.0/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. 10.5.0.0/16",
+        message:
+          "line 1: FLANNEL_NETWORK=0.0.0.0/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. 10.5.0.0/16",
       },
     ],
     [
@@ -211,18 +301,31 @@ describe("checks before anything is done", () => {
         key: "FLANNEL_IPV6_NETWORK",
         value: "::/0",
         line: 3,
-        message: "line 3: FLANNEL_IPV6_NETWORK=::/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. fd00:5::/48",
+        message:
+          "line 3: FLANNEL_IPV6_NETWORK=::/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. fd00:5::/48",
       },
     ],
     [
       "an IPv6 subnet outside its network",
       dualText.replace("fc00:0:0:34::1/64", "fd00:0:0:34::1/64"),
-      { kind: "subnet-outside-network", key: "FLANNEL_IPV6_SUBNET", value: "fd00:0:0:34::1/64", line: 4, message: "line 4: FLANNEL_IPV6_SUBNET=fd00:0:0:34::1/64 is not inside FLANNEL_IPV6_NETWORK=fc00::/48: a host's subnet is a part of the flannel network" },
+      {
+        kind: "subnet-outside-network",
+        key: "FLANNEL_IPV6_SUBNET",
+        value: "fd00:0:0:34::1/64",
+        line: 4,
+        message: "line 4: FLANNEL_IPV6_SUBNET=fd00:0:0:34::1/64 is not inside FLANNEL_IPV6_NETWORK=fc00::/48: a host's subnet is a part of the flannel network",
+      },
     ],
     [
       "an MTU too small for IPv6",
       dualText.replace("1472", "1279"),
-      { kind: "mtu-too-small-for-ipv6", key: "FLANNEL_MTU", value: "1279", line: 5, message: "line 5: FLANNEL_MTU=1279 is below 1280, IPv6's minimum, and the host has an IPv6 subnet: the kernel turns IPv6 off on such a link" },
+      {
+        kind: "mtu-too-small-for-ipv6",
+        key: "FLANNEL_MTU",
+        value: "1279",
+        line: 5,
+        message: "line 5: FLANNEL_MTU=1279 is below 1280, IPv6's minimum, and the host has an IPv6 subnet: the kernel turns IPv6 off on such a link",
+      },
     ],
   ])("refuses %s, naming the line", (_name, text, error) => {
     expect(parseSubnetEnv(text)).toEqual(err(error));
@@ -233,16 +336,36 @@ describe("checks before anything is done", () => {
     ["an MTU above 65535", { ...v4, mtu: 70_000 }, "mtu-out-of-range", "FLANNEL_MTU=70000 is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
     ["a fractional MTU", { ...v4, mtu: 1472.5 }, "mtu-out-of-range", "FLANNEL_MTU=1472.5 is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
     ["NaN", { ...v4, mtu: Number.NaN }, "mtu-out-of-range", "FLANNEL_MTU=NaN is outside 68..65535: give the MTU of the overlay, e.g. 1472"],
-    ["a subnet without its network", { subnet: c4("10.5.52.0/24"), mtu: 1472, ipMasq: false }, "incomplete", "FLANNEL_SUBNET=10.5.52.1/24 comes without FLANNEL_NETWORK: flanneld writes both"],
-    ["a network without its subnet", { ipv6Network: c6("fc00::/48"), mtu: 1472, ipMasq: false }, "incomplete", "FLANNEL_IPV6_NETWORK=fc00::/48 comes without FLANNEL_IPV6_SUBNET: flanneld writes both"],
-    ["the whole address space", { ...v4, network: c4("0.0.0.0/0") }, "whole-address-space", "FLANNEL_NETWORK=0.0.0.0/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. 10.5.0.0/16"],
+    [
+      "a subnet without its network",
+      { subnet: c4("10.5.52.0/24"), mtu: 1472, ipMasq: false },
+      "incomplete",
+      "FLANNEL_SUBNET=10.5.52.1/24 comes without FLANNEL_NETWORK: flanneld writes both",
+    ],
+    [
+      "a network without its subnet",
+      { ipv6Network: c6("fc00::/48"), mtu: 1472, ipMasq: false },
+      "incomplete",
+      "FLANNEL_IPV6_NETWORK=fc00::/48 comes without FLANNEL_IPV6_SUBNET: flanneld writes both",
+    ],
+    [
+      "the whole address space",
+      { ...v4, network: c4("0.0.0.0/0") },
+      "whole-address-space",
+      "FLANNEL_NETWORK=0.0.0.0/0 is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. 10.5.0.0/16",
+    ],
   ])("checkSubnetEnv refuses %s, without a line when no file is involved", (_name, env, kind, message) => {
     expect(checkSubnetEnv(env)).toEqual(err(expect.objectContaining({ kind, message })));
     expect(checkSubnetEnv(env)._unsafeUnwrapErr()).not.toHaveProperty("line");
   });
 
   it("accepts what flanneld writes", () => {
-    expect([checkSubnetEnv(v4), checkSubnetEnv(dual), checkSubnetEnv(v6only), checkSubnetEnv({ ...v4, subnet: c4("10.5.0.0/16") })].map((r) => r.isOk())).toEqual([true, true, true, true]);
+    expect([checkSubnetEnv(v4), checkSubnetEnv(dual), checkSubnetEnv(v6only), checkSubnetEnv({ ...v4, subnet: c4("10.5.0.0/16") })].map((r) => r.isOk())).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it("never throws, whatever the text", () => {
@@ -258,4 +381,3 @@ describe("checks before anything is done", () => {
     );
   });
 });
-

@@ -7,9 +7,9 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidr6, cidrContains, cidrNetwork, formatCidr, parseCidr, type Cidr4, type Cidr6 } from "../subnet/cidr.ts";
+import { type Cidr4, cidr4, type Cidr6, cidr6, cidrContains, cidrNetwork, formatCidr, parseCidr } from "../subnet/cidr.ts";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
-import { parseDotenv, type DotenvEntry, type DotenvError, type ParseDotenvOptions } from "./subnet-env-dotenv.ts";
+import { type DotenvEntry, type DotenvError, parseDotenv, type ParseDotenvOptions } from "./subnet-env-dotenv.ts";
 
 /**
  * What subnet.env says. `subnet` and `ipv6Subnet` are the leased subnets
@@ -45,12 +45,12 @@ export interface SubnetEnv {
 export type SubnetEnvError =
   | DotenvError
   | {
-      readonly kind: "invalid-value";
-      readonly key: string;
-      readonly value: string;
-      readonly line: number;
-      readonly message: string;
-    }
+    readonly kind: "invalid-value";
+    readonly key: string;
+    readonly value: string;
+    readonly line: number;
+    readonly message: string;
+  }
   | { readonly kind: "duplicate-key"; readonly key: string; readonly line: number; readonly firstLine: number; readonly message: string }
   | { readonly kind: "missing-key"; readonly key: string; readonly message: string }
   | SubnetEnvCheckError;
@@ -165,7 +165,7 @@ export function formatSubnetEnv(env: SubnetEnv, options: FormatSubnetEnvOptions 
     out += `FLANNEL_IPV6_NETWORK=${formatCidr(env.ipv6Network)}\nFLANNEL_IPV6_SUBNET=${formatCidr(subnetGateway(env.ipv6Subnet))}\n`;
   }
   out += `FLANNEL_MTU=${env.mtu}\nFLANNEL_IPMASQ=${env.ipMasq}\n`;
-  if (options.extra === "keep") for (const entry of env.extra ?? []) out += formatExtra(entry);
+  if (options.extra === "keep") { for (const entry of env.extra ?? []) out += formatExtra(entry); }
   return out;
 }
 
@@ -277,8 +277,7 @@ export function parseSubnetEnv(text: string, options: ParseDotenvOptions = {}): 
   }
   const pair = (a: string, b: string, hasA: boolean, hasB: boolean): SubnetEnvError | undefined =>
     hasA && !hasB ? missing(b, `${a} is set, and flanneld writes both`) : !hasA && hasB ? missing(a, `${b} is set, and flanneld writes both`) : undefined;
-  const problem =
-    pair("FLANNEL_NETWORK", "FLANNEL_SUBNET", parsed.network !== undefined, parsed.subnet !== undefined) ??
+  const problem = pair("FLANNEL_NETWORK", "FLANNEL_SUBNET", parsed.network !== undefined, parsed.subnet !== undefined) ??
     pair("FLANNEL_IPV6_NETWORK", "FLANNEL_IPV6_SUBNET", parsed.ipv6Network !== undefined, parsed.ipv6Subnet !== undefined) ??
     (parsed.subnet === undefined && parsed.ipv6Subnet === undefined
       ? missing("FLANNEL_SUBNET", "the file names no subnet (neither FLANNEL_SUBNET nor FLANNEL_IPV6_SUBNET)")
@@ -334,23 +333,40 @@ export function checkSubnetEnv(env: SubnetEnv, lines: ReadonlyMap<string, number
   ] as const;
   for (const { network, subnet, keys, example } of families) {
     const [networkKey, subnetKey] = keys;
-    if (network === undefined && subnet !== undefined) return problem("incomplete", subnetKey, formatCidr(subnetGateway(subnet)), `comes without ${networkKey}: flanneld writes both`);
+    if (network === undefined && subnet !== undefined) {
+      return problem("incomplete", subnetKey, formatCidr(subnetGateway(subnet)), `comes without ${networkKey}: flanneld writes both`);
+    }
     if (network === undefined || subnet === undefined) {
       if (network !== undefined) return problem("incomplete", networkKey, formatCidr(network), `comes without ${subnetKey}: flanneld writes both`);
       continue;
     }
     if (network.prefix === 0) {
-      return problem("whole-address-space", networkKey, formatCidr(network), `is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. ${example}`);
+      return problem(
+        "whole-address-space",
+        networkKey,
+        formatCidr(network),
+        `is the whole address space: an overlay of every address would take the host's default route; give the flannel network, e.g. ${example}`,
+      );
     }
     if (subnet.family !== network.family || !cidrContains(network, subnet)) {
-      return problem("subnet-outside-network", subnetKey, formatCidr(subnetGateway(subnet)), `is not inside ${networkKey}=${formatCidr(network)}: a host's subnet is a part of the flannel network`);
+      return problem(
+        "subnet-outside-network",
+        subnetKey,
+        formatCidr(subnetGateway(subnet)),
+        `is not inside ${networkKey}=${formatCidr(network)}: a host's subnet is a part of the flannel network`,
+      );
     }
   }
   if (!Number.isInteger(env.mtu) || env.mtu < SUBNET_ENV_MIN_MTU || env.mtu > SUBNET_ENV_MAX_MTU) {
     return problem("mtu-out-of-range", "FLANNEL_MTU", String(env.mtu), `is outside ${SUBNET_ENV_MIN_MTU}..${SUBNET_ENV_MAX_MTU}: give the MTU of the overlay, e.g. 1472`);
   }
   if (env.ipv6Subnet !== undefined && env.mtu < SUBNET_ENV_MIN_IPV6_MTU) {
-    return problem("mtu-too-small-for-ipv6", "FLANNEL_MTU", String(env.mtu), `is below ${SUBNET_ENV_MIN_IPV6_MTU}, IPv6's minimum, and the host has an IPv6 subnet: the kernel turns IPv6 off on such a link`);
+    return problem(
+      "mtu-too-small-for-ipv6",
+      "FLANNEL_MTU",
+      String(env.mtu),
+      `is below ${SUBNET_ENV_MIN_IPV6_MTU}, IPv6's minimum, and the host has an IPv6 subnet: the kernel turns IPv6 off on such a link`,
+    );
   }
   return ok(env);
 }

@@ -34,7 +34,12 @@ describe("setJsonMember keeps every other byte", () => {
   });
 
   it("detects the style", () => {
-    expect(detectJsonStyle(parseJsonDocument('{\n\t"a" : 1,\n\t"b" : {"c":2}\n}')._unsafeUnwrap())).toEqual({ indent: "\t", newline: "\n", keySeparator: " : ", itemSeparator: ", " });
+    expect(detectJsonStyle(parseJsonDocument('{\n\t"a" : 1,\n\t"b" : {"c":2}\n}')._unsafeUnwrap())).toEqual({
+      indent: "\t",
+      newline: "\n",
+      keySeparator: " : ",
+      itemSeparator: ", ",
+    });
     expect(detectJsonStyle(parseJsonDocument('{"a": {"c":2,"d":3}}')._unsafeUnwrap())).toMatchObject({ keySeparator: ": ", itemSeparator: "," });
     expect(detectJsonStyle(parseJsonDocument("")._unsafeUnwrap())).toEqual(DEFAULT_JSON_STYLE);
   });
@@ -68,4 +73,3 @@ describe("edits at any depth and size", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
-

@@ -192,7 +192,9 @@ export function setJsonMember(doc: JsonDocument, object: JsonObjectNode, key: st
   const style = detectJsonStyle(doc);
   const existing = [...object.members].reverse().find((m) => m.key === key);
   if (existing !== undefined) {
-    const multiline = existing.value.type === "object" || existing.value.type === "array" ? text.slice(existing.value.start, existing.value.end).includes("\n") || onOwnLine(text, existing.keyStart) : false;
+    const multiline = existing.value.type === "object" || existing.value.type === "array"
+      ? text.slice(existing.value.start, existing.value.end).includes("\n") || onOwnLine(text, existing.keyStart)
+      : false;
     const formatted = formatJsonValue(value, style, multiline, lineIndent(text, existing.keyStart));
     return text.slice(0, existing.value.start) + formatted + text.slice(existing.value.end);
   }

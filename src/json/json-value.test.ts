@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonEquals, jsonValue, writeJson, type JsonValue } from "./json-value.ts";
+import { jsonEquals, type JsonValue, jsonValue, writeJson } from "./json-value.ts";
 import { parseJsonTree } from "./parse-json-tree.ts";
 
 const valueOf = (text: string): JsonValue => jsonValue(parseJsonTree(text)._unsafeUnwrap().root!);

@@ -25,7 +25,11 @@ describe("parseJsonTree", () => {
   });
 
   it("keeps a byte-order mark (when skipped) and reads an empty text (when allowed)", () => {
-    expect(parseJsonTree('\ufeff{"a": 1}', { byteOrderMark: "skip" })._unsafeUnwrap()).toMatchObject({ bom: true, duplicates: [], root: { type: "object", line: 1, column: 1, start: 1 } });
+    expect(parseJsonTree('\ufeff{"a": 1}', { byteOrderMark: "skip" })._unsafeUnwrap()).toMatchObject({
+      bom: true,
+      duplicates: [],
+      root: { type: "object", line: 1, column: 1, start: 1 },
+    });
     expect(parseJsonTree(" \n\t", { allowEmpty: true })._unsafeUnwrap()).toEqual({ text: " \n\t", bom: false, root: undefined, duplicates: [] });
     expect(parseJsonTree(" \n\t")._unsafeUnwrapErr()).toMatchObject({ kind: "json-syntax", goMessage: "unexpected end of JSON input" });
   });

@@ -7,7 +7,7 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { jsonStringValue, scanJson, type JsonReadError, type JsonScanOptions, type JsonSink } from "./scan-json.ts";
+import { type JsonReadError, type JsonScanOptions, type JsonSink, jsonStringValue, scanJson } from "./scan-json.ts";
 
 interface JsonNodeBase {
   /** Offset of the value's first character in the text. */
@@ -153,7 +153,9 @@ class TreeBuilder implements JsonSink {
   open(type: "object" | "array", start: number, line: number, column: number): void {
     const members: JsonMember[] = [];
     const items: JsonNode[] = [];
-    const node: Mutable<JsonObjectNode> | Mutable<JsonArrayNode> = type === "object" ? { type, start, end: start, line, column, members } : { type, start, end: start, line, column, items };
+    const node: Mutable<JsonObjectNode> | Mutable<JsonArrayNode> = type === "object"
+      ? { type, start, end: start, line, column, members }
+      : { type, start, end: start, line, column, items };
     this.frames.push({ node, members, items, label: this.label(), seen: type === "object" ? new Map() : undefined, key: undefined });
   }
 

@@ -5,7 +5,10 @@ import { readRawMembers } from "./read-raw-members.ts";
 
 describe("readRawMembers", () => {
   it.each([
-    ['{"a": 1, "b" : { "c": [1, 2] } , "a":"x"}', { type: "object", members: [{ key: "a", raw: "1", offset: 6 }, { key: "b", raw: '{ "c": [1, 2] }', offset: 15 }, { key: "a", raw: '"x"', offset: 37 }] }],
+    ['{"a": 1, "b" : { "c": [1, 2] } , "a":"x"}', {
+      type: "object",
+      members: [{ key: "a", raw: "1", offset: 6 }, { key: "b", raw: '{ "c": [1, 2] }', offset: 15 }, { key: "a", raw: '"x"', offset: 37 }],
+    }],
     ['{"\\u0041": null}', { type: "object", members: [{ key: "A", raw: "null", offset: 11 }] }],
     ["{}", { type: "object", members: [] }],
     [' [1, {"a": 2}] ', { type: "other", raw: '[1, {"a": 2}]' }],

@@ -7,7 +7,7 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { jsonStringValue, scanJson, type JsonReadError, type JsonScalarType, type JsonScanOptions, type JsonSink } from "./scan-json.ts";
+import { type JsonReadError, type JsonScalarType, type JsonScanOptions, type JsonSink, jsonStringValue, scanJson } from "./scan-json.ts";
 
 /** One member of a JSON object: its decoded key and the raw text of its value. */
 export interface RawMember {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { goQuoteChar, jsonStringValue, scanJson, type JsonReadError, type JsonScanOptions, type JsonSink } from "./scan-json.ts";
+import { goQuoteChar, type JsonReadError, type JsonScanOptions, type JsonSink, jsonStringValue, scanJson } from "./scan-json.ts";
 
 /** Records every token, to see what a scan reports. */
 const recorder = (text: string): { sink: JsonSink; tokens: string[] } => {
@@ -10,7 +10,8 @@ const recorder = (text: string): { sink: JsonSink; tokens: string[] } => {
     open: (type, start, line, column) => tokens.push(`open ${type} ${start} ${line}:${column}`),
     close: (type, end) => tokens.push(`close ${type} ${end}`),
     key: (start, end, plain, line, column) => tokens.push(`key ${jsonStringValue(text, start, end, plain)} ${line}:${column}`),
-    scalar: (type, start, end, plain, line, column) => tokens.push(`${type} ${type === "string" ? jsonStringValue(text, start, end, plain) : text.slice(start, end)} ${line}:${column}`),
+    scalar: (type, start, end, plain, line, column) =>
+      tokens.push(`${type} ${type === "string" ? jsonStringValue(text, start, end, plain) : text.slice(start, end)} ${line}:${column}`),
   };
   return { sink, tokens };
 };
@@ -78,10 +79,9 @@ describe("scanJson", () => {
     ['"\\u12', 1, 6, "invalid character ' ' in \\u hexadecimal character escape", "the text ends in the middle of a value"],
     ['"\\', 1, 3, "invalid character ' ' in string escape code", "the text ends in the middle of a value"],
   ])("refuses %j at line %i, column %i", (text, line, column, goMessage, hint) => {
-    const expected: JsonReadError =
-      hint === undefined
-        ? { kind: "json-syntax", offset: expect.any(Number) as number, line, column, goMessage, message: `line ${line}, column ${column}: ${goMessage}` }
-        : { kind: "json-syntax", offset: expect.any(Number) as number, line, column, goMessage, hint, message: `line ${line}, column ${column}: ${hint}` };
+    const expected: JsonReadError = hint === undefined
+      ? { kind: "json-syntax", offset: expect.any(Number) as number, line, column, goMessage, message: `line ${line}, column ${column}: ${goMessage}` }
+      : { kind: "json-syntax", offset: expect.any(Number) as number, line, column, goMessage, hint, message: `line ${line}, column ${column}: ${hint}` };
     expect(scan(text)).toEqual(err(expected));
   });
 
@@ -132,7 +132,33 @@ describe("scanJson", () => {
   });
 
   it("never throws, and accepts exactly what JSON.parse accepts (within the limits)", () => {
-    const pieces = fc.constantFrom("{", "}", "[", "]", ",", ":", '"a"', '"', "\\", "\\u", "d83d", "1", "0", "-", ".", "e", "+", "true", "nul", " ", "\n", "x", "\u0000", "😀", "\ud800");
+    const pieces = fc.constantFrom(
+      "{",
+      "}",
+      "[",
+      "]",
+      ",",
+      ":",
+      '"a"',
+      '"',
+      "\\",
+      "\\u",
+      "d83d",
+      "1",
+      "0",
+      "-",
+      ".",
+      "e",
+      "+",
+      "true",
+      "nul",
+      " ",
+      "\n",
+      "x",
+      "\u0000",
+      "😀",
+      "\ud800",
+    );
     const text = fc.oneof(fc.string({ unit: "binary" }), fc.json(), fc.array(pieces, { maxLength: 20 }).map((p) => p.join("")));
     fc.assert(
       fc.property(text, (t) => {

@@ -129,7 +129,8 @@ export function goQuoteChar(text: string, offset: number): string {
 
 /** Go's unicode.IsSpace. */
 const isGoSpace = (c: number): boolean =>
-  (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+  (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+  c === 0x205f || c === 0x3000;
 
 const OBJECT = 1;
 const ARRAY = 2;
@@ -246,7 +247,13 @@ class Scanner {
         this.pos = i + 1;
         return plain;
       }
-      if (c < 0x20) return void this.fail(i, `invalid character ${goQuoteChar(t, i)} in string literal`, c === 0 ? "a NUL character: this is not a text file" : "control characters must be escaped inside strings (a string cannot span lines)");
+      if (c < 0x20) {
+        return void this.fail(
+          i,
+          `invalid character ${goQuoteChar(t, i)} in string literal`,
+          c === 0 ? "a NUL character: this is not a text file" : "control characters must be escaped inside strings (a string cannot span lines)",
+        );
+      }
       if (c === 0x5c) {
         plain = false;
         const e = t.charCodeAt(i + 1);
@@ -292,7 +299,9 @@ class Scanner {
     this.zeroEnd = zero ? i : -1;
     if (t.charCodeAt(i) === 0x2e) {
       i++;
-      if (!isDigit(t.charCodeAt(i))) return i >= t.length ? this.cutShort(i, "after decimal point in numeric literal") : this.unexpected(i, "after decimal point in numeric literal");
+      if (!isDigit(t.charCodeAt(i))) {
+        return i >= t.length ? this.cutShort(i, "after decimal point in numeric literal") : this.unexpected(i, "after decimal point in numeric literal");
+      }
       while (isDigit(t.charCodeAt(i))) i++;
     }
     const e = t.charCodeAt(i);
@@ -333,7 +342,13 @@ class Scanner {
         if (this.stack.length >= this.maxDepth) {
           const at = this.position(start);
           const goMessage = `invalid character ${goQuoteChar(t, start)} exceeded max depth`;
-          this.error = { kind: "json-too-deep", ...at, limit: this.maxDepth, goMessage, message: `line ${at.line}, column ${at.column}: objects and arrays are nested more than ${this.maxDepth} levels deep` };
+          this.error = {
+            kind: "json-too-deep",
+            ...at,
+            limit: this.maxDepth,
+            goMessage,
+            message: `line ${at.line}, column ${at.column}: objects and arrays are nested more than ${this.maxDepth} levels deep`,
+          };
           return false;
         }
         const type = c === 0x7b ? "object" : "array";
@@ -362,7 +377,11 @@ class Scanner {
           this.sink.scalar("number", start, this.pos, true, line, column);
           return true;
         }
-        return this.unexpected(start, "looking for beginning of value", afterComma && c === 0x5d ? "trailing commas are not allowed in JSON; remove the comma before ]" : undefined);
+        return this.unexpected(
+          start,
+          "looking for beginning of value",
+          afterComma && c === 0x5d ? "trailing commas are not allowed in JSON; remove the comma before ]" : undefined,
+        );
     }
   }
 
@@ -472,7 +491,14 @@ export function scanJson(text: string, sink: JsonSink, options: JsonScanOptions 
       lineStart = i + 1;
     }
     const column = past - lineStart + 1;
-    return err({ kind: "json-too-large", offset: past, line, column, limit: maxBytes, message: `line ${line}, column ${column}: the text is larger than ${maxBytes} bytes, the most read here` });
+    return err({
+      kind: "json-too-large",
+      offset: past,
+      line,
+      column,
+      limit: maxBytes,
+      message: `line ${line}, column ${column}: the text is larger than ${maxBytes} bytes, the most read here`,
+    });
   }
   const scanner = new Scanner(text, sink, options.maxDepth ?? GO_JSON_MAX_DEPTH, options.trimUnicodeSpace ?? false);
   const bom = text.charCodeAt(0) === 0xfeff;
@@ -514,7 +540,7 @@ export function jsonStringValue(text: string, start: number, end: number, plain:
     const h = text.slice(at, at + 4);
     return text.charCodeAt(at - 2) === 0x5c && text.charCodeAt(at - 1) === 0x75 && /^[0-9a-fA-F]{4}$/.test(h) ? parseInt(h, 16) : -1;
   };
-  for (let i = start + 1; i < last; ) {
+  for (let i = start + 1; i < last;) {
     const c = text.charCodeAt(i);
     if (c === 0x5c) {
       out += text.slice(run, i);

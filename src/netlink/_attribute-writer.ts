@@ -2,7 +2,7 @@
 // padding that follows it to the next 4-byte boundary.
 import type { Ip } from "../subnet/ip.ts";
 import type { ByteWriter } from "./_bytes.ts";
-import { macBytes, type Mac } from "./mac.ts";
+import { type Mac, macBytes } from "./mac.ts";
 
 /** Writes one attribute whose value `body` writes. */
 export function attribute(w: ByteWriter, type: number, body: (w: ByteWriter) => void): void {

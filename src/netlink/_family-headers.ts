@@ -1,8 +1,8 @@
 // The fixed headers that follow nlmsghdr in rtnetlink messages, with their
 // sizes (Linux, any 64-bit ABI: these structs have no pointers).
 import { err, ok, type Result } from "neverthrow";
-import { i32, u16, u32, type ByteWriter } from "./_bytes.ts";
-import { truncated, type NetlinkDecodeError } from "./decode-error.ts";
+import { type ByteWriter, i32, u16, u32 } from "./_bytes.ts";
+import { type NetlinkDecodeError, truncated } from "./decode-error.ts";
 
 /** struct ifinfomsg: family, pad, type, index, flags, change. */
 export const IFINFOMSG_LENGTH = 16;

@@ -1,4 +1,4 @@
-import { malformed, truncated, type NetlinkDecodeError } from "./decode-error.ts";
+import { malformed, type NetlinkDecodeError, truncated } from "./decode-error.ts";
 
 /** Moves an error's offset from a payload's frame to the datagram's (payloads are read on their own). */
 export function offsetError(e: NetlinkDecodeError, by: number): NetlinkDecodeError {

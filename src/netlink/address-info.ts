@@ -1,6 +1,6 @@
-import { err, ok, safeTry, type Result } from "neverthrow";
-import { cidr4, cidr6, type Cidr } from "../subnet/cidr.ts";
-import { ipEquals, type Ip } from "../subnet/ip.ts";
+import { err, ok, type Result, safeTry } from "neverthrow";
+import { type Cidr, cidr4, cidr6 } from "../subnet/cidr.ts";
+import { type Ip, ipEquals } from "../subnet/ip.ts";
 import { IFA } from "./_attribute-types.ts";
 import { familyOfAf } from "./_family.ts";
 import { IFADDRMSG_LENGTH, readIfAddrMsg } from "./_family-headers.ts";
@@ -8,7 +8,7 @@ import { offsetError } from "./_offset-error.ts";
 import { Attributes } from "./attributes.ts";
 import { RTM } from "./constants.ts";
 import { malformed, type NetlinkDecodeError } from "./decode-error.ts";
-import { NLMSG_HEADER_LENGTH, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, NLMSG_HEADER_LENGTH } from "./netlink-message.ts";
 
 /** An address of a device as RTM_NEWADDR describes it. */
 export interface AddressInfo {

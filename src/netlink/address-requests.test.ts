@@ -9,7 +9,7 @@ import { deleteAddress, dumpAddresses, newAddress, replaceAddress } from "./addr
 import { IFA_F, RT_SCOPE, RTM } from "./constants.ts";
 import { malformed } from "./decode-error.ts";
 import { encodeRequest, type NetlinkRequest } from "./netlink-request.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 
 const cidr = (text: string) => parseCidr(text)._unsafeUnwrap();
 const messages = (bytes: Uint8Array): NetlinkMessage[] => parseMessages(bytes)._unsafeUnwrap();

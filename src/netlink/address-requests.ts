@@ -1,11 +1,11 @@
 import { ok } from "neverthrow";
-import { cidrAddress, formatCidr, type Cidr } from "../subnet/cidr.ts";
+import { type Cidr, cidrAddress, formatCidr } from "../subnet/cidr.ts";
 import { IFA } from "./_attribute-types.ts";
 import { attributeIp, attributeU32 } from "./_attribute-writer.ts";
 import { ByteWriter } from "./_bytes.ts";
 import { afOf, familyOfAf } from "./_family.ts";
 import { writeIfAddrMsg } from "./_family-headers.ts";
-import { decodeAddress, type AddressInfo } from "./address-info.ts";
+import { type AddressInfo, decodeAddress } from "./address-info.ts";
 import { AF, NLM_F, RTM } from "./constants.ts";
 import { linkIndex, linkLabel, type LinkRef } from "./link-ref.ts";
 import type { NetlinkQuery, NetlinkRequest } from "./netlink-request.ts";

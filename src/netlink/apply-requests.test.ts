@@ -9,7 +9,7 @@ import { NLM_F } from "./constants.ts";
 import { truncated } from "./decode-error.ts";
 import { deleteLink } from "./link-requests.ts";
 import { encodeAck } from "./netlink-ack.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 import { replaceRoute } from "./route-requests.ts";
 import type { NetlinkTransport } from "./netlink-transport.ts";
 import { SequenceNumbers } from "./sequence-numbers.ts";
@@ -60,7 +60,14 @@ describe("applyRequests", () => {
             kernelMessage: "Nexthop has invalid gateway",
             message: "replace route 10.5.3.0/24 via 10.5.3.0 dev flannel.1 onlink: ENETUNREACH (Nexthop has invalid gateway)",
           },
-          { kind: "netlink-request-failed", index: 5, request: requests[5], errno: 17, errnoName: "EEXIST", message: "replace route 10.5.5.0/24 via 10.5.5.0 dev flannel.1 onlink: EEXIST" },
+          {
+            kind: "netlink-request-failed",
+            index: 5,
+            request: requests[5],
+            errno: 17,
+            errnoName: "EEXIST",
+            message: "replace route 10.5.5.0/24 via 10.5.5.0 dev flannel.1 onlink: EEXIST",
+          },
         ],
       }),
     );
@@ -95,7 +102,10 @@ describe("applyRequests", () => {
   });
 
   it("stops at a socket error and at an answer it cannot read", async () => {
-    const failing = { ...scriptedKernel(() => []), receive: () => errAsync({ kind: "netlink-transport" as const, operation: "recvmsg", errno: 105, errnoName: "ENOBUFS", message: "recvmsg: ENOBUFS" }) };
+    const failing = {
+      ...scriptedKernel(() => []),
+      receive: () => errAsync({ kind: "netlink-transport" as const, operation: "recvmsg", errno: 105, errnoName: "ENOBUFS", message: "recvmsg: ENOBUFS" }),
+    };
     expect(await applyRequests(failing, [deleteLink(7)], { sequence: new SequenceNumbers() })).toEqual(
       err({ kind: "netlink-transport", operation: "recvmsg", errno: 105, errnoName: "ENOBUFS", message: "recvmsg: ENOBUFS" }),
     );

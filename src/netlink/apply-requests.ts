@@ -1,4 +1,4 @@
-import { err, ok, safeTry, type ResultAsync } from "neverthrow";
+import { err, ok, type ResultAsync, safeTry } from "neverthrow";
 import { align4 } from "./_bytes.ts";
 import { requestError } from "./_request-error.ts";
 import { NLM_F, NLMSG } from "./constants.ts";

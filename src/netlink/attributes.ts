@@ -1,9 +1,9 @@
 import { err, ok, type Result } from "neverthrow";
-import { ip4, ip6, type Ip, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { type Ip, type Ip4, ip4, type Ip6, ip6 } from "../subnet/ip.ts";
 import { align4, u16, u32 } from "./_bytes.ts";
 import { NLA_TYPE_MASK } from "./_attribute-types.ts";
-import { malformed, truncated, type NetlinkDecodeError } from "./decode-error.ts";
-import { macFromBytes, type Mac } from "./mac.ts";
+import { malformed, type NetlinkDecodeError, truncated } from "./decode-error.ts";
+import { type Mac, macFromBytes } from "./mac.ts";
 
 type Read<T> = Result<T | undefined, NetlinkDecodeError>;
 
@@ -225,7 +225,7 @@ export class Attributes {
     const slot = this.slots.get(type);
     if (slot === undefined) return ok(undefined);
     return Attributes.parse(this.bytes, slot.start, slot.start + slot.length).mapErr((e) =>
-      e.kind === "truncated-message" ? truncated(`${e.what} in ${name}`, e.offset, e.need, e.have) : malformed(`${e.what} in ${name}`, e.offset, e.reason),
+      e.kind === "truncated-message" ? truncated(`${e.what} in ${name}`, e.offset, e.need, e.have) : malformed(`${e.what} in ${name}`, e.offset, e.reason)
     );
   }
 

@@ -5,23 +5,23 @@
  */
 export type NetlinkDecodeError =
   | {
-      readonly kind: "truncated-message";
-      /** The structure being read, e.g. "nlmsghdr" or "IFLA_MTU". */
-      readonly what: string;
-      readonly offset: number;
-      /** Bytes the structure needs from `offset`. */
-      readonly need: number;
-      /** Bytes there are from `offset`. */
-      readonly have: number;
-      readonly message: string;
-    }
+    readonly kind: "truncated-message";
+    /** The structure being read, e.g. "nlmsghdr" or "IFLA_MTU". */
+    readonly what: string;
+    readonly offset: number;
+    /** Bytes the structure needs from `offset`. */
+    readonly need: number;
+    /** Bytes there are from `offset`. */
+    readonly have: number;
+    readonly message: string;
+  }
   | {
-      readonly kind: "malformed-message";
-      readonly what: string;
-      readonly offset: number;
-      readonly reason: string;
-      readonly message: string;
-    };
+    readonly kind: "malformed-message";
+    readonly what: string;
+    readonly offset: number;
+    readonly reason: string;
+    readonly message: string;
+  };
 
 /**
  * Makes a `truncated-message` error.

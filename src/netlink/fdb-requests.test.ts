@@ -10,7 +10,7 @@ import { decodeFdbEntry } from "./fdb-entry.ts";
 import { appendFdb, deleteFdb, dumpFdb, replaceFdb } from "./fdb-requests.ts";
 import { mac, parseMac } from "./mac.ts";
 import { encodeRequest, type NetlinkRequest } from "./netlink-request.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 
 const ip = (text: string) => parseIp(text)._unsafeUnwrap();
 const hw = (text: string) => parseMac(text)._unsafeUnwrap();
@@ -20,9 +20,21 @@ const BRIDGE_PERMANENT = NUD.PERMANENT | NUD.NOARP;
 
 describe("FDB requests: the bytes bridge(8) sends", () => {
   it.each<[string, NetlinkRequest, string]>([
-    ["bridge fdb replace be:45:e5:5e:b1:4e dev nlv1 dst 192.0.2.2 self permanent", replaceFdb({ link: 4, mac: hw("be:45:e5:5e:b1:4e"), dst: ip("192.0.2.2"), state: BRIDGE_PERMANENT }), CAPTURED.replaceFdb4],
-    ["bridge fdb replace 0e:53:d2:3d:53:65 dev nlv6 dst 2001:db8::2 self permanent", replaceFdb({ link: 5, mac: hw("0e:53:d2:3d:53:65"), dst: ip("2001:db8::2"), state: BRIDGE_PERMANENT }), CAPTURED.replaceFdb6],
-    ["bridge fdb del be:45:e5:5e:b1:4e dev nlv1 dst 192.0.2.2 self", deleteFdb({ link: 4, mac: hw("be:45:e5:5e:b1:4e"), dst: ip("192.0.2.2"), state: BRIDGE_PERMANENT }), CAPTURED.deleteFdb4],
+    [
+      "bridge fdb replace be:45:e5:5e:b1:4e dev nlv1 dst 192.0.2.2 self permanent",
+      replaceFdb({ link: 4, mac: hw("be:45:e5:5e:b1:4e"), dst: ip("192.0.2.2"), state: BRIDGE_PERMANENT }),
+      CAPTURED.replaceFdb4,
+    ],
+    [
+      "bridge fdb replace 0e:53:d2:3d:53:65 dev nlv6 dst 2001:db8::2 self permanent",
+      replaceFdb({ link: 5, mac: hw("0e:53:d2:3d:53:65"), dst: ip("2001:db8::2"), state: BRIDGE_PERMANENT }),
+      CAPTURED.replaceFdb6,
+    ],
+    [
+      "bridge fdb del be:45:e5:5e:b1:4e dev nlv1 dst 192.0.2.2 self",
+      deleteFdb({ link: 4, mac: hw("be:45:e5:5e:b1:4e"), dst: ip("192.0.2.2"), state: BRIDGE_PERMANENT }),
+      CAPTURED.deleteFdb4,
+    ],
     ["bridge fdb show dev nlv1 (the dump request)", dumpFdb({ link: 4 }), CAPTURED.dumpFdbOf4],
   ])("%s", (_, request, captured) => {
     expect(bytesHex(encodeRequest(request, seqOf(captured)))).toBe(captured);
@@ -52,7 +64,11 @@ describe("decodeFdbEntry, on the kernel's dump replies as captured", () => {
 
   it("keeps only the device the filter asks for", () => {
     const [entry] = messages(hexBytes(CAPTURED.fdbDump4));
-    expect([dumpFdb({ link: 4 }).decode(entry!).map((e) => e?.index), dumpFdb({ link: 5 }).decode(entry!), dumpFdb().decode(entry!).map((e) => e?.index)]).toEqual([ok(4), ok(undefined), ok(4)]);
+    expect([dumpFdb({ link: 4 }).decode(entry!).map((e) => e?.index), dumpFdb({ link: 5 }).decode(entry!), dumpFdb().decode(entry!).map((e) => e?.index)]).toEqual([
+      ok(4),
+      ok(undefined),
+      ok(4),
+    ]);
   });
 
   it("reads back every FDB request it encodes", () => {

@@ -1,6 +1,6 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { readU64, type Libc } from "../libc/libc.ts";
+import { type Libc, readU64 } from "../libc/libc.ts";
 import { openLibcNetlinkSocket } from "./libc-netlink-socket.ts";
 
 /** One scripted result of recvmsg: bytes to deliver, or an errno. */
@@ -126,7 +126,13 @@ describe("openLibcNetlinkSocket (over a scripted C library)", () => {
     const noFamily = new FakeLibc();
     noFamily.failures = { socket: 97 };
     expect(openLibcNetlinkSocket(noFamily)).toEqual(
-      err({ kind: "netlink-transport", operation: "socket", errno: 97, errnoName: "EAFNOSUPPORT", message: "netlink socket: socket: EAFNOSUPPORT (address family not supported by protocol)" }),
+      err({
+        kind: "netlink-transport",
+        operation: "socket",
+        errno: 97,
+        errnoName: "EAFNOSUPPORT",
+        message: "netlink socket: socket: EAFNOSUPPORT (address family not supported by protocol)",
+      }),
     );
     const noBind = new FakeLibc();
     noBind.failures = { bind: 1 };
@@ -155,7 +161,9 @@ describe("openLibcNetlinkSocket (over a scripted C library)", () => {
       err(["ENOBUFS", "netlink socket: recvmsg: ENOBUFS (no buffer space available): the receive buffer overflowed and the kernel dropped answers"]),
     );
     libc.arrivals.push(new Uint8Array(70000));
-    expect((await socket.receive(100)).mapErr((e) => e.message)).toEqual(err("netlink socket: recvmsg: EMSGSIZE (message too long): a datagram of 70000 bytes does not fit the 65536-byte buffer"));
+    expect((await socket.receive(100)).mapErr((e) => e.message)).toEqual(
+      err("netlink socket: recvmsg: EMSGSIZE (message too long): a datagram of 70000 bytes does not fit the 65536-byte buffer"),
+    );
   });
 
   it("waits for a late answer in short polls, and resolves to nothing when none comes", async () => {

@@ -1,7 +1,7 @@
-import { err, errAsync, ok, okAsync, safeTry, type Result, type ResultAsync } from "neverthrow";
-import { sleep, systemClock, type Clock } from "../core/clock.ts";
+import { err, errAsync, ok, okAsync, type Result, type ResultAsync, safeTry } from "neverthrow";
+import { type Clock, sleep, systemClock } from "../core/clock.ts";
 import { errnoName, errnoSymbol } from "../libc/errno-name.ts";
-import { ERRNO, writeU64, type Libc } from "../libc/libc.ts";
+import { ERRNO, type Libc, writeU64 } from "../libc/libc.ts";
 import { AF } from "./constants.ts";
 import type { NetlinkTransport, NetlinkTransportError } from "./netlink-transport.ts";
 

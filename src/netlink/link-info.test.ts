@@ -3,14 +3,14 @@ import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { expectDecoded } from "../../test/helpers/netlink-kernel.ts";
 import { CAPTURED, hexBytes } from "../../test/helpers/netlink-captures.ts";
-import { parseIp, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { type Ip4, type Ip6, parseIp } from "../subnet/ip.ts";
 import { IF_OPER, IFF } from "./constants.ts";
 import { malformed, truncated } from "./decode-error.ts";
 import { decodeLink, type LinkInfo } from "./link-info.ts";
 import { newLinkVxlan } from "./link-requests.ts";
 import { parseMac } from "./mac.ts";
 import { encodeRequest } from "./netlink-request.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 
 const first = (bytes: Uint8Array): NetlinkMessage => parseMessages(bytes)._unsafeUnwrap()[0]!;
 const mac = (text: string) => parseMac(text)._unsafeUnwrap();

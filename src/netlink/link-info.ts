@@ -1,4 +1,4 @@
-import { err, ok, safeTry, type Result } from "neverthrow";
+import { err, ok, type Result, safeTry } from "neverthrow";
 import type { Ip4, Ip6 } from "../subnet/ip.ts";
 import { IFLA, IFLA_INFO, IFLA_VXLAN } from "./_attribute-types.ts";
 import { IFINFOMSG_LENGTH, readIfInfoMsg } from "./_family-headers.ts";
@@ -7,7 +7,7 @@ import { Attributes } from "./attributes.ts";
 import { IFF, RTM } from "./constants.ts";
 import { malformed, type NetlinkDecodeError } from "./decode-error.ts";
 import type { Mac } from "./mac.ts";
-import { NLMSG_HEADER_LENGTH, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, NLMSG_HEADER_LENGTH } from "./netlink-message.ts";
 
 /** The VXLAN settings of a vxlan device (`IFLA_INFO_DATA`). */
 export interface VxlanInfo {

@@ -11,8 +11,16 @@ const nlv1 = { index: 4, name: "nlv1" };
 
 describe("link requests: the bytes iproute2 sends", () => {
   it.each<[string, NetlinkRequest, string]>([
-    ["ip link add nlv1 type vxlan id 1 local 192.0.2.1 dstport 8472 nolearning dev nlu0", newLinkVxlan({ name: "nlv1", vni: 1, local: ip("192.0.2.1"), port: 8472, underlay: 3 }), CAPTURED.newLinkVxlan4],
-    ["ip link add nlv6 type vxlan id 2 local 2001:db8::1 dstport 8472 nolearning gbp", newLinkVxlan({ name: "nlv6", vni: 2, local: ip("2001:db8::1"), port: 8472, gbp: true }), CAPTURED.newLinkVxlan6],
+    [
+      "ip link add nlv1 type vxlan id 1 local 192.0.2.1 dstport 8472 nolearning dev nlu0",
+      newLinkVxlan({ name: "nlv1", vni: 1, local: ip("192.0.2.1"), port: 8472, underlay: 3 }),
+      CAPTURED.newLinkVxlan4,
+    ],
+    [
+      "ip link add nlv6 type vxlan id 2 local 2001:db8::1 dstport 8472 nolearning gbp",
+      newLinkVxlan({ name: "nlv6", vni: 2, local: ip("2001:db8::1"), port: 8472, gbp: true }),
+      CAPTURED.newLinkVxlan6,
+    ],
     ["ip link set nlv1 up", setLink({ link: nlv1, up: true }), CAPTURED.setLinkUp],
     ["ip link set nlv1 mtu 1450", setLink({ link: nlv1, mtu: 1450 }), CAPTURED.setLinkMtu],
     ["ip link del nlv1", deleteLink(nlv1), CAPTURED.deleteLink],

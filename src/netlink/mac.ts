@@ -48,8 +48,7 @@ export function mac(value: number): Mac {
  * ```
  */
 export function parseMac(text: string): Result<Mac, MacError> {
-  const invalid = (reason: string): Result<Mac, MacError> =>
-    err({ kind: "invalid-mac", input: text, reason, message: `invalid MAC address "${text}": ${reason}` });
+  const invalid = (reason: string): Result<Mac, MacError> => err({ kind: "invalid-mac", input: text, reason, message: `invalid MAC address "${text}": ${reason}` });
   const parts = text.split(/[:-]/);
   if (parts.length !== 6) return invalid(`expected 6 octets, found ${parts.length}`);
   if (text.includes(":") && text.includes("-")) return invalid("mixes ':' and '-' separators");

@@ -1,4 +1,4 @@
-import { err, ok, safeTry, type Result } from "neverthrow";
+import { err, ok, type Result, safeTry } from "neverthrow";
 import type { Ip } from "../subnet/ip.ts";
 import { NDA } from "./_attribute-types.ts";
 import { familyOfAf } from "./_family.ts";
@@ -8,7 +8,7 @@ import { Attributes } from "./attributes.ts";
 import { RTM } from "./constants.ts";
 import { malformed, type NetlinkDecodeError } from "./decode-error.ts";
 import type { Mac } from "./mac.ts";
-import { NLMSG_HEADER_LENGTH, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, NLMSG_HEADER_LENGTH } from "./netlink-message.ts";
 
 /** An ARP (IPv4) or NDP (IPv6) neighbour entry as RTM_NEWNEIGH describes it. */
 export interface NeighbourInfo {

@@ -10,7 +10,7 @@ import { mac, parseMac } from "./mac.ts";
 import { decodeNeighbour } from "./neighbour-info.ts";
 import { deleteNeighbour, dumpNeighbours, replaceNeighbour } from "./neighbour-requests.ts";
 import { encodeRequest, type NetlinkRequest } from "./netlink-request.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 
 const ip = (text: string) => parseIp(text)._unsafeUnwrap();
 const hw = (text: string) => parseMac(text)._unsafeUnwrap();
@@ -18,8 +18,16 @@ const messages = (bytes: Uint8Array): NetlinkMessage[] => parseMessages(bytes)._
 
 describe("neighbour requests: the bytes iproute2 sends", () => {
   it.each<[string, NetlinkRequest, string]>([
-    ["ip neigh replace 10.5.2.0 lladdr be:45:e5:5e:b1:4e dev nlv1 nud permanent", replaceNeighbour({ link: 4, ip: ip("10.5.2.0"), mac: hw("be:45:e5:5e:b1:4e") }), CAPTURED.replaceNeighbour4],
-    ["ip -6 neigh replace fd10:0:0:2:: lladdr 0e:53:d2:3d:53:65 dev nlv6 nud permanent", replaceNeighbour({ link: 5, ip: ip("fd10:0:0:2::"), mac: hw("0e:53:d2:3d:53:65") }), CAPTURED.replaceNeighbour6],
+    [
+      "ip neigh replace 10.5.2.0 lladdr be:45:e5:5e:b1:4e dev nlv1 nud permanent",
+      replaceNeighbour({ link: 4, ip: ip("10.5.2.0"), mac: hw("be:45:e5:5e:b1:4e") }),
+      CAPTURED.replaceNeighbour4,
+    ],
+    [
+      "ip -6 neigh replace fd10:0:0:2:: lladdr 0e:53:d2:3d:53:65 dev nlv6 nud permanent",
+      replaceNeighbour({ link: 5, ip: ip("fd10:0:0:2::"), mac: hw("0e:53:d2:3d:53:65") }),
+      CAPTURED.replaceNeighbour6,
+    ],
     ["ip neigh del 10.5.2.0 dev nlv1", deleteNeighbour({ link: 4, ip: ip("10.5.2.0") }), CAPTURED.deleteNeighbour4],
     ["ip neigh show dev nlv1 (the dump request)", dumpNeighbours({ link: 4 }), CAPTURED.dumpNeighboursOf4],
     ["ip -6 neigh show dev nlv6 (the dump request)", dumpNeighbours({ family: 6, link: 5 }), CAPTURED.dumpNeighbours6Of5],

@@ -6,7 +6,7 @@ import { CAPTURED, hexBytes } from "../../test/helpers/netlink-captures.ts";
 import { NLM_F, RTM } from "./constants.ts";
 import { malformed, truncated } from "./decode-error.ts";
 import { decodeAck, encodeAck } from "./netlink-ack.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 
 const first = (hex: string): NetlinkMessage => parseMessages(hexBytes(hex))._unsafeUnwrap()[0]!;
 
@@ -18,7 +18,11 @@ describe("decodeAck, on the kernel's answers as captured", () => {
       CAPTURED.errorNetUnreachExtAck,
       { errno: 101, errnoName: "ENETUNREACH", request: { type: RTM.NEWROUTE, flags: 0x605, seq: 0x6b0f49ff, pid: 0 }, kernelMessage: "Nexthop has invalid gateway" },
     ],
-    ["EEXIST with the request echoed whole", CAPTURED.errorExistUncapped, { errno: 17, errnoName: "EEXIST", request: { type: RTM.NEWROUTE, flags: 0x605, seq: 0x6b0f49ff, pid: 0 } }],
+    ["EEXIST with the request echoed whole", CAPTURED.errorExistUncapped, {
+      errno: 17,
+      errnoName: "EEXIST",
+      request: { type: RTM.NEWROUTE, flags: 0x605, seq: 0x6b0f49ff, pid: 0 },
+    }],
     ["ESRCH to a delete", CAPTURED.errorNoSuchRoute, { errno: 3, errnoName: "ESRCH", request: { type: RTM.DELROUTE, flags: 0x5, seq: 0x6b0f4a00, pid: 0 } }],
   ])("reads %s", (_, hex, ack) => {
     expect(decodeAck(first(hex))).toEqual(ok(ack));
@@ -40,11 +44,17 @@ describe("decodeAck, on the kernel's answers as captured", () => {
 
   it("reads back what encodeAck writes", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 16, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }), fc.nat({ max: 0xffffffff }), fc.integer({ min: 0, max: 4095 }), (type, flags, seq, errno) => {
-        const ack = decodeAck(parseMessages(encodeAck({ type, flags, seq, pid: 0 }, errno))._unsafeUnwrap()[0]!)._unsafeUnwrap();
-        expect([ack.errno, ack.request]).toEqual([errno, { type, flags, seq, pid: 0 }]);
-        expect(ack.errnoName === undefined).toBe(errno === 0);
-      }),
+      fc.property(
+        fc.integer({ min: 16, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.nat({ max: 0xffffffff }),
+        fc.integer({ min: 0, max: 4095 }),
+        (type, flags, seq, errno) => {
+          const ack = decodeAck(parseMessages(encodeAck({ type, flags, seq, pid: 0 }, errno))._unsafeUnwrap()[0]!)._unsafeUnwrap();
+          expect([ack.errno, ack.request]).toEqual([errno, { type, flags, seq, pid: 0 }]);
+          expect(ack.errnoName === undefined).toBe(errno === 0);
+        },
+      ),
     );
     const bytes = encodeAck({ type: RTM.NEWROUTE, flags: 0x505, seq: 3, pid: 0 }, 0);
     expect(bytes[6]! | (bytes[7]! << 8)).toBe(NLM_F.CAPPED);

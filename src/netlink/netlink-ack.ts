@@ -5,8 +5,8 @@ import { NLMSGERR_ATTR } from "./_attribute-types.ts";
 import { errnoSymbol } from "../libc/errno-name.ts";
 import { Attributes } from "./attributes.ts";
 import { NLM_F, NLMSG } from "./constants.ts";
-import { malformed, truncated, type NetlinkDecodeError } from "./decode-error.ts";
-import { encodeMessage, NLMSG_HEADER_LENGTH, readHeader, type NetlinkHeader, type NetlinkMessage } from "./netlink-message.ts";
+import { malformed, type NetlinkDecodeError, truncated } from "./decode-error.ts";
+import { encodeMessage, type NetlinkHeader, type NetlinkMessage, NLMSG_HEADER_LENGTH, readHeader } from "./netlink-message.ts";
 
 /** What an NLMSG_ERROR message says: success (an ACK) or an errno, for which request. */
 export interface NetlinkAck {

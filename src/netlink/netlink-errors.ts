@@ -28,21 +28,21 @@ export type NetlinkBatchError =
   | NetlinkTransportError
   | NetlinkDecodeError
   | {
-      readonly kind: "netlink-timeout";
-      /** Requests still without an answer. */
-      readonly unanswered: number;
-      /** The first of them. */
-      readonly description: string;
-      readonly message: string;
-    }
+    readonly kind: "netlink-timeout";
+    /** Requests still without an answer. */
+    readonly unanswered: number;
+    /** The first of them. */
+    readonly description: string;
+    readonly message: string;
+  }
   | {
-      readonly kind: "netlink-query-refused";
-      readonly failure: NetlinkRequestError;
-      readonly message: string;
-    }
+    readonly kind: "netlink-query-refused";
+    readonly failure: NetlinkRequestError;
+    readonly message: string;
+  }
   | {
-      readonly kind: "netlink-dump-interrupted";
-      readonly attempts: number;
-      readonly description: string;
-      readonly message: string;
-    };
+    readonly kind: "netlink-dump-interrupted";
+    readonly attempts: number;
+    readonly description: string;
+    readonly message: string;
+  };

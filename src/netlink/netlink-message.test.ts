@@ -47,7 +47,16 @@ describe("parseMessages", () => {
   it("reads back what encodeMessage wrote, several messages in one datagram", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ type: fc.integer({ min: 0, max: 0xffff }), flags: fc.integer({ min: 0, max: 0xffff }), seq: fc.nat({ max: 0xffffffff }), pid: fc.nat({ max: 0xffffffff }), payload: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 5 }),
+        fc.array(
+          fc.record({
+            type: fc.integer({ min: 0, max: 0xffff }),
+            flags: fc.integer({ min: 0, max: 0xffff }),
+            seq: fc.nat({ max: 0xffffffff }),
+            pid: fc.nat({ max: 0xffffffff }),
+            payload: fc.uint8Array({ maxLength: 40 }),
+          }),
+          { maxLength: 5 },
+        ),
         (messages) => {
           const parts = messages.map((m) => {
             const bytes = encodeMessage(m, m.payload);

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { align4, u16, u32 } from "./_bytes.ts";
-import { malformed, truncated, type NetlinkDecodeError } from "./decode-error.ts";
+import { malformed, type NetlinkDecodeError, truncated } from "./decode-error.ts";
 
 /** Bytes of `struct nlmsghdr`. */
 export const NLMSG_HEADER_LENGTH = 16;

@@ -1,5 +1,5 @@
-import { err, ok, safeTry, type Result } from "neverthrow";
-import { cidr4, cidr6, type Cidr } from "../subnet/cidr.ts";
+import { err, ok, type Result, safeTry } from "neverthrow";
+import { type Cidr, cidr4, cidr6 } from "../subnet/cidr.ts";
 import type { Ip } from "../subnet/ip.ts";
 import { RTA } from "./_attribute-types.ts";
 import { familyOfAf } from "./_family.ts";
@@ -8,7 +8,7 @@ import { offsetError } from "./_offset-error.ts";
 import { Attributes } from "./attributes.ts";
 import { RTM, RTNH_F } from "./constants.ts";
 import { malformed, type NetlinkDecodeError } from "./decode-error.ts";
-import { NLMSG_HEADER_LENGTH, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, NLMSG_HEADER_LENGTH } from "./netlink-message.ts";
 
 /** A route as RTM_NEWROUTE describes it. */
 export interface RouteInfo {

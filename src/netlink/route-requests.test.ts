@@ -8,7 +8,7 @@ import { ip4, ip6, parseIp } from "../subnet/ip.ts";
 import { NLM_F, RT_SCOPE, RT_TABLE, RTM, RTN, RTNH_F, RTPROT } from "./constants.ts";
 import { malformed } from "./decode-error.ts";
 import { encodeRequest, type NetlinkRequest } from "./netlink-request.ts";
-import { parseMessages, type NetlinkMessage } from "./netlink-message.ts";
+import { type NetlinkMessage, parseMessages } from "./netlink-message.ts";
 import { decodeRoute, type RouteInfo } from "./route-info.ts";
 import { deleteRoute, dumpRoutes, formatRoute, newRoute, replaceRoute } from "./route-requests.ts";
 
@@ -19,8 +19,16 @@ const nlv1 = { index: 4, name: "nlv1" };
 
 describe("route requests: the bytes iproute2 sends", () => {
   it.each<[string, NetlinkRequest, string]>([
-    ["ip route replace 10.5.2.0/24 via 10.5.2.0 dev nlv1 onlink", replaceRoute({ dst: cidr("10.5.2.0/24"), gateway: ip("10.5.2.0"), oif: nlv1, onlink: true }), CAPTURED.replaceRoute4],
-    ["ip -6 route replace fd10:0:0:2::/64 via fd10:0:0:2:: dev nlv6 onlink", replaceRoute({ dst: cidr("fd10:0:0:2::/64"), gateway: ip("fd10:0:0:2::"), oif: 5, onlink: true }), CAPTURED.replaceRoute6],
+    [
+      "ip route replace 10.5.2.0/24 via 10.5.2.0 dev nlv1 onlink",
+      replaceRoute({ dst: cidr("10.5.2.0/24"), gateway: ip("10.5.2.0"), oif: nlv1, onlink: true }),
+      CAPTURED.replaceRoute4,
+    ],
+    [
+      "ip -6 route replace fd10:0:0:2::/64 via fd10:0:0:2:: dev nlv6 onlink",
+      replaceRoute({ dst: cidr("fd10:0:0:2::/64"), gateway: ip("fd10:0:0:2::"), oif: 5, onlink: true }),
+      CAPTURED.replaceRoute6,
+    ],
     ["ip route del 10.5.2.0/24 via 10.5.2.0 dev nlv1", deleteRoute({ dst: cidr("10.5.2.0/24"), gateway: ip("10.5.2.0"), oif: nlv1 }), CAPTURED.deleteRoute4],
     ["ip route add 10.9.0.0/24 via 10.9.9.9", newRoute({ dst: cidr("10.9.0.0/24"), gateway: ip("10.9.9.9") }), CAPTURED.addRouteMissingGateway],
     ["ip route show dev nlv1 (the dump request)", dumpRoutes({ family: 4, table: RT_TABLE.MAIN, oif: 4 }), CAPTURED.dumpRoutes4Main4],
@@ -52,7 +60,17 @@ describe("route requests: the bytes iproute2 sends", () => {
 describe("decodeRoute, on the kernel's dump replies as captured", () => {
   it("reads flannel's kind of route", () => {
     expect(messages(hexBytes(CAPTURED.routeDump4)).map(decodeRoute)).toEqual([
-      ok({ dst: cidr("10.5.2.0/24"), gateway: ip("10.5.2.0"), oif: 4, onlink: true, table: RT_TABLE.MAIN, protocol: RTPROT.BOOT, scope: RT_SCOPE.UNIVERSE, type: RTN.UNICAST, flags: RTNH_F.ONLINK }),
+      ok({
+        dst: cidr("10.5.2.0/24"),
+        gateway: ip("10.5.2.0"),
+        oif: 4,
+        onlink: true,
+        table: RT_TABLE.MAIN,
+        protocol: RTPROT.BOOT,
+        scope: RT_SCOPE.UNIVERSE,
+        type: RTN.UNICAST,
+        flags: RTNH_F.ONLINK,
+      }),
     ]);
   });
 
@@ -60,16 +78,30 @@ describe("decodeRoute, on the kernel's dump replies as captured", () => {
     const kernel = { onlink: false, table: RT_TABLE.MAIN, protocol: RTPROT.KERNEL, scope: RT_SCOPE.UNIVERSE, type: RTN.UNICAST, priority: 256, flags: 0 };
     expect(messages(hexBytes(CAPTURED.routeDump6)).map(decodeRoute)).toEqual([
       ok({ dst: cidr("fd10:0:0:1::/128"), oif: 5, ...kernel }),
-      ok({ dst: cidr("fd10:0:0:2::/64"), gateway: ip("fd10:0:0:2::"), oif: 5, onlink: true, table: RT_TABLE.MAIN, protocol: RTPROT.BOOT, scope: RT_SCOPE.UNIVERSE, type: RTN.UNICAST, priority: 1024, flags: RTNH_F.ONLINK }),
+      ok({
+        dst: cidr("fd10:0:0:2::/64"),
+        gateway: ip("fd10:0:0:2::"),
+        oif: 5,
+        onlink: true,
+        table: RT_TABLE.MAIN,
+        protocol: RTPROT.BOOT,
+        scope: RT_SCOPE.UNIVERSE,
+        type: RTN.UNICAST,
+        priority: 1024,
+        flags: RTNH_F.ONLINK,
+      }),
       ok({ dst: cidr("fe80::/64"), oif: 5, ...kernel }),
     ]);
   });
 
   it("keeps only what the dump's filter asks for", () => {
     const routes = messages(hexBytes(CAPTURED.routeDump6));
-    const keep = (filter: Parameters<typeof dumpRoutes>[0]): string[] =>
-      routes.flatMap((m) => dumpRoutes(filter).decode(m)._unsafeUnwrap() ?? []).map((r) => formatRoute(r));
-    expect(keep({ family: 6, oif: 5 })).toEqual(["fd10:0:0:1::/128 dev ifindex 5 metric 256", "fd10:0:0:2::/64 via fd10:0:0:2:: dev ifindex 5 metric 1024 onlink", "fe80::/64 dev ifindex 5 metric 256"]);
+    const keep = (filter: Parameters<typeof dumpRoutes>[0]): string[] => routes.flatMap((m) => dumpRoutes(filter).decode(m)._unsafeUnwrap() ?? []).map((r) => formatRoute(r));
+    expect(keep({ family: 6, oif: 5 })).toEqual([
+      "fd10:0:0:1::/128 dev ifindex 5 metric 256",
+      "fd10:0:0:2::/64 via fd10:0:0:2:: dev ifindex 5 metric 1024 onlink",
+      "fe80::/64 dev ifindex 5 metric 256",
+    ]);
     expect(keep({ family: 6, oif: 4 })).toEqual([]);
     expect(keep({ family: 6, table: RT_TABLE.LOCAL })).toEqual([]);
     expect(keep({ family: 4 })).toEqual([]);
@@ -95,7 +127,9 @@ describe("decodeRoute, on the kernel's dump replies as captured", () => {
         fc.constantFrom(RT_TABLE.MAIN, RT_TABLE.LOCAL, 300, 0xfffffff0),
         fc.option(fc.nat({ max: 0xffffffff }), { nil: undefined }),
         ({ dst, gateway }, oif, onlink, table, priority) => {
-          const [message] = messages(encodeRequest(replaceRoute({ dst, ...(gateway === undefined ? {} : { gateway }), oif, onlink, table, ...(priority === undefined ? {} : { priority }) }), 1));
+          const [message] = messages(
+            encodeRequest(replaceRoute({ dst, ...(gateway === undefined ? {} : { gateway }), oif, onlink, table, ...(priority === undefined ? {} : { priority }) }), 1),
+          );
           const expected: RouteInfo = {
             dst,
             ...(gateway === undefined ? {} : { gateway }),

@@ -1,5 +1,5 @@
 import { ok } from "neverthrow";
-import { cidrAddress, formatCidr, type Cidr } from "../subnet/cidr.ts";
+import { type Cidr, cidrAddress, formatCidr } from "../subnet/cidr.ts";
 import { formatIp, type Ip } from "../subnet/ip.ts";
 import { RTA } from "./_attribute-types.ts";
 import { attributeIp, attributeU32 } from "./_attribute-writer.ts";
@@ -183,7 +183,9 @@ export function dumpRoutes(filter: RouteFilter): NetlinkQuery<RouteInfo> {
   if (filter.table !== undefined) attributeU32(w, RTA.TABLE, filter.table);
   const oif = filter.oif === undefined ? undefined : linkIndex(filter.oif);
   if (oif !== undefined) attributeU32(w, RTA.OIF, oif);
-  const description = `dump IPv${filter.family} routes${filter.table === undefined ? "" : ` of table ${filter.table}`}${filter.oif === undefined ? "" : ` dev ${linkLabel(filter.oif)}`}`;
+  const description = `dump IPv${filter.family} routes${filter.table === undefined ? "" : ` of table ${filter.table}`}${
+    filter.oif === undefined ? "" : ` dev ${linkLabel(filter.oif)}`
+  }`;
   return {
     type: RTM.GETROUTE,
     flags: NLM_F.REQUEST | NLM_F.DUMP,

@@ -1,6 +1,6 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { AddressInfo } from "./address-info.ts";
-import { dumpAddresses, type AddressFilter } from "./address-requests.ts";
+import { type AddressFilter, dumpAddresses } from "./address-requests.ts";
 import { applyRequests, type BatchResult } from "./apply-requests.ts";
 import type { FdbEntry } from "./fdb-entry.ts";
 import { dumpFdb } from "./fdb-requests.ts";

@@ -54,13 +54,20 @@ describe("runQuery", () => {
   it("gives up on a dump that keeps changing", async () => {
     const kernel = scriptedKernel((request) => [interrupted(withSeq(hexBytes(CAPTURED.neighbourDump6), request.seq))]);
     expect(await runQuery(kernel, dumpNeighbours({ family: 6 }), { sequence: new SequenceNumbers(), dumpAttempts: 3 })).toEqual(
-      err({ kind: "netlink-dump-interrupted", attempts: 3, description: "dump IPv6 neighbours", message: "netlink: dump IPv6 neighbours: the table changed while it was read, 3 times in a row" }),
+      err({
+        kind: "netlink-dump-interrupted",
+        attempts: 3,
+        description: "dump IPv6 neighbours",
+        message: "netlink: dump IPv6 neighbours: the table changed while it was read, 3 times in a row",
+      }),
     );
     expect(kernel.sent).toHaveLength(3);
   });
 
   it("returns the one reply to a get, and the kernel's refusal as netlink-query-refused", async () => {
-    const kernel = scriptedKernel((request) => [new TextDecoder().decode(request.payload).includes("nlv1") ? withSeq(hexBytes(CAPTURED.getLinkReplyVxlan4), request.seq) : encodeAck(request, 19)]);
+    const kernel = scriptedKernel((
+      request,
+    ) => [new TextDecoder().decode(request.payload).includes("nlv1") ? withSeq(hexBytes(CAPTURED.getLinkReplyVxlan4), request.seq) : encodeAck(request, 19)]);
     const found = await runQuery(kernel, getLink("nlv1"), { sequence: new SequenceNumbers() });
     expect(found.map((links) => links.map((l) => [l.index, l.name, l.vxlan?.id]))).toEqual(ok([[4, "nlv1", 1]]));
     const query = getLink("nope");

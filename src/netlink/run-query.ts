@@ -1,4 +1,4 @@
-import { err, ok, safeTry, type ResultAsync } from "neverthrow";
+import { err, ok, type ResultAsync, safeTry } from "neverthrow";
 import { i32 } from "./_bytes.ts";
 import { errnoSymbol } from "../libc/errno-name.ts";
 import { requestError } from "./_request-error.ts";

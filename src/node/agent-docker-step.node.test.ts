@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CommandRunner } from "../core/command-runner.ts";
 import type { EngineNetworkApi } from "../dockerconf/engine-verify.ts";
 import { parseCidr4 } from "../subnet/cidr.ts";
-import { dockerStep, engineFromEnvironment, type DockerStepOptions } from "./agent-docker-step.ts";
+import { dockerStep, type DockerStepOptions, engineFromEnvironment } from "./agent-docker-step.ts";
 import { findDockerdCommandLine, runningDockerdCommandLine } from "./agent-dockerd-command-line.ts";
 
 const seed = `{
@@ -65,14 +65,27 @@ function setup(text: string | undefined, options: Partial<DockerStepOptions> = {
   const run: CommandRunner = (command, args) => {
     commands.push([command, ...args].join(" "));
     if (restartExit === 0) engine.restartTo(leaseBridge, 2);
-    return okAsync({ code: restartExit, stdout: "", stderr: restartExit === 0 ? "" : "dockerd-ctl: dockerd exited; the end of /var/log/dockerd.log:\nunable to configure the Docker daemon" });
+    return okAsync({
+      code: restartExit,
+      stdout: "",
+      stderr: restartExit === 0 ? "" : "dockerd-ctl: dockerd exited; the end of /var/log/dockerd.log:\nunable to configure the Docker daemon",
+    });
   };
   const validated: string[] = [];
   const validate: DockerStepOptions["validate"] = (text) => {
     validated.push(text);
     return okAsync({ kind: "unavailable", dockerd: "dockerd", reason: "a test" });
   };
-  const step = dockerStep({ path, restartCommand: ["/usr/local/bin/dockerd-ctl", "restart"], engine: engine.engine, run, dockerd: { args: "" }, verifyIntervalMs: 1, validate, ...options });
+  const step = dockerStep({
+    path,
+    restartCommand: ["/usr/local/bin/dockerd-ctl", "restart"],
+    engine: engine.engine,
+    run,
+    dockerd: { args: "" },
+    verifyIntervalMs: 1,
+    validate,
+    ...options,
+  });
   return { path, step, commands, engine, validated };
 }
 
@@ -101,9 +114,19 @@ describe("dockerStep", () => {
   it("asks dockerd about the merged file first; its refusal leaves daemon.json and dockerd alone", async () => {
     const s = setup(seed, {
       allowFindings: true,
-      validate: () => errAsync({ kind: "dockerd-refused", dockerd: "dockerd", dockerdMessage: "invalid logging level: loud", exitCode: 1, message: "dockerd would not start with this daemon.json: invalid logging level: loud" }),
+      validate: () =>
+        errAsync({
+          kind: "dockerd-refused",
+          dockerd: "dockerd",
+          dockerdMessage: "invalid logging level: loud",
+          exitCode: 1,
+          message: "dockerd would not start with this daemon.json: invalid logging level: loud",
+        }),
     });
-    expect((await s.step(target))._unsafeUnwrapErr()).toEqual({ kind: "dockerd-refused", message: `${s.path} not changed: dockerd would not start with this daemon.json: invalid logging level: loud` });
+    expect((await s.step(target))._unsafeUnwrapErr()).toEqual({
+      kind: "dockerd-refused",
+      message: `${s.path} not changed: dockerd would not start with this daemon.json: invalid logging level: loud`,
+    });
     expect(readFileSync(s.path, "utf8")).toBe(seed);
     expect(s.commands).toEqual([]);
   });
@@ -142,7 +165,12 @@ describe("dockerStep", () => {
 
   const refusals: ReadonlyArray<readonly [string, string, Partial<DockerStepOptions>, RegExp]> = [
     ["a security finding, by default", seed, {}, /not changed: .*tcp:\/\/0\.0\.0\.0:2375.*\(--docker-allow-findings writes despite security findings\)$/],
-    ["hosts both as a flag and in the file", seed, { allowFindings: true, dockerd: { args: "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock" } }, /specified both as a flag and in the configuration file: hosts/],
+    [
+      "hosts both as a flag and in the file",
+      seed,
+      { allowFindings: true, dockerd: { args: "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock" } },
+      /specified both as a flag and in the configuration file: hosts/,
+    ],
     ["bridge with bip", '{"bridge": "br0"}', {}, /You specified -b & --bip, mutually exclusive options/],
     ["a file that is not JSON", '{"mtu": 1500,}', {}, /daemon\.json/],
   ];
@@ -174,11 +202,13 @@ describe("dockerStep", () => {
 
 function fakeProc(): string {
   const proc = tempDir();
-  for (const [pid, comm, cmdline] of [
-    ["1", "sh", "/bin/sh\0/usr/local/bin/dind-entry\0"],
-    ["42", "dockerd", "dockerd\0-H\0unix:///var/run/docker.sock\0--mtu=1400\0"],
-    ["self", "x", "x\0"],
-  ] as const) {
+  for (
+    const [pid, comm, cmdline] of [
+      ["1", "sh", "/bin/sh\0/usr/local/bin/dind-entry\0"],
+      ["42", "dockerd", "dockerd\0-H\0unix:///var/run/docker.sock\0--mtu=1400\0"],
+      ["self", "x", "x\0"],
+    ] as const
+  ) {
     mkdirSync(join(proc, pid));
     writeFileSync(join(proc, pid, "comm"), `${comm}\n`);
     writeFileSync(join(proc, pid, "cmdline"), cmdline);

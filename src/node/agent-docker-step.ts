@@ -8,16 +8,16 @@
  */
 import type Docker from "dockerode";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { sleep, systemClock, type Clock } from "../core/clock.ts";
+import { type Clock, sleep, systemClock } from "../core/clock.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
 import type { DockerdVersion } from "../dockerconf/dockerd-flags.ts";
-import { defaultBridgeExpectation, verifyDefaultBridge, type DefaultBridgeReport, type EngineNetworkApi } from "../dockerconf/engine-verify.ts";
-import { dockerNetworkSettings, type DockerNetworkSettings } from "../dockerconf/network-settings.ts";
+import { defaultBridgeExpectation, type DefaultBridgeReport, type EngineNetworkApi, verifyDefaultBridge } from "../dockerconf/engine-verify.ts";
+import { type DockerNetworkSettings, dockerNetworkSettings } from "../dockerconf/network-settings.ts";
 import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import type { DockerReport, DockerStep, DockerTarget, PortError } from "../flannel/agent-ports.ts";
 import { findDockerdCommandLine, type FindDockerdCommandLineOptions } from "./agent-dockerd-command-line.ts";
 import { planDaemonJsonFile, writeDaemonJsonPlan } from "./daemon-json-file.ts";
-import { validateWithDockerd, type DockerdValidateError, type DockerdValidateOutcome } from "./dockerd-validate.ts";
+import { type DockerdValidateError, type DockerdValidateOutcome, validateWithDockerd } from "./dockerd-validate.ts";
 import { runCommand } from "./run-command.ts";
 
 /** Options of {@link dockerStep}. */
@@ -108,7 +108,9 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
     return run(program, args)
       .mapErr((e) => portError("docker-restart", `cannot restart dockerd with "${shown}": ${e.message}`))
       .andThen((out) =>
-        out.code === 0 ? okAsync(undefined) : errAsync(portError("docker-restart", `"${shown}" exited ${out.code}: ${(out.stderr.trim() || out.stdout.trim()).split("\n").slice(-5).join(" / ")}`)),
+        out.code === 0
+          ? okAsync(undefined)
+          : errAsync(portError("docker-restart", `"${shown}" exited ${out.code}: ${(out.stderr.trim() || out.stdout.trim()).split("\n").slice(-5).join(" / ")}`))
       );
   };
 
@@ -127,9 +129,9 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
     return findDockerdCommandLine({ version, ...options.dockerd })
       .mapErr((e) => portError(e.kind, e.message))
       .andThen((dockerd) =>
-        planDaemonJsonFile({ path: options.path, settings: wanted, version, allowFindings: options.allowFindings ?? false, ...(dockerd === undefined ? {} : { dockerd }) }).mapErr((e) =>
-          portError(e.kind, e.message),
-        ),
+        planDaemonJsonFile({ path: options.path, settings: wanted, version, allowFindings: options.allowFindings ?? false, ...(dockerd === undefined ? {} : { dockerd }) }).mapErr((
+          e,
+        ) => portError(e.kind, e.message))
       )
       .andThen((plan) => {
         const warnings = plan.issues.filter((i) => !plan.blocking.includes(i)).map(describeIssue);
@@ -138,7 +140,9 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
           return errAsync(portError("docker-config-refused", `${options.path} not changed: ${plan.blocking.map((i) => i.message).join("; ")}${hint}`));
         }
         const validate = options.validate ?? validateWithDockerd;
-        const checked: ResultAsync<unknown, PortError> = plan.changed ? validate(plan.after).mapErr((e) => portError(e.kind, `${options.path} not changed: ${e.message}`)) : okAsync(undefined);
+        const checked: ResultAsync<unknown, PortError> = plan.changed
+          ? validate(plan.after).mapErr((e) => portError(e.kind, `${options.path} not changed: ${e.message}`))
+          : okAsync(undefined);
         return checked
           .andThen(() => writeDaemonJsonPlan(plan).mapErr((e) => portError(e.kind, e.message)))
           .andThen((written) => {
@@ -153,7 +157,7 @@ export function dockerStep(options: DockerStepOptions): DockerStep {
               .orElse(() =>
                 restart()
                   .andThen(() => verify(wanted, clock.now() + timeoutMs))
-                  .map((): DockerReport => ({ ...report, restarted: true })),
+                  .map((): DockerReport => ({ ...report, restarted: true }))
               );
           });
       });

@@ -70,7 +70,7 @@ export function runningDockerdCommandLine(version: DockerdVersion = "26", proc =
     return undefined;
   };
   return ResultAsync.fromPromise(find(), (cause) => fail(`cannot look for dockerd in ${proc}: ${cause instanceof Error ? cause.message : String(cause)}`)).andThen((words) =>
-    words === undefined ? okAsync(undefined) : fromWords(words, version, `the running dockerd's command line (${words.join(" ")})`),
+    words === undefined ? okAsync(undefined) : fromWords(words, version, `the running dockerd's command line (${words.join(" ")})`)
   );
 }
 
@@ -99,7 +99,5 @@ export function findDockerdCommandLine(options: FindDockerdCommandLineOptions = 
   if (!(options.systemd ?? existsSync("/run/systemd/system"))) return runningDockerdCommandLine(version, options.proc);
   return dockerdCommandLineFromSystemd(options.unit ?? "docker.service", { version, ...(options.root === undefined ? {} : { root: options.root }) })
     .map((c): DockerdCommandLine | undefined => c)
-    .orElse((e) =>
-      /not found/.test(e.message) ? runningDockerdCommandLine(version, options.proc) : errAsync(fail(`dockerd's systemd unit: ${e.message}`)),
-    );
+    .orElse((e) => /not found/.test(e.message) ? runningDockerdCommandLine(version, options.proc) : errAsync(fail(`dockerd's systemd unit: ${e.message}`)));
 }

@@ -7,7 +7,7 @@ import type { ResultAsync } from "neverthrow";
 import type { CommandStartError } from "../core/command-runner.ts";
 import type { Firewall } from "../flannel/agent-ports.ts";
 import type { IptablesRule } from "../flannel/iptables-rules.ts";
-import { ensureIptablesRules, removeIptablesRules, type IptablesError, type IptablesOptions } from "./iptables.ts";
+import { ensureIptablesRules, type IptablesError, type IptablesOptions, removeIptablesRules } from "./iptables.ts";
 
 /**
  * A firewall that installs and removes rules with `iptables`, and IPv6

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { agentEventLevel, formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
+import { type AgentEvent, agentEventLevel, formatAgentEvent } from "../flannel/agent-events.ts";
 
 const LEVEL = { info: "INFO", warning: "WARN", error: "ERROR" } as const;
 

@@ -8,7 +8,7 @@ import { MemoryRegistry } from "../etcd/memory-registry.ts";
 import type { Registry, RegistryError } from "../etcd/registry.ts";
 import type { AgentEvent } from "../flannel/agent-events.ts";
 import { parseIp4 } from "../subnet/ip.ts";
-import { startNodeAgent, type NodeAgentOptions } from "./agent-node.ts";
+import { type NodeAgentOptions, startNodeAgent } from "./agent-node.ts";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -7,23 +7,23 @@
  *
  * @module
  */
-import { errAsync, okAsync, ResultAsync, type Result } from "neverthrow";
-import { systemClock, type Clock } from "../core/clock.ts";
+import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import type { Registry } from "../etcd/registry.ts";
 import type { AgentEvent } from "../flannel/agent-events.ts";
 import type { BackendSet } from "../backend/backend.ts";
-import { udpBackend, type OpenUdpEngine } from "../backend/udp/udp-backend.ts";
+import { type OpenUdpEngine, udpBackend } from "../backend/udp/udp-backend.ts";
 import type { DockerStep, Firewall } from "../flannel/agent-ports.ts";
 import { registryLeases, type RegistryLeasesOptions } from "../flannel/agent-registry-leases.ts";
-import { startAgent, type AgentError, type AgentExit, type AgentHealth, type RunningAgent } from "../flannel/agent.ts";
+import { type AgentError, type AgentExit, type AgentHealth, type RunningAgent, startAgent } from "../flannel/agent.ts";
 import type { ExternalInterface } from "../backend/backend.ts";
 import { chooseExternalInterface, type ExternalInterfaceError, type HostInterface } from "../flannel/external-interface.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import type { Random } from "../subnet/random.ts";
 import { iptablesFirewall } from "./agent-firewall.ts";
 import { subnetEnvFileWriter } from "./agent-subnet-file.ts";
-import { startHealthz, type HealthzError, type HealthzServer } from "./healthz.ts";
+import { type HealthzError, type HealthzServer, startHealthz } from "./healthz.ts";
 import { defaultRouteInterface, listHostInterfaces } from "./host-interfaces.ts";
 import { readSubnetEnvFile } from "./subnet-env-file.ts";
 import { udpEngineOpener } from "./udp-engine-opener.ts";
@@ -142,8 +142,9 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
   const subnetFile = options.subnetFile ?? DEFAULT_SUBNET_FILE;
   let running: RunningAgent | undefined;
   const health = (): AgentHealth => running?.status().health ?? { healthy: false, reason: "starting: waiting for the network config and the lease" };
-  const healthz: ResultAsync<HealthzServer | undefined, HealthzError> =
-    options.healthz === undefined || options.healthz.port === 0 ? okAsync(undefined) : startHealthz(options.healthz.ip, options.healthz.port, health);
+  const healthz: ResultAsync<HealthzServer | undefined, HealthzError> = options.healthz === undefined || options.healthz.port === 0
+    ? okAsync(undefined)
+    : startHealthz(options.healthz.ip, options.healthz.port, health);
   return healthz.andThen((server) =>
     previousSubnet(subnetFile, options.log)
       .andThen((previous) => {
@@ -159,8 +160,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
           leases,
           peers,
           external: (config) => (config.ipv6 === undefined ? v4 : choose(true)),
-          backends:
-            options.backends ??
+          backends: options.backends ??
             nodeBackends({
               ...(options.tunName === undefined ? {} : { tunName: options.tunName }),
               ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }),
@@ -195,7 +195,7 @@ export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent
           done,
         };
       })
-      .orElse((error) => ResultAsync.fromSafePromise(server?.close() ?? Promise.resolve()).andThen(() => errAsync(error))),
+      .orElse((error) => ResultAsync.fromSafePromise(server?.close() ?? Promise.resolve()).andThen(() => errAsync(error)))
   );
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { atomicWriteFile, checkAtomicWrite, type AtomicWriteFs } from "./atomic-write.ts";
+import { atomicWriteFile, type AtomicWriteFs, checkAtomicWrite } from "./atomic-write.ts";
 
 let dir = "";
 beforeEach(() => {
@@ -129,7 +129,15 @@ describe("atomicWriteFile", () => {
     expect(stray[0]).toMatch(/^\.daemon\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
     expect(readFileSync(join(dir, stray[0]!), "utf8")).toBe('{"new": true}\n');
     // The next write to the file removes what the dead writer left.
-    const again = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { atomicWriteFile } from ${JSON.stringify(module)}; (await atomicWriteFile(${JSON.stringify(path)}, "3")).match(() => undefined, (e) => { throw new Error(e.message); });`], { encoding: "utf8", timeout: 30_000 });
+    const again = spawnSync(process.execPath, [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      `import { atomicWriteFile } from ${JSON.stringify(module)}; (await atomicWriteFile(${
+        JSON.stringify(path)
+      }, "3")).match(() => undefined, (e) => { throw new Error(e.message); });`,
+    ], { encoding: "utf8", timeout: 30_000 });
     expect(again.status, again.stderr).toBe(0);
     expect(readdirSync(dir)).toEqual(["daemon.json"]);
     expect(readFileSync(path, "utf8")).toBe("3");

@@ -95,8 +95,7 @@ class StepError extends Error {
   }
 }
 
-const codeOf = (cause: unknown): string | undefined =>
-  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined;
+const codeOf = (cause: unknown): string | undefined => typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined;
 
 async function step<T>(name: AtomicWriteStep, run: () => Promise<T>): Promise<T> {
   try {
@@ -261,23 +260,22 @@ async function write(path: string, data: string | Uint8Array, options: AtomicWri
   }
 }
 
-const toWriteError =
-  (path: string) =>
-  (cause: unknown): FileWriteError => {
-    const failed = cause instanceof StepError ? cause : new StepError("write", cause);
-    const code = failed.details.code ?? codeOf(failed.failure);
-    const reason = failed.failure instanceof Error ? failed.failure.message : String(failed.failure);
-    return {
-      kind: "file-write",
-      path,
-      step: failed.step,
-      ...(code !== undefined && { code }),
-      ...(failed.details.fileType !== undefined && { fileType: failed.details.fileType }),
-      message:
-        failed.details.message ??
-        (failed.step === "fsync-dir" ? `${path} was replaced, but flushing its directory failed: ${reason}` : `cannot write ${path} (${failed.step} failed: ${reason}); the file is unchanged`),
-    };
+const toWriteError = (path: string) => (cause: unknown): FileWriteError => {
+  const failed = cause instanceof StepError ? cause : new StepError("write", cause);
+  const code = failed.details.code ?? codeOf(failed.failure);
+  const reason = failed.failure instanceof Error ? failed.failure.message : String(failed.failure);
+  return {
+    kind: "file-write",
+    path,
+    step: failed.step,
+    ...(code !== undefined && { code }),
+    ...(failed.details.fileType !== undefined && { fileType: failed.details.fileType }),
+    message: failed.details.message ??
+      (failed.step === "fsync-dir"
+        ? `${path} was replaced, but flushing its directory failed: ${reason}`
+        : `cannot write ${path} (${failed.step} failed: ${reason}); the file is unchanged`),
   };
+};
 
 /**
  * Replaces (or creates) a file atomically: temporary file in the same

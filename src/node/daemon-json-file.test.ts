@@ -50,7 +50,9 @@ describe("daemon.json files", () => {
   // Every kind of failed check leaves the file byte-identical (and its mode).
   it.each([
     ["a security finding", SEED, {}],
-    ["a flag conflict", '{\n  "hosts": ["unix:///var/run/docker.sock"]\n}\n', { dockerd: { program: "/usr/sbin/dockerd", args: parseDockerdArgs(["-H", "fd://"])._unsafeUnwrap() } }],
+    ["a flag conflict", '{\n  "hosts": ["unix:///var/run/docker.sock"]\n}\n', {
+      dockerd: { program: "/usr/sbin/dockerd", args: parseDockerdArgs(["-H", "fd://"])._unsafeUnwrap() },
+    }],
     ["an unknown key", '{"mtuu": 1450}', {}],
     ["bridge with bip", '{"bridge": "br0"}', {}],
     ["a value of the wrong type", '{"ip-masq": "false"}', {}],

@@ -9,10 +9,10 @@
 import { existsSync } from "node:fs";
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { DEFAULT_DAEMON_JSON } from "../core/defaults.ts";
-import { planDaemonJson, type DaemonJsonPlan, type PlanDaemonJsonError, type PlanDaemonJsonOptions } from "../dockerconf/plan-daemon-json.ts";
+import { type DaemonJsonPlan, planDaemonJson, type PlanDaemonJsonError, type PlanDaemonJsonOptions } from "../dockerconf/plan-daemon-json.ts";
 import type { DaemonJsonIssue } from "../dockerconf/validate-daemon-json.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
-import { readTextFile, type FileReadError } from "./read-text-file.ts";
+import { type FileReadError, readTextFile } from "./read-text-file.ts";
 
 /** The largest daemon.json read: 4 MiB (dockerd's own files are a few KiB; a larger one is not a config). */
 export const DAEMON_JSON_MAX_BYTES = 4 * 1024 * 1024;
@@ -34,7 +34,9 @@ export const DAEMON_JSON_MAX_BYTES = 4 * 1024 * 1024;
  * else console.log(plan.value.diff);
  * ```
  */
-export function planDaemonJsonFile(options: Omit<PlanDaemonJsonOptions, "current" | "path"> & { readonly path?: string }): ResultAsync<DaemonJsonPlan, FileReadError | PlanDaemonJsonError> {
+export function planDaemonJsonFile(
+  options: Omit<PlanDaemonJsonOptions, "current" | "path"> & { readonly path?: string },
+): ResultAsync<DaemonJsonPlan, FileReadError | PlanDaemonJsonError> {
   const path = options.path ?? DEFAULT_DAEMON_JSON;
   return readTextFile(path, { maxBytes: DAEMON_JSON_MAX_BYTES }).andThen((current) => {
     const plan = planDaemonJson({ fileExists: existsSync, ...options, path, current });

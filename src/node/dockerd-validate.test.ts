@@ -45,20 +45,35 @@ describe("validateWithDockerd", () => {
   it("returns dockerd's refusal as a typed error with its message", async () => {
     const dir = work("refused");
     const result = await validateWithDockerd('{"log-level": "loud"}', { dockerd: dockerd26, tmpdir: dir });
-    const dockerdMessage = "unable to configure the Docker daemon with file daemon.json: merged configuration validation from file and command line flags failed: invalid logging level: loud";
-    expect(result._unsafeUnwrapErr()).toEqual({ kind: "dockerd-refused", dockerd: dockerd26, dockerdMessage, exitCode: 1, message: `${dockerd26} would not start with this daemon.json: ${dockerdMessage}` });
+    const dockerdMessage =
+      "unable to configure the Docker daemon with file daemon.json: merged configuration validation from file and command line flags failed: invalid logging level: loud";
+    expect(result._unsafeUnwrapErr()).toEqual({
+      kind: "dockerd-refused",
+      dockerd: dockerd26,
+      dockerdMessage,
+      exitCode: 1,
+      message: `${dockerd26} would not start with this daemon.json: ${dockerdMessage}`,
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it("says when there is no dockerd to ask, or one without --validate", async () => {
-    expect(await validateWithDockerd("{}", { dockerd: join(root, "missing") })).toEqual({ value: { kind: "unavailable", dockerd: join(root, "missing"), reason: `${join(root, "missing")} is not installed` } });
-    expect(await validateWithDockerd("{}", { dockerd: dockerd20 })).toEqual({ value: { kind: "unavailable", dockerd: dockerd20, reason: `${dockerd20} has no --validate (it came with dockerd 23)` } });
+    expect(await validateWithDockerd("{}", { dockerd: join(root, "missing") })).toEqual({
+      value: { kind: "unavailable", dockerd: join(root, "missing"), reason: `${join(root, "missing")} is not installed` },
+    });
+    expect(await validateWithDockerd("{}", { dockerd: dockerd20 })).toEqual({
+      value: { kind: "unavailable", dockerd: dockerd20, reason: `${dockerd20} has no --validate (it came with dockerd 23)` },
+    });
   });
 
   it("gives up on a dockerd that does not answer, and still removes the file", async () => {
     const dir = work("slow-work");
     const result = await validateWithDockerd("{}", { dockerd: slow, tmpdir: dir, timeoutMs: 300 });
-    expect(result._unsafeUnwrapErr()).toEqual({ kind: "dockerd-validate-failed", dockerd: slow, message: `${slow} --validate did not finish within 300 ms (does the file name a FIFO or a device as a TLS file?)` });
+    expect(result._unsafeUnwrapErr()).toEqual({
+      kind: "dockerd-validate-failed",
+      dockerd: slow,
+      message: `${slow} --validate did not finish within 300 ms (does the file name a FIFO or a device as a TLS file?)`,
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -39,20 +39,20 @@ export type DockerdValidateOutcome =
 /** dockerd refused the file, or could not be asked properly. */
 export type DockerdValidateError =
   | {
-      /** dockerd read the file and refused it: it would not start with it. */
-      readonly kind: "dockerd-refused";
-      readonly dockerd: string;
-      /** dockerd's own message, its path to the temporary file replaced by "daemon.json". */
-      readonly dockerdMessage: string;
-      readonly exitCode: number;
-      readonly message: string;
-    }
+    /** dockerd read the file and refused it: it would not start with it. */
+    readonly kind: "dockerd-refused";
+    readonly dockerd: string;
+    /** dockerd's own message, its path to the temporary file replaced by "daemon.json". */
+    readonly dockerdMessage: string;
+    readonly exitCode: number;
+    readonly message: string;
+  }
   | {
-      /** The check itself failed: the temporary file, a timeout, a crash. Nothing is known about the file. */
-      readonly kind: "dockerd-validate-failed";
-      readonly dockerd: string;
-      readonly message: string;
-    };
+    /** The check itself failed: the temporary file, a timeout, a crash. Nothing is known about the file. */
+    readonly kind: "dockerd-validate-failed";
+    readonly dockerd: string;
+    readonly message: string;
+  };
 
 interface Run {
   readonly code: number | "not-found" | "timeout" | "error";
@@ -62,14 +62,19 @@ interface Run {
 
 function run(program: string, args: readonly string[], timeoutMs: number): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(program, [...args], { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024, env: { ...process.env, LC_ALL: "C" } }, (error, stdout, stderr) => {
-      const output = `${stderr}${stdout}`;
-      if (error === null) return resolve({ code: 0, output });
-      if (typeof error.code === "number") return resolve({ code: error.code, output });
-      if (error.code === "ENOENT") return resolve({ code: "not-found", output, error: error.message });
-      if (error.killed === true || error.signal === "SIGKILL") return resolve({ code: "timeout", output, error: error.message });
-      resolve({ code: "error", output, error: error.message });
-    });
+    execFile(
+      program,
+      [...args],
+      { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
+      (error, stdout, stderr) => {
+        const output = `${stderr}${stdout}`;
+        if (error === null) return resolve({ code: 0, output });
+        if (typeof error.code === "number") return resolve({ code: error.code, output });
+        if (error.code === "ENOENT") return resolve({ code: "not-found", output, error: error.message });
+        if (error.killed === true || error.signal === "SIGKILL") return resolve({ code: "timeout", output, error: error.message });
+        resolve({ code: "error", output, error: error.message });
+      },
+    );
   });
 }
 
@@ -85,7 +90,9 @@ const lastLine = (output: string): string =>
 function unavailableReason(dockerd: string, timeoutMs: number): ResultAsync<string | undefined, DockerdValidateError> {
   return ResultAsync.fromSafePromise(run(dockerd, ["--help"], timeoutMs)).andThen((help) => {
     if (help.code === "not-found") return okAsync(`${dockerd} is not installed`);
-    if (help.code === "timeout" || help.code === "error") return errAsync({ kind: "dockerd-validate-failed" as const, dockerd, message: `${dockerd} --help did not answer: ${help.error ?? ""}` });
+    if (help.code === "timeout" || help.code === "error") {
+      return errAsync({ kind: "dockerd-validate-failed" as const, dockerd, message: `${dockerd} --help did not answer: ${help.error ?? ""}` });
+    }
     return okAsync(help.output.includes("--validate") ? undefined : `${dockerd} has no --validate (it came with dockerd 23)`);
   });
 }
@@ -116,27 +123,40 @@ export function validateWithDockerd(text: string, options: DockerdValidateOption
   const failed = (message: string): DockerdValidateError => ({ kind: "dockerd-validate-failed", dockerd, message });
   return unavailableReason(dockerd, timeoutMs).andThen((reason) => {
     if (reason !== undefined) return okAsync<DockerdValidateOutcome, DockerdValidateError>({ kind: "unavailable", dockerd, reason });
-    return ResultAsync.fromPromise(mkdtemp(join(options.tmpdir ?? tmpdir(), "flannel-ts-dockerd-validate-")), (e) => failed(`cannot make a temporary directory: ${String(e)}`)).andThen((dir) => {
-      const file = join(dir, "daemon.json");
-      const checked = ResultAsync.fromPromise(writeFile(file, text, { mode: 0o600, flag: "wx" }), (e) => failed(`cannot write ${file}: ${String(e)}`)).andThen(() =>
-        ResultAsync.fromSafePromise(run(dockerd, ["--validate", "--config-file", file], timeoutMs)).andThen((result): ResultAsync<DockerdValidateOutcome, DockerdValidateError> => {
-          const said = lastLine(result.output).split(file).join("daemon.json");
-          if (result.code === 0) return okAsync({ kind: "valid", dockerd });
-          if (typeof result.code === "number") {
-            const dockerdMessage = said === "" ? `exit status ${result.code}` : said;
-            return errAsync({ kind: "dockerd-refused", dockerd, dockerdMessage, exitCode: result.code, message: `${dockerd} would not start with this daemon.json: ${quoteExcerpt(dockerdMessage, { quote: false, max: 400 })}` });
-          }
-          return errAsync(failed(result.code === "timeout" ? `${dockerd} --validate did not finish within ${timeoutMs} ms (does the file name a FIFO or a device as a TLS file?)` : `cannot run ${dockerd}: ${result.error ?? ""}`));
-        }),
-      );
-      // The directory goes whatever happened; a failure to remove it does not hide the answer.
-      return ResultAsync.fromSafePromise(
-        (async () => {
-          const outcome = await checked;
-          await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-          return outcome;
-        })(),
-      ).andThen((outcome) => outcome);
-    });
+    return ResultAsync.fromPromise(mkdtemp(join(options.tmpdir ?? tmpdir(), "flannel-ts-dockerd-validate-")), (e) => failed(`cannot make a temporary directory: ${String(e)}`))
+      .andThen((dir) => {
+        const file = join(dir, "daemon.json");
+        const checked = ResultAsync.fromPromise(writeFile(file, text, { mode: 0o600, flag: "wx" }), (e) => failed(`cannot write ${file}: ${String(e)}`)).andThen(() =>
+          ResultAsync.fromSafePromise(run(dockerd, ["--validate", "--config-file", file], timeoutMs)).andThen(
+            (result): ResultAsync<DockerdValidateOutcome, DockerdValidateError> => {
+              const said = lastLine(result.output).split(file).join("daemon.json");
+              if (result.code === 0) return okAsync({ kind: "valid", dockerd });
+              if (typeof result.code === "number") {
+                const dockerdMessage = said === "" ? `exit status ${result.code}` : said;
+                return errAsync({
+                  kind: "dockerd-refused",
+                  dockerd,
+                  dockerdMessage,
+                  exitCode: result.code,
+                  message: `${dockerd} would not start with this daemon.json: ${quoteExcerpt(dockerdMessage, { quote: false, max: 400 })}`,
+                });
+              }
+              return errAsync(failed(
+                result.code === "timeout"
+                  ? `${dockerd} --validate did not finish within ${timeoutMs} ms (does the file name a FIFO or a device as a TLS file?)`
+                  : `cannot run ${dockerd}: ${result.error ?? ""}`,
+              ));
+            },
+          )
+        );
+        // The directory goes whatever happened; a failure to remove it does not hide the answer.
+        return ResultAsync.fromSafePromise(
+          (async () => {
+            const outcome = await checked;
+            await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+            return outcome;
+          })(),
+        ).andThen((outcome) => outcome);
+      });
   });
 }

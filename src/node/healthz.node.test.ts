@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startHealthz, type Health } from "./healthz.ts";
+import { type Health, startHealthz } from "./healthz.ts";
 
 describe("healthz", () => {
   it("answers like flanneld while healthy, 503 with the reason otherwise", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import type { HostInterface } from "../flannel/external-interface.ts";
-import { parseIp, type Ip } from "../subnet/index.ts";
+import { type Ip, parseIp } from "../subnet/index.ts";
 
 function mtuOf(name: string): number {
   try {

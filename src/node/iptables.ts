@@ -27,7 +27,7 @@ function call(options: IptablesOptions, args: readonly string[], allowed: readon
   return run(binary, full).andThen((out) =>
     allowed.includes(out.code)
       ? okAsync(out.code)
-      : errAsync({ kind: "iptables" as const, args: full, message: `${binary} ${full.join(" ")} exited ${out.code}: ${out.stderr.trim()}` }),
+      : errAsync({ kind: "iptables" as const, args: full, message: `${binary} ${full.join(" ")} exited ${out.code}: ${out.stderr.trim()}` })
   );
 }
 
@@ -51,9 +51,7 @@ export function ensureIptablesRules(rules: readonly IptablesRule[], options: Ipt
     // -N exits 1 when the chain exists already, which is what we want.
     ...chainsOf(rules).map(({ table, chain }) => () => call(options, ["-t", table, "-N", chain], [0, 1])),
     ...rules.map((r) => () =>
-      call(options, ["-t", r.table, "-C", r.chain, ...r.rulespec], [0, 1]).andThen((code) =>
-        code === 0 ? okAsync(0) : call(options, ["-t", r.table, "-A", r.chain, ...r.rulespec]),
-      ),
+      call(options, ["-t", r.table, "-C", r.chain, ...r.rulespec], [0, 1]).andThen((code) => code === 0 ? okAsync(0) : call(options, ["-t", r.table, "-A", r.chain, ...r.rulespec]))
     ),
   ]);
 }

@@ -1,7 +1,7 @@
 import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { addr } from "../../test/helpers/ipv4-packets.ts";
-import { LibcUdpSocket, openUdpSocket, PORT_IDLE, type DatagramSource, type OpenedUdpSocket } from "../backend/udp/index.ts";
+import { type DatagramSource, LibcUdpSocket, type OpenedUdpSocket, openUdpSocket, PORT_IDLE } from "../backend/udp/index.ts";
 import { koffiLibc } from "./koffi-libc.ts";
 
 const libc = koffiLibc();

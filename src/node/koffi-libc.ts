@@ -22,7 +22,7 @@ let loaded: Libc | undefined;
 export function koffiLibc(): Libc {
   if (loaded !== undefined) return loaded;
   const lib = koffi.load("libc.so.6");
-  const fn = (signature: string): ((...args: number[]) => number) => lib.func(signature) as (...args: number[]) => number;
+  const fn = (signature: string): (...args: number[]) => number => lib.func(signature) as (...args: number[]) => number;
   const open = fn("int open(uintptr_t path, int flags)");
   const close = fn("int close(int fd)");
   const ioctl = fn("int ioctl(int fd, unsigned long request, uintptr_t arg)");

@@ -53,7 +53,12 @@ export function findPipeworkContainer(engine: ContainerInspectApi, nameOrId: str
     const status = typeof state["Status"] === "string" ? state["Status"] : "unknown";
     if (typeof id !== "string") return errAsync({ kind: "engine" as const, message: `the engine's answer for container ${nameOrId} has no Id` });
     if (state["Running"] !== true || state["Restarting"] === true || typeof pid !== "number" || pid <= 0) {
-      return errAsync({ kind: "container-not-running" as const, container: nameOrId, status, message: `container ${name} is not running (${status}): only a running container has a network namespace to add an interface to` });
+      return errAsync({
+        kind: "container-not-running" as const,
+        container: nameOrId,
+        status,
+        message: `container ${name} is not running (${status}): only a running container has a network namespace to add an interface to`,
+      });
     }
     return okAsync({ id, name, pid });
   });

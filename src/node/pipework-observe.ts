@@ -1,6 +1,6 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { CommandRunner, CommandStartError } from "../core/command-runner.ts";
-import { parseIpAddrJson, type IpJsonError } from "../pipework/parse-ip-addr-json.ts";
+import { type IpJsonError, parseIpAddrJson } from "../pipework/parse-ip-addr-json.ts";
 import { parseIpRouteJson } from "../pipework/parse-ip-route-json.ts";
 import type { ContainerRef, ObservedLink, PipeworkObservation } from "../pipework/pipework-observation.ts";
 
@@ -75,11 +75,12 @@ export function runIp(run: CommandRunner, pid: number | undefined, args: readonl
  * ```
  */
 export function observePipework(container: ContainerRef, run: CommandRunner): ResultAsync<PipeworkObservation, PipeworkObserveError> {
-  const links = (pid: number | undefined): ResultAsync<ObservedLink[], PipeworkObserveError> => runIp(run, pid, ["-d", "-j", "addr", "show"]).andThen((text) => parseIpAddrJson(text));
+  const links = (pid: number | undefined): ResultAsync<ObservedLink[], PipeworkObserveError> =>
+    runIp(run, pid, ["-d", "-j", "addr", "show"]).andThen((text) => parseIpAddrJson(text));
   const routes = (family: 4 | 6) => runIp(run, container.pid, ["-j", `-${family}`, "route", "show", "default"]).andThen((text) => parseIpRouteJson(text, family));
   return links(undefined).andThen((host) =>
     links(container.pid).andThen((containerLinks) =>
-      routes(4).andThen((v4) => routes(6).map((v6): PipeworkObservation => ({ container, host, containerLinks, containerRoutes: [...v4, ...v6] }))),
-    ),
+      routes(4).andThen((v4) => routes(6).map((v6): PipeworkObservation => ({ container, host, containerLinks, containerRoutes: [...v4, ...v6] })))
+    )
   );
 }

@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
 import { parsePipeworkArgs } from "../pipework/parse-pipework-args.ts";
 import { vethNames } from "../pipework/veth-names.ts";
-import { findPipeworkContainer, type ContainerInspectApi } from "./pipework-container.ts";
+import { type ContainerInspectApi, findPipeworkContainer } from "./pipework-container.ts";
 import { pipework } from "./pipework.ts";
 
 const ID = "c1db2501df57a5347766636cecbfcec7a079d2477f03a68fbdda30f59d7e9eee";
@@ -15,7 +15,10 @@ const running = { Id: ID, Name: "/web", State: { Status: "running", Running: tru
 function engine(inspected: unknown, status?: number): ContainerInspectApi {
   return {
     getContainer: (id) => ({
-      inspect: () => (status === undefined && (id === "web" || id === ID) ? Promise.resolve(inspected) : Promise.reject(Object.assign(new Error(`(HTTP code ${status ?? 404}) no such container`), { statusCode: status ?? 404 }))),
+      inspect:
+        () => (status === undefined && (id === "web" || id === ID)
+          ? Promise.resolve(inspected)
+          : Promise.reject(Object.assign(new Error(`(HTTP code ${status ?? 404}) no such container`), { statusCode: status ?? 404 }))),
     }),
   };
 }
@@ -31,13 +34,23 @@ describe("findPipeworkContainer", () => {
       "a stopped container",
       engine({ ...running, State: { Status: "exited", Running: false, Pid: 0 } }),
       "web",
-      { kind: "container-not-running", container: "web", status: "exited", message: "container web is not running (exited): only a running container has a network namespace to add an interface to" },
+      {
+        kind: "container-not-running",
+        container: "web",
+        status: "exited",
+        message: "container web is not running (exited): only a running container has a network namespace to add an interface to",
+      },
     ],
     [
       "a restarting container",
       engine({ ...running, State: { Status: "restarting", Running: true, Restarting: true, Pid: 0 } }),
       "web",
-      { kind: "container-not-running", container: "web", status: "restarting", message: "container web is not running (restarting): only a running container has a network namespace to add an interface to" },
+      {
+        kind: "container-not-running",
+        container: "web",
+        status: "restarting",
+        message: "container web is not running (restarting): only a running container has a network namespace to add an interface to",
+      },
     ],
     ["an engine that fails", engine(running, 500), "web", { kind: "engine", message: "cannot inspect container web: (HTTP code 500) no such container" }],
   ])("refuses %s", async (_, api, name, error) => {
@@ -46,8 +59,29 @@ describe("findPipeworkContainer", () => {
 });
 
 const lo = { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP"], mtu: 65536, link_type: "loopback", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8 }] };
-const bridge = { ifindex: 5, ifname: "br-test", flags: ["BROADCAST", "UP"], mtu: 1500, link_type: "ether", address: "6a:1e:97:ff:4c:ad", linkinfo: { info_kind: "bridge" }, ifalias: "flannel-ts pipework", addr_info: [] };
-const hostEnd = { ifindex: 40, link_index: 41, ifname: FP, flags: ["BROADCAST", "UP"], mtu: 1500, master: "br-test", link_type: "ether", address: "6a:1e:97:ff:4c:ad", linkinfo: { info_kind: "veth" }, addr_info: [] };
+const bridge = {
+  ifindex: 5,
+  ifname: "br-test",
+  flags: ["BROADCAST", "UP"],
+  mtu: 1500,
+  link_type: "ether",
+  address: "6a:1e:97:ff:4c:ad",
+  linkinfo: { info_kind: "bridge" },
+  ifalias: "flannel-ts pipework",
+  addr_info: [],
+};
+const hostEnd = {
+  ifindex: 40,
+  link_index: 41,
+  ifname: FP,
+  flags: ["BROADCAST", "UP"],
+  mtu: 1500,
+  master: "br-test",
+  link_type: "ether",
+  address: "6a:1e:97:ff:4c:ad",
+  linkinfo: { info_kind: "veth" },
+  addr_info: [],
+};
 const eth1 = (addr: Record<string, unknown>) => ({
   ifindex: 41,
   link_index: 40,
@@ -105,7 +139,12 @@ function hurriedClock(): Clock {
 }
 
 const empty: World = { host: [], container: [lo], v4: [], v6: [] };
-const done4: World = { host: [bridge, hostEnd], container: [lo, eth1({ family: "inet", local: "10.9.0.2", prefixlen: 24 })], v4: [{ dst: "default", gateway: "10.9.0.1", dev: "eth1" }], v6: [] };
+const done4: World = {
+  host: [bridge, hostEnd],
+  container: [lo, eth1({ family: "inet", local: "10.9.0.2", prefixlen: 24 })],
+  v4: [{ dst: "default", gateway: "10.9.0.1", dev: "eth1" }],
+  v6: [],
+};
 const request = (...argv: string[]) => parsePipeworkArgs(argv)._unsafeUnwrap();
 
 describe("pipework", () => {
@@ -178,13 +217,19 @@ describe("pipework", () => {
       expect(duplicate.steps.slice(-2)).toEqual([`ip link del dev ${FP}`, "ip link del dev br-test"]);
 
       const slow = fakeHost(empty, done6, { dad: Array.from({ length: 100 }, () => v6({ tentative: true })) });
-      const late = (await pipework(request("br-test", "web", "fd00:9::2/64"), { engine: engine(running), run: slow.run, clock: hurriedClock(), dadTimeoutMs: 1000 }))._unsafeUnwrapErr();
+      const late = (await pipework(request("br-test", "web", "fd00:9::2/64"), { engine: engine(running), run: slow.run, clock: hurriedClock(), dadTimeoutMs: 1000 }))
+        ._unsafeUnwrapErr();
       expect(late.message).toBe("fd00:9::2/64 on eth1 is still tentative after 1000 ms (is the bridge up and forwarding?); what was done is undone");
     });
   });
 
   it("a runner that cannot start a program fails the step with its message", async () => {
-    const run: CommandRunner = (command, args) => (command === "ip" && args[0] === "link" ? errAsync({ kind: "command-start", command, message: "cannot run ip: spawn ip ENOENT" }) : fakeHost(empty, done4).run(command, args));
+    const run: CommandRunner = (
+      command,
+      args,
+    ) => (command === "ip" && args[0] === "link"
+      ? errAsync({ kind: "command-start", command, message: "cannot run ip: spawn ip ENOENT" })
+      : fakeHost(empty, done4).run(command, args));
     const error = (await pipework(request("br-test", "web", "10.9.0.2/24"), { engine: engine(running), run }))._unsafeUnwrapErr();
     expect(error.message).toBe("cannot run ip: spawn ip ENOENT; nothing needed undoing");
   });

@@ -6,19 +6,19 @@
  *
  * @module
  */
-import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
-import { sleep, systemClock, type Clock } from "../core/clock.ts";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import { type Clock, sleep, systemClock } from "../core/clock.ts";
 import type { CommandRunner } from "../core/command-runner.ts";
-import { applyPipeworkPlan, rollbackSteps, type PipeworkApplyError, type PipeworkStepRunner, type StepFailure } from "../pipework/apply-pipework-plan.ts";
+import { applyPipeworkPlan, type PipeworkApplyError, type PipeworkStepRunner, rollbackSteps, type StepFailure } from "../pipework/apply-pipework-plan.ts";
 import { parseIpAddrJson } from "../pipework/parse-ip-addr-json.ts";
 import type { ContainerRef } from "../pipework/pipework-observation.ts";
-import { pipeworkReport, type PipeworkReport } from "../pipework/pipework-report.ts";
+import { type PipeworkReport, pipeworkReport } from "../pipework/pipework-report.ts";
 import type { PipeworkRequest } from "../pipework/pipework-request.ts";
 import { ENABLE_IPV6_SCRIPT, formatPipeworkStep, type PipeworkStep } from "../pipework/pipework-step.ts";
-import { planPipework, type PipeworkPlanError } from "../pipework/plan-pipework.ts";
+import { type PipeworkPlanError, planPipework } from "../pipework/plan-pipework.ts";
 import { cidrEquals, formatCidr } from "../subnet/index.ts";
-import { findPipeworkContainer, type ContainerInspectApi, type PipeworkContainerError } from "./pipework-container.ts";
-import { observePipework, runIp, type PipeworkObserveError } from "./pipework-observe.ts";
+import { type ContainerInspectApi, findPipeworkContainer, type PipeworkContainerError } from "./pipework-container.ts";
+import { observePipework, type PipeworkObserveError, runIp } from "./pipework-observe.ts";
 import { runCommand } from "./run-command.ts";
 
 /** How long {@link pipework} waits for IPv6 duplicate address detection by default. */
@@ -82,7 +82,9 @@ function stepRunner(container: ContainerRef, run: CommandRunner, clock: Clock, d
     if (step.kind === "enable-ipv6") {
       return run("nsenter", ["-t", String(container.pid), "-n", "sh", "-c", ENABLE_IPV6_SCRIPT, "sh", step.interface])
         .mapErr(failure)
-        .andThen((out) => (out.code === 0 ? okAsync(undefined) : errAsync({ message: `turning IPv6 on for ${step.interface} in the container failed (${out.code}): ${out.stderr.trim()}` })));
+        .andThen((
+          out,
+        ) => (out.code === 0 ? okAsync(undefined) : errAsync({ message: `turning IPv6 on for ${step.interface} in the container failed (${out.code}): ${out.stderr.trim()}` })));
     }
     return runIp(run, step.where === "host" ? undefined : container.pid, step.args)
       .map(() => undefined)
@@ -154,7 +156,13 @@ export function pipework(request: PipeworkRequest, options: PipeworkOptions = {}
       why = again.isErr() ? again.error.message : `still to do: ${again.value.steps.map((s) => formatPipeworkStep(s.step, container.value.pid)).join("; ")}`;
     }
     const undone = await undoAll(rollbackSteps(plan.value, done.value.length), runStep);
-    return err({ kind: "not-settled", container: container.value, done: done.value, undone, message: `the steps ran, but the result is not what was asked (${why}); ${undone.length === 0 ? "nothing to take back" : "they were taken back"}` });
+    return err({
+      kind: "not-settled",
+      container: container.value,
+      done: done.value,
+      undone,
+      message: `the steps ran, but the result is not what was asked (${why}); ${undone.length === 0 ? "nothing to take back" : "they were taken back"}`,
+    });
   };
   return new ResultAsync(go());
 }

@@ -35,12 +35,16 @@ describe("readTextFile", () => {
     const path = join(dir, "x");
     make(path);
     const started = Date.now();
-    expect(await readTextFile(path)).toEqual(err({ kind: "file-read", path, code: "ENOTREG", fileType: type, message: `cannot read ${path}: it is a ${type}, not a regular file` }));
+    expect(await readTextFile(path)).toEqual(
+      err({ kind: "file-read", path, code: "ENOTREG", fileType: type, message: `cannot read ${path}: it is a ${type}, not a regular file` }),
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it.each([["/dev/zero"], ["/dev/null"], ["/dev/urandom"]])("refuses the device %s", async (path) => {
-    expect(await readTextFile(path)).toEqual(err({ kind: "file-read", path, code: "ENOTREG", fileType: "character device", message: `cannot read ${path}: it is a character device, not a regular file` }));
+    expect(await readTextFile(path)).toEqual(
+      err({ kind: "file-read", path, code: "ENOTREG", fileType: "character device", message: `cannot read ${path}: it is a character device, not a regular file` }),
+    );
   });
 
   it("refuses a socket", async () => {
@@ -54,7 +58,9 @@ describe("readTextFile", () => {
     const path = join(dir, "big");
     writeFileSync(path, "a".repeat(1000));
     expect(await readTextFile(path, { maxBytes: 1000 })).toEqual(ok("a".repeat(1000)));
-    expect(await readTextFile(path, { maxBytes: 999 })).toEqual(err({ kind: "file-read", path, code: "EFBIG", limit: 999, message: `cannot read ${path}: it is larger than the limit of 999 bytes` }));
+    expect(await readTextFile(path, { maxBytes: 999 })).toEqual(
+      err({ kind: "file-read", path, code: "EFBIG", limit: 999, message: `cannot read ${path}: it is larger than the limit of 999 bytes` }),
+    );
     writeFileSync(path, "a".repeat(1024 * 1024 + 1));
     expect((await readTextFile(path))._unsafeUnwrapErr().message).toBe(`cannot read ${path}: it is larger than the limit of 1 MiB`);
   });

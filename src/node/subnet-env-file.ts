@@ -6,9 +6,9 @@
  */
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
-import { formatSubnetEnv, parseSubnetEnv, type FormatSubnetEnvOptions, type SubnetEnv, type SubnetEnvError } from "../flannel/subnet-env.ts";
+import { formatSubnetEnv, type FormatSubnetEnvOptions, parseSubnetEnv, type SubnetEnv, type SubnetEnvError } from "../flannel/subnet-env.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
-import { DEFAULT_MAX_READ_BYTES, readTextFile, type FileReadError } from "./read-text-file.ts";
+import { DEFAULT_MAX_READ_BYTES, type FileReadError, readTextFile } from "./read-text-file.ts";
 
 /** The largest subnet.env read: 1 MiB (flanneld's is about 100 bytes). */
 export const SUBNET_ENV_MAX_BYTES = DEFAULT_MAX_READ_BYTES;

@@ -70,7 +70,9 @@ describe("systemd unit files", () => {
   it("errors: no unit, a required environment file missing, an unknown flag", async () => {
     expect((await readSystemdService("nope.service", { root }))._unsafeUnwrapErr().message).toMatch(/^unit nope\.service not found/);
     put("/etc/systemd/system/docker.service.d/env.conf", "[Service]\nEnvironmentFile=/etc/docker/env\n");
-    expect((await readSystemdService("docker.service", { root }))._unsafeUnwrapErr().message).toBe("EnvironmentFile=/etc/docker/env does not exist, so systemd would not start docker.service");
+    expect((await readSystemdService("docker.service", { root }))._unsafeUnwrapErr().message).toBe(
+      "EnvironmentFile=/etc/docker/env does not exist, so systemd would not start docker.service",
+    );
     rmSync(join(root, "/etc/systemd/system/docker.service.d/env.conf"));
     put("/etc/systemd/system/docker.service.d/x.conf", "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --frobnicate\n");
     expect((await dockerdCommandLineFromSystemd("docker.service", { root }))._unsafeUnwrapErr().message).toBe(

@@ -11,14 +11,20 @@
 import { readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { parseDockerdArgs, type DockerdArgsError } from "../dockerconf/dockerd-args.ts";
+import { type DockerdArgsError, parseDockerdArgs } from "../dockerconf/dockerd-args.ts";
 import type { DockerdVersion } from "../dockerconf/dockerd-flags.ts";
 import { execCommand, parseEnvironmentFile, resolveServiceExec, type ServiceExec, type SystemdUnitError, type UnitFile } from "../dockerconf/systemd-unit.ts";
 import type { DockerdCommandLine } from "../dockerconf/validate-daemon-json.ts";
-import { readTextFile, type FileReadError } from "./read-text-file.ts";
+import { type FileReadError, readTextFile } from "./read-text-file.ts";
 
 /** systemd's unit directories for system services, highest priority first. */
-export const SYSTEMD_UNIT_PATH: readonly string[] = ["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+export const SYSTEMD_UNIT_PATH: readonly string[] = [
+  "/etc/systemd/system",
+  "/run/systemd/system",
+  "/usr/local/lib/systemd/system",
+  "/usr/lib/systemd/system",
+  "/lib/systemd/system",
+];
 
 /** Options of {@link readSystemdService}. */
 export interface ReadSystemdServiceOptions {
@@ -42,8 +48,7 @@ export interface SystemdService {
 /** Why a service could not be read. */
 export type ReadSystemdServiceError = FileReadError | SystemdUnitError;
 
-const listConf = (dir: string): ResultAsync<string[], never> =>
-  ResultAsync.fromSafePromise(readdir(dir).then((names) => names.filter((n) => n.endsWith(".conf")), () => []));
+const listConf = (dir: string): ResultAsync<string[], never> => ResultAsync.fromSafePromise(readdir(dir).then((names) => names.filter((n) => n.endsWith(".conf")), () => []));
 
 /**
  * Finds and reads a service's unit, drop-ins and environment files.
@@ -91,13 +96,17 @@ export function readSystemdService(unit: string, options: ReadSystemdServiceOpti
           for (const file of envFiles) {
             if (file.text === undefined) {
               if (file.optional) continue;
-              return errAsync<SystemdService, ReadSystemdServiceError>({ kind: "systemd-unit", path: file.path, message: `EnvironmentFile=${file.path} does not exist, so systemd would not start ${name}` });
+              return errAsync<SystemdService, ReadSystemdServiceError>({
+                kind: "systemd-unit",
+                path: file.path,
+                message: `EnvironmentFile=${file.path} does not exist, so systemd would not start ${name}`,
+              });
             }
             Object.assign(environment, parseEnvironmentFile(file.text));
           }
           return okAsync({ name, files, exec: service, environment });
         });
-      }),
+      })
   );
 }
 
@@ -115,10 +124,15 @@ export interface DockerdFromSystemdOptions extends ReadSystemdServiceOptions {
  * @param options root, unit path, dockerd release
  * @returns the command line (with the unit's name, for the fix of a conflict)
  */
-export function dockerdCommandLineFromSystemd(unit = "docker.service", options: DockerdFromSystemdOptions = {}): ResultAsync<DockerdCommandLine, ReadSystemdServiceError | DockerdArgsError> {
+export function dockerdCommandLineFromSystemd(
+  unit = "docker.service",
+  options: DockerdFromSystemdOptions = {},
+): ResultAsync<DockerdCommandLine, ReadSystemdServiceError | DockerdArgsError> {
   return readSystemdService(unit, options).andThen((service) => {
     const setting = service.exec.execStart[service.exec.execStart.length - 1];
-    if (setting === undefined) return errAsync<DockerdCommandLine, ReadSystemdServiceError | DockerdArgsError>({ kind: "systemd-unit", message: `${service.name} has no ExecStart=` });
+    if (setting === undefined) {
+      return errAsync<DockerdCommandLine, ReadSystemdServiceError | DockerdArgsError>({ kind: "systemd-unit", message: `${service.name} has no ExecStart=` });
+    }
     const command = execCommand(setting, service.environment);
     if (command.isErr()) return errAsync(command.error);
     const args = parseDockerdArgs(

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { ResultAsync } from "neverthrow";
-import { startUdpEngineOn, type ForwarderThread, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
+import { type ForwarderThread, startUdpEngineOn, type UdpEngine, type UdpEngineError, type UdpEngineOptions } from "../backend/udp/udp-engine.ts";
 import type { ForwarderExit, ForwarderInit } from "../backend/udp/udp-forwarder.ts";
 import { koffiLibc } from "./koffi-libc.ts";
 import { runCommand } from "./run-command.ts";
@@ -21,7 +21,10 @@ export function startNodeForwarder(init: ForwarderInit): ForwarderThread {
   // From the sources (tests, tsx), a bootstrap registers tsx in the worker
   // and loads the .ts entry (a worker takes no --import flag).
   const worker = import.meta.url.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./udp-worker.ts", import.meta.url).href)}); });`, { ...options, eval: true })
+    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./udp-worker.ts", import.meta.url).href)}); });`, {
+      ...options,
+      eval: true,
+    })
     : new Worker(new URL("./udp-worker.js", import.meta.url), options);
   let exit: ForwarderExit | undefined;
   let failure: string | undefined;

@@ -6,7 +6,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runLibcForwarder, type ForwarderInit } from "../backend/udp/udp-forwarder.ts";
+import { type ForwarderInit, runLibcForwarder } from "../backend/udp/udp-forwarder.ts";
 import { koffiLibc } from "./koffi-libc.ts";
 
 const init = workerData as ForwarderInit;

@@ -1,10 +1,10 @@
 // What the planner reads off the observation: the container's interface
 // and the veth's host end that flannel-ts made for it, and how they differ
 // from a request.
-import { cidr6, cidrContainsIp, cidrEquals, formatCidr, formatIp, ipEquals, type Ip } from "../subnet/index.ts";
+import { cidr6, cidrContainsIp, cidrEquals, formatCidr, formatIp, type Ip, ipEquals } from "../subnet/index.ts";
 import type { ObservedAddress, ObservedLink, ObservedRoute, PipeworkObservation } from "./pipework-observation.ts";
 import type { InterfaceAddress } from "./pipework-request.ts";
-import { vethNames, type VethNames } from "./veth-names.ts";
+import { type VethNames, vethNames } from "./veth-names.ts";
 
 const LINK_LOCAL6 = cidr6(0xfe80n << 112n, 10);
 
@@ -34,8 +34,8 @@ export function involved(observed: PipeworkObservation, bridge: string, containe
   const names = vethNames(observed.container.id, containerInterface);
   const inside = observed.containerLinks.find((l) => l.name === containerInterface);
   const hostEnd = observed.host.find((l) => l.name === names.host);
-  const paired =
-    inside !== undefined && hostEnd !== undefined && inside.kind === "veth" && hostEnd.kind === "veth" && inside.peerIndex === hostEnd.index && hostEnd.peerIndex === inside.index;
+  const paired = inside !== undefined && hostEnd !== undefined && inside.kind === "veth" && hostEnd.kind === "veth" && inside.peerIndex === hostEnd.index &&
+    hostEnd.peerIndex === inside.index;
   return { names, bridge: observed.host.find((l) => l.name === bridge), inside, hostEnd, paired };
 }
 
@@ -59,12 +59,18 @@ export function differences(found: Involved, observed: PipeworkObservation, expe
   const inside = found.inside!;
   const hostEnd = found.hostEnd!;
   const out: string[] = [];
-  if (hostEnd.master !== expected.bridge) out.push(`its host end ${hostEnd.name} is ${hostEnd.master === undefined ? "on no bridge" : `a port of ${hostEnd.master}`}, not of ${expected.bridge}`);
+  if (hostEnd.master !== expected.bridge) {
+    out.push(`its host end ${hostEnd.name} is ${hostEnd.master === undefined ? "on no bridge" : `a port of ${hostEnd.master}`}, not of ${expected.bridge}`);
+  }
   const want = expected.address;
   if (want !== undefined) {
     const has = inside.addresses.filter(isAssigned);
     if (!has.some((a) => cidrEquals(a.cidr, want.address) && !a.dadFailed)) {
-      out.push(`it has ${has.length === 0 ? "no address" : has.map((a) => `${formatCidr(a.cidr)}${a.dadFailed ? " (a duplicate on the link)" : ""}`).join(", ")}, not ${formatCidr(want.address)}`);
+      out.push(
+        `it has ${has.length === 0 ? "no address" : has.map((a) => `${formatCidr(a.cidr)}${a.dadFailed ? " (a duplicate on the link)" : ""}`).join(", ")}, not ${
+          formatCidr(want.address)
+        }`,
+      );
     }
   }
   if (expected.mac !== undefined && inside.mac !== expected.mac) out.push(`its MAC is ${inside.mac ?? "unset"}, not ${expected.mac}`);

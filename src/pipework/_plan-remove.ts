@@ -25,7 +25,12 @@ export function planRemove(request: PipeworkRemoveRequest, observed: PipeworkObs
       ...(request.mtu !== undefined && { mtu: request.mtu }),
     });
     if (diff.length > 0) {
-      return err({ kind: "remove-mismatch", interface: name, differences: diff, message: `${name} in container ${containerName} does not match the command (${diff.join("; ")}); nothing removed` });
+      return err({
+        kind: "remove-mismatch",
+        interface: name,
+        differences: diff,
+        message: `${name} in container ${containerName} does not match the command (${diff.join("; ")}); nothing removed`,
+      });
     }
     steps.push({ step: { kind: "ip", where: "container", args: ["link", "del", "dev", name] } });
     const replaced = inside.alias === undefined ? undefined : parsePipeworkAlias(inside.alias)?.replaced;
@@ -33,8 +38,9 @@ export function planRemove(request: PipeworkRemoveRequest, observed: PipeworkObs
       const remaining = observed.containerRoutes.filter((r) => r.family === replaced.family && r.dev !== name);
       const shown = `${replaced.gateway === undefined ? "" : `via ${formatIp(replaced.gateway)} `}dev ${replaced.dev}`;
       if (remaining.length > 0) notes.push(`keeps the IPv${replaced.family} default route set since; the one replaced (${shown}) is not put back`);
-      else if (!observed.containerLinks.some((l) => l.name === replaced.dev)) notes.push(`cannot put back the IPv${replaced.family} default route ${shown}: ${replaced.dev} is gone`);
-      else steps.push({ step: { kind: "ip", where: "container", args: defaultRouteArgs("add", replaced) } });
+      else if (!observed.containerLinks.some((l) => l.name === replaced.dev)) {
+        notes.push(`cannot put back the IPv${replaced.family} default route ${shown}: ${replaced.dev} is gone`);
+      } else steps.push({ step: { kind: "ip", where: "container", args: defaultRouteArgs("add", replaced) } });
     }
   } else if (hostEnd !== undefined || observed.host.some((l) => l.name === names.peer)) {
     // An interrupted run left the pair on the host: deleting either end deletes both.
@@ -48,7 +54,24 @@ export function planRemove(request: PipeworkRemoveRequest, observed: PipeworkObs
   const otherPorts = observed.host.filter((l) => l.master === bridgeName && l.name !== names.host);
   const removesBridge = ours && otherPorts.length === 0 && !bridge.addresses.some(isAssigned);
   if (removesBridge) steps.push({ step: { kind: "ip", where: "host", args: ["link", "del", "dev", bridgeName] } });
-  else if (ours) notes.push(`keeps the bridge ${bridgeName}: ${otherPorts.length > 0 ? `${otherPorts.map((l) => l.name).join(", ")} ${otherPorts.length === 1 ? "is" : "are"} on it too` : "it has an address"}`);
+  else if (ours) {
+    notes.push(
+      `keeps the bridge ${bridgeName}: ${
+        otherPorts.length > 0 ? `${otherPorts.map((l) => l.name).join(", ")} ${otherPorts.length === 1 ? "is" : "are"} on it too` : "it has an address"
+      }`,
+    );
+  }
 
-  return ok({ action: "remove", container: observed.container, bridge: bridgeName, containerInterface: name, hostInterface: names.host, createsBridge: false, removesBridge, removesInterface: inside !== undefined, steps, notes });
+  return ok({
+    action: "remove",
+    container: observed.container,
+    bridge: bridgeName,
+    containerInterface: name,
+    hostInterface: names.host,
+    createsBridge: false,
+    removesBridge,
+    removesInterface: inside !== undefined,
+    steps,
+    notes,
+  });
 }

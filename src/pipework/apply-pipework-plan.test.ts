@@ -59,7 +59,9 @@ describe("applyPipeworkPlan", () => {
     const failed = (await applyPipeworkPlan(plan, run))._unsafeUnwrapErr();
     expect(calls.slice(-2)).toEqual([`ip link del dev ${plan.hostInterface}`, "ip link del dev br-test"]);
     expect(show(failed.undone)).toEqual(["ip link del dev br-test"]);
-    expect(failed.message).toBe(`failed: ip link set dev ${plan.hostInterface.replace("fp", "fc")} netns 4242; 1 undo step failed too, something may be left: failed: ip link del dev ${plan.hostInterface}`);
+    expect(failed.message).toBe(
+      `failed: ip link set dev ${plan.hostInterface.replace("fp", "fc")} netns 4242; 1 undo step failed too, something may be left: failed: ip link del dev ${plan.hostInterface}`,
+    );
   });
 
   it("a first step that fails leaves nothing to undo", async () => {
@@ -74,6 +76,10 @@ describe("rollbackSteps", () => {
   it("gives the undo steps of the first N steps, last first", () => {
     expect(show(rollbackSteps(plan, 0))).toEqual([]);
     expect(show(rollbackSteps(plan, 2))).toEqual(["ip link del dev br-test"]);
-    expect(show(rollbackSteps(plan, plan.steps.length))).toEqual(["nsenter -t 4242 -n ip -4 route add default dev eth0", `ip link del dev ${plan.hostInterface}`, "ip link del dev br-test"]);
+    expect(show(rollbackSteps(plan, plan.steps.length))).toEqual([
+      "nsenter -t 4242 -n ip -4 route add default dev eth0",
+      `ip link del dev ${plan.hostInterface}`,
+      "ip link del dev br-test",
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { ResultAsync, err, ok, type Result } from "neverthrow";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
 import type { PipeworkPlan } from "./plan-pipework.ts";
 import type { PipeworkStep } from "./pipework-step.ts";
 
@@ -102,7 +102,9 @@ export function applyPipeworkPlan(plan: PipeworkPlan, run: PipeworkStepRunner): 
         if (taken.isOk()) undone.push(undo);
         else undoFailures.push({ step: undo, reason: taken.error.message });
       }
-      const after = undoFailures.length === 0 ? (undone.length === 0 ? "nothing needed undoing" : "what was done is undone") : `${undoFailures.length} undo step${undoFailures.length === 1 ? "" : "s"} failed too, something may be left: ${undoFailures.map((f) => f.reason).join("; ")}`;
+      const after = undoFailures.length === 0
+        ? (undone.length === 0 ? "nothing needed undoing" : "what was done is undone")
+        : `${undoFailures.length} undo step${undoFailures.length === 1 ? "" : "s"} failed too, something may be left: ${undoFailures.map((f) => f.reason).join("; ")}`;
       return err({ kind: "step-failed", step, done, reason: result.error.message, undone, undoFailures, message: `${result.error.message}; ${after}` });
     }
     return ok(done);

@@ -8,17 +8,24 @@
  *
  * @module
  */
-export { DEFAULT_CONTAINER_INTERFACE, NEW_BRIDGE_MTU, type InterfaceAddress, type PipeworkAddRequest, type PipeworkRemoveRequest, type PipeworkRequest } from "./pipework-request.ts";
-export { MAX_INTERFACE_NAME_BYTES, parseInterfaceName, type InterfaceNameError } from "./parse-interface-name.ts";
-export { parseMacAddress, type MacAddressError } from "./parse-mac-address.ts";
-export { formatAddressSpec, parseAddressSpec, type AddressSpecError } from "./parse-address-spec.ts";
+export {
+  DEFAULT_CONTAINER_INTERFACE,
+  type InterfaceAddress,
+  NEW_BRIDGE_MTU,
+  type PipeworkAddRequest,
+  type PipeworkRemoveRequest,
+  type PipeworkRequest,
+} from "./pipework-request.ts";
+export { type InterfaceNameError, MAX_INTERFACE_NAME_BYTES, parseInterfaceName } from "./parse-interface-name.ts";
+export { type MacAddressError, parseMacAddress } from "./parse-mac-address.ts";
+export { type AddressSpecError, formatAddressSpec, parseAddressSpec } from "./parse-address-spec.ts";
 export { MAX_MTU, MIN_MTU_IPV4, MIN_MTU_IPV6, parsePipeworkArgs, type PipeworkArgError, type PipeworkArgument } from "./parse-pipework-args.ts";
-export { vethNames, type VethNames } from "./veth-names.ts";
+export { type VethNames, vethNames } from "./veth-names.ts";
 export { formatPipeworkAlias, parsePipeworkAlias, PIPEWORK_ALIAS, type PipeworkAlias, type ReplacedDefaultRoute } from "./pipework-alias.ts";
 export type { ContainerRef, ObservedAddress, ObservedLink, ObservedRoute, PipeworkObservation } from "./pipework-observation.ts";
-export { parseIpAddrJson, type IpJsonError } from "./parse-ip-addr-json.ts";
+export { type IpJsonError, parseIpAddrJson } from "./parse-ip-addr-json.ts";
 export { parseIpRouteJson } from "./parse-ip-route-json.ts";
 export { ENABLE_IPV6_SCRIPT, formatPipeworkStep, type PipeworkStep } from "./pipework-step.ts";
-export { planPipework, type PipeworkPlan, type PipeworkPlanError, type PlannedStep } from "./plan-pipework.ts";
-export { applyPipeworkPlan, rollbackSteps, type PipeworkApplyError, type PipeworkStepRunner, type StepFailure } from "./apply-pipework-plan.ts";
-export { pipeworkReport, type PipeworkReport } from "./pipework-report.ts";
+export { type PipeworkPlan, type PipeworkPlanError, type PlannedStep, planPipework } from "./plan-pipework.ts";
+export { applyPipeworkPlan, type PipeworkApplyError, type PipeworkStepRunner, rollbackSteps, type StepFailure } from "./apply-pipework-plan.ts";
+export { type PipeworkReport, pipeworkReport } from "./pipework-report.ts";

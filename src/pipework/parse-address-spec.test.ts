@@ -44,7 +44,7 @@ describe("parseAddressSpec", () => {
     ["10.9.0.2/24@10.9.1.1", "gateway 10.9.1.1 is outside 10.9.0.0/24"],
     ["10.9.0.2/24@10.9.0.255", "gateway 10.9.0.255 is the broadcast address of 10.9.0.0/24"],
     ["10.9.0.2/24@fd00::1", "gateway fd00::1 is IPv6, the address IPv4"],
-    ["10.9.0.2/24@gw", 'gateway: expected 4 dot-separated octets, found 1'],
+    ["10.9.0.2/24@gw", "gateway: expected 4 dot-separated octets, found 1"],
     ["10.9.0.2/32@10.9.0.1", "gateway 10.9.0.1 is outside 10.9.0.2/32"],
     ["fd00:9::2/64@fd00:8::1", "gateway fd00:8::1 is outside fd00:9::/64 (and not link-local)"],
     ["fd00:9::2/64@ff02::2", "gateway ff02::2 is a multicast address"],
@@ -55,7 +55,11 @@ describe("parseAddressSpec", () => {
 
   it("reads back what formatAddressSpec writes (IPv4 and IPv6, with and without a gateway)", () => {
     const v4 = fc
-      .record({ address: fc.integer({ min: 0x0a000000, max: 0x0affffff }), prefix: fc.integer({ min: 8, max: 29 }), gw: fc.option(fc.integer({ min: 1, max: 0xffff }), { nil: undefined }) })
+      .record({
+        address: fc.integer({ min: 0x0a000000, max: 0x0affffff }),
+        prefix: fc.integer({ min: 8, max: 29 }),
+        gw: fc.option(fc.integer({ min: 1, max: 0xffff }), { nil: undefined }),
+      })
       .map(({ address, prefix, gw }) => {
         const hostBits = 32 - prefix;
         const network = address & ~((1 << hostBits) - 1) >>> 0;
@@ -65,7 +69,11 @@ describe("parseAddressSpec", () => {
         return { address: cidr4(a >>> 0, prefix), ...(g !== undefined && g !== a && { gateway: ip4(g >>> 0) }) };
       });
     const v6 = fc
-      .record({ net: fc.bigInt({ min: 0xfd00n << 48n, max: (0xfd00n << 48n) + 0xffffffffffffn }), iid: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), gw: fc.option(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { nil: undefined }) })
+      .record({
+        net: fc.bigInt({ min: 0xfd00n << 48n, max: (0xfd00n << 48n) + 0xffffffffffffn }),
+        iid: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }),
+        gw: fc.option(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { nil: undefined }),
+      })
       .map(({ net, iid, gw }) => ({ address: cidr6((net << 64n) | iid, 64), ...(gw !== undefined && gw !== iid && { gateway: ip6((net << 64n) | gw) }) }));
     fc.assert(
       fc.property(fc.oneof(v4, v6), (spec) => {

@@ -1,5 +1,20 @@
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidr6, cidrAddress, cidrContainsIp, cidrNetwork, firstAddress, formatCidr, formatIp, ipEquals, lastAddress, parseCidr, parseIp, type Cidr, type Ip } from "../subnet/index.ts";
+import {
+  type Cidr,
+  cidr4,
+  cidr6,
+  cidrAddress,
+  cidrContainsIp,
+  cidrNetwork,
+  firstAddress,
+  formatCidr,
+  formatIp,
+  type Ip,
+  ipEquals,
+  lastAddress,
+  parseCidr,
+  parseIp,
+} from "../subnet/index.ts";
 import type { InterfaceAddress } from "./pipework-request.ts";
 
 /** Why a text is not `address/prefix[@gateway]`. */
@@ -34,7 +49,9 @@ function reserved(cidr: Cidr, ip: Ip): string | undefined {
   const bits = cidr.family === 4 ? 32 : 128;
   // /31 and /32 (RFC 3021), /127 and /128 (RFC 6164) have no such addresses.
   if (cidr.prefix >= bits - 1) return undefined;
-  if (ipEquals(ip, firstAddress(cidr))) return cidr.family === 4 ? `the network address of ${formatCidr(cidrNetwork(cidr))}` : `the subnet-router anycast address of ${formatCidr(cidrNetwork(cidr))}`;
+  if (ipEquals(ip, firstAddress(cidr))) {
+    return cidr.family === 4 ? `the network address of ${formatCidr(cidrNetwork(cidr))}` : `the subnet-router anycast address of ${formatCidr(cidrNetwork(cidr))}`;
+  }
   if (cidr.family === 4 && ipEquals(ip, lastAddress(cidr))) return `the broadcast address of ${formatCidr(cidrNetwork(cidr))}`;
   return undefined;
 }
@@ -63,14 +80,19 @@ function reserved(cidr: Cidr, ip: Ip): string | undefined {
  * ```
  */
 export function parseAddressSpec(text: string): Result<InterfaceAddress, AddressSpecError> {
-  const fail = (reason: string): Result<InterfaceAddress, AddressSpecError> => err({ kind: "invalid-address", input: text, reason, message: `invalid address "${text}": ${reason}` });
+  const fail = (reason: string): Result<InterfaceAddress, AddressSpecError> =>
+    err({ kind: "invalid-address", input: text, reason, message: `invalid address "${text}": ${reason}` });
   if (/^(dhcp|udhcpc|dhclient|dhcpcd)(-f)?(:|$)/.test(text)) return fail("DHCP is not supported: give address/prefix, e.g. 10.9.0.2/24");
   const parts = text.split("@");
   if (parts.length > 2) return fail('more than one "@": write address/prefix@gateway');
   const [cidrText = "", gatewayText] = parts;
   if (!cidrText.includes("/")) {
     const ip = parseIp(cidrText);
-    return fail(ip.isOk() ? `no prefix length: write it as ${formatIp(ip.value)}/${ip.value.family === 4 ? 24 : 64}, or with the prefix of your network` : "write address/prefix, e.g. 10.9.0.2/24");
+    return fail(
+      ip.isOk()
+        ? `no prefix length: write it as ${formatIp(ip.value)}/${ip.value.family === 4 ? 24 : 64}, or with the prefix of your network`
+        : "write address/prefix, e.g. 10.9.0.2/24",
+    );
   }
   const cidr = parseCidr(cidrText);
   if (cidr.isErr()) return fail(cidr.error.reason);
@@ -89,7 +111,9 @@ export function parseAddressSpec(text: string): Result<InterfaceAddress, Address
   const badGateway = unusable(gw);
   if (badGateway !== undefined) return fail(`gateway ${formatIp(gw)} is ${badGateway}`);
   const linkLocal = gw.family === 6 && cidrContainsIp(LINK_LOCAL6, gw);
-  if (!linkLocal && !cidrContainsIp(address, gw)) return fail(`gateway ${formatIp(gw)} is outside ${formatCidr(cidrNetwork(address))}${gw.family === 6 ? " (and not link-local)" : ""}`);
+  if (!linkLocal && !cidrContainsIp(address, gw)) {
+    return fail(`gateway ${formatIp(gw)} is outside ${formatCidr(cidrNetwork(address))}${gw.family === 6 ? " (and not link-local)" : ""}`);
+  }
   const reservedGateway = linkLocal ? undefined : reserved(address, gw);
   if (reservedGateway !== undefined) return fail(`gateway ${formatIp(gw)} is ${reservedGateway}`);
   return ok({ address, gateway: gw });

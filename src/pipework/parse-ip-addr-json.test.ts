@@ -33,9 +33,38 @@ const container = JSON.stringify([
 ]);
 
 const host = JSON.stringify([
-  { ifindex: 44, ifname: "pwbr0", flags: ["BROADCAST", "MULTICAST"], mtu: 1500, link_type: "ether", address: "6a:1e:97:ff:4c:ad", linkinfo: { info_kind: "bridge", info_data: { stp_state: 0 } }, ifalias: "flannel-ts pipework", addr_info: [] },
-  { ifindex: 46, link_index: 45, ifname: "fpaaaa", flags: ["BROADCAST", "MULTICAST", "UP"], mtu: 1400, master: "pwbr0", link_type: "ether", address: "6a:1e:97:ff:4c:ad", link_netnsid: 0, linkinfo: { info_kind: "veth", info_slave_kind: "bridge" } },
-  { ifindex: 7, ifname: "flannel0", flags: ["POINTOPOINT", "UP"], mtu: 1472, link_type: "none", linkinfo: { info_kind: "tun" }, addr_info: [{ family: "inet", local: "172.20.59.0", prefixlen: 32 }] },
+  {
+    ifindex: 44,
+    ifname: "pwbr0",
+    flags: ["BROADCAST", "MULTICAST"],
+    mtu: 1500,
+    link_type: "ether",
+    address: "6a:1e:97:ff:4c:ad",
+    linkinfo: { info_kind: "bridge", info_data: { stp_state: 0 } },
+    ifalias: "flannel-ts pipework",
+    addr_info: [],
+  },
+  {
+    ifindex: 46,
+    link_index: 45,
+    ifname: "fpaaaa",
+    flags: ["BROADCAST", "MULTICAST", "UP"],
+    mtu: 1400,
+    master: "pwbr0",
+    link_type: "ether",
+    address: "6a:1e:97:ff:4c:ad",
+    link_netnsid: 0,
+    linkinfo: { info_kind: "veth", info_slave_kind: "bridge" },
+  },
+  {
+    ifindex: 7,
+    ifname: "flannel0",
+    flags: ["POINTOPOINT", "UP"],
+    mtu: 1472,
+    link_type: "none",
+    linkinfo: { info_kind: "tun" },
+    addr_info: [{ family: "inet", local: "172.20.59.0", prefixlen: 32 }],
+  },
 ]);
 
 describe("parseIpAddrJson", () => {

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidr6, parseIp, type Cidr } from "../subnet/index.ts";
+import { type Cidr, cidr4, cidr6, parseIp } from "../subnet/index.ts";
 import type { ObservedAddress, ObservedLink } from "./pipework-observation.ts";
 
 /** Why the output of an `ip -j` command could not be read. */

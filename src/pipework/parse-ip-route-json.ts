@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { parseIp, type Ip } from "../subnet/index.ts";
+import { type Ip, parseIp } from "../subnet/index.ts";
 import type { IpJsonError } from "./parse-ip-addr-json.ts";
 import type { ObservedRoute } from "./pipework-observation.ts";
 
@@ -35,7 +35,9 @@ export function parseIpRouteJson(text: string, family: 4 | 6): Result<ObservedRo
     let via: Ip | undefined;
     if (typeof gateway === "string") {
       const ip = parseIp(gateway);
-      if (ip.isErr() || ip.value.family !== family) return err({ kind: "ip-output", message: `ip -j route: entry ${i}: gateway ${JSON.stringify(gateway)} is not an IPv${family} address` });
+      if (ip.isErr() || ip.value.family !== family) {
+        return err({ kind: "ip-output", message: `ip -j route: entry ${i}: gateway ${JSON.stringify(gateway)} is not an IPv${family} address` });
+      }
       via = ip.value;
     }
     routes.push({

@@ -37,7 +37,9 @@ const invalid = (argument: PipeworkArgument, value: string, reason: string): Pip
 function parseContainer(text: string): Result<string, PipeworkArgError> {
   // Docker's own rule for names; IDs (hex) fit it too. A leading "/" is how docker inspect prints a name.
   if (text.length > 255) return err(invalid("<container>", text, `${text.length} characters, at most 255`));
-  if (!/^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) return err(invalid("<container>", text, "not a container name or ID (letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit)"));
+  if (!/^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) {
+    return err(invalid("<container>", text, 'not a container name or ID (letters, digits, "_", "." and "-", starting with a letter or digit)'));
+  }
   return ok(text.startsWith("/") ? text.slice(1) : text);
 }
 

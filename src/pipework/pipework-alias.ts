@@ -1,4 +1,4 @@
-import { formatIp, parseIp, type Ip } from "../subnet/index.ts";
+import { formatIp, type Ip, parseIp } from "../subnet/index.ts";
 
 /** The alias flannel-ts gives to what `pipework` creates: the bridge, and the container's interface. */
 export const PIPEWORK_ALIAS = "flannel-ts pipework";

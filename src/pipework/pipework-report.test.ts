@@ -15,7 +15,16 @@ describe("pipeworkReport", () => {
   it("after adding: what was done, and the interface as it is now", () => {
     const after: PipeworkObservation = {
       ...before,
-      containerLinks: [lo, { index: 41, name: "eth1", kind: "veth", peerIndex: 40, mtu: 1500, mac: "02:42:0a:09:00:02", up: true, addresses: [{ cidr: parseCidr("10.9.0.2/24")._unsafeUnwrap(), tentative: false, dadFailed: false }] }],
+      containerLinks: [lo, {
+        index: 41,
+        name: "eth1",
+        kind: "veth",
+        peerIndex: 40,
+        mtu: 1500,
+        mac: "02:42:0a:09:00:02",
+        up: true,
+        addresses: [{ cidr: parseCidr("10.9.0.2/24")._unsafeUnwrap(), tentative: false, dadFailed: false }],
+      }],
       containerRoutes: [{ family: 4, gateway: parseIp("10.9.0.1")._unsafeUnwrap(), dev: "eth1" }],
     };
     const done = plan.steps.map((s) => s.step);

@@ -1,4 +1,4 @@
-import { formatCidr, type Cidr6 } from "../subnet/index.ts";
+import { type Cidr6, formatCidr } from "../subnet/index.ts";
 
 /**
  * One thing `pipework` does: an `ip` (iproute2) command on the host or in
@@ -9,21 +9,21 @@ import { formatCidr, type Cidr6 } from "../subnet/index.ts";
  */
 export type PipeworkStep =
   | {
-      readonly kind: "ip";
-      /** `host`: run `ip ARGS`; `container`: run it in the container's network namespace. */
-      readonly where: "host" | "container";
-      readonly args: readonly string[];
-    }
+    readonly kind: "ip";
+    /** `host`: run `ip ARGS`; `container`: run it in the container's network namespace. */
+    readonly where: "host" | "container";
+    readonly args: readonly string[];
+  }
   | {
-      readonly kind: "enable-ipv6";
-      /** The interface in the container. */
-      readonly interface: string;
-    }
+    readonly kind: "enable-ipv6";
+    /** The interface in the container. */
+    readonly interface: string;
+  }
   | {
-      readonly kind: "await-dad";
-      readonly interface: string;
-      readonly address: Cidr6;
-    };
+    readonly kind: "await-dad";
+    readonly interface: string;
+    readonly address: Cidr6;
+  };
 
 // Words a POSIX shell takes as they are; anything else is single-quoted.
 const plain = /^[A-Za-z0-9_@%+=:,./-]+$/;

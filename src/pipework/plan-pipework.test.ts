@@ -4,14 +4,18 @@ import { parseCidr, parseIp } from "../subnet/index.ts";
 import { parsePipeworkArgs } from "./parse-pipework-args.ts";
 import type { ObservedLink, ObservedRoute, PipeworkObservation } from "./pipework-observation.ts";
 import type { PipeworkStep } from "./pipework-step.ts";
-import { planPipework, type PipeworkPlan } from "./plan-pipework.ts";
+import { type PipeworkPlan, planPipework } from "./plan-pipework.ts";
 import { vethNames } from "./veth-names.ts";
 
 const ID = "45ab2b0db5bc1b17f9dd8c3e7972252fac843dfdf1c866fd779b132f6b6df7ee";
 const { host: FP, peer: FC } = vethNames(ID, "eth1");
 const container = { id: ID, name: "web", pid: 4242 };
 const ip = (text: string) => parseIp(text)._unsafeUnwrap();
-const address = (text: string, more: { tentative?: boolean; dadFailed?: boolean } = {}) => ({ cidr: parseCidr(text)._unsafeUnwrap(), tentative: more.tentative ?? false, dadFailed: more.dadFailed ?? false });
+const address = (text: string, more: { tentative?: boolean; dadFailed?: boolean } = {}) => ({
+  cidr: parseCidr(text)._unsafeUnwrap(),
+  tentative: more.tentative ?? false,
+  dadFailed: more.dadFailed ?? false,
+});
 const link = (name: string, index: number, more: Partial<ObservedLink> = {}): ObservedLink => ({ index, name, mtu: 1500, up: true, addresses: [], ...more });
 const request = (...argv: string[]) => parsePipeworkArgs(argv)._unsafeUnwrap();
 const onHost = (...args: string[]): PipeworkStep => ({ kind: "ip", where: "host", args });
@@ -30,7 +34,14 @@ function observe(more: Partial<Omit<PipeworkObservation, "container">> = {}): Pi
 function attached(more: { bridge?: string; inside?: Partial<ObservedLink>; hostEnd?: Partial<ObservedLink> } = {}): { hostEnd: ObservedLink; inside: ObservedLink } {
   return {
     hostEnd: link(FP, 40, { kind: "veth", peerIndex: 41, master: more.bridge ?? "br-test", ...more.hostEnd }),
-    inside: link("eth1", 41, { kind: "veth", peerIndex: 40, mac: "02:42:0a:09:00:02", alias: "flannel-ts pipework", addresses: [address("10.9.0.2/24"), address("fe80::42:aff:fe09:2/64")], ...more.inside }),
+    inside: link("eth1", 41, {
+      kind: "veth",
+      peerIndex: 40,
+      mac: "02:42:0a:09:00:02",
+      alias: "flannel-ts pipework",
+      addresses: [address("10.9.0.2/24"), address("fe80::42:aff:fe09:2/64")],
+      ...more.inside,
+    }),
   };
 }
 
@@ -84,7 +95,10 @@ describe("planPipework: adding", () => {
             { step: inside("link", "set", "dev", "eth1", "alias", "flannel-ts pipework; replaced IPv4 default via 172.20.59.1 dev eth0") },
             { step: inside("addr", "add", "172.20.59.200/24", "brd", "+", "dev", "eth1") },
             { step: inside("link", "set", "dev", "eth1", "up") },
-            { step: inside("-4", "route", "del", "default", "via", "172.20.59.1", "dev", "eth0"), undo: inside("-4", "route", "add", "default", "via", "172.20.59.1", "dev", "eth0") },
+            {
+              step: inside("-4", "route", "del", "default", "via", "172.20.59.1", "dev", "eth0"),
+              undo: inside("-4", "route", "add", "default", "via", "172.20.59.1", "dev", "eth0"),
+            },
             { step: inside("-4", "route", "add", "default", "via", "172.20.59.1", "dev", "eth1") },
           ],
           notes: ["replaces the IPv4 default route via 172.20.59.1 dev eth0 (--remove puts it back)"],
@@ -126,20 +140,39 @@ describe("planPipework: adding", () => {
     const bridge = link("br-test", 5, { kind: "bridge", alias: "flannel-ts pipework" });
     expect(planPipework(request("br-test", "web", "10.9.0.2/24"), observe({ host: [bridge, hostEnd], containerLinks: [lo, eth1] }))).toEqual(ok(plan({})));
     const routes: ObservedRoute[] = [{ family: 4, gateway: ip("10.9.0.1"), dev: "eth1" }];
-    expect(planPipework(request("br-test", "web", "10.9.0.2/24@10.9.0.1", "02:42:0a:09:00:02", "--mtu", "1500"), observe({ host: [bridge, hostEnd], containerLinks: [lo, eth1], containerRoutes: routes }))).toEqual(ok(plan({})));
+    expect(
+      planPipework(
+        request("br-test", "web", "10.9.0.2/24@10.9.0.1", "02:42:0a:09:00:02", "--mtu", "1500"),
+        observe({ host: [bridge, hostEnd], containerLinks: [lo, eth1], containerRoutes: routes }),
+      ),
+    ).toEqual(ok(plan({})));
   });
 
-  it.each([
-    ["another address", ["10.9.0.3/24"], {}, [], "it has 10.9.0.2/24, not 10.9.0.3/24"],
-    ["another prefix", ["10.9.0.2/16"], {}, [], "it has 10.9.0.2/24, not 10.9.0.2/16"],
-    ["another bridge", ["10.9.0.2/24"], { bridge: "br-other" }, [], `its host end ${FP} is a port of br-other, not of br-test`],
-    ["another MAC", ["10.9.0.2/24", "02:00:00:00:00:01"], {}, [], "its MAC is 02:42:0a:09:00:02, not 02:00:00:00:00:01"],
-    ["another MTU", ["10.9.0.2/24", "--mtu", "1400"], {}, [], "its MTU is 1500, not 1400"],
-    ["down", ["10.9.0.2/24"], { inside: { up: false } }, [], "it is down"],
-    ["no default route yet", ["10.9.0.2/24@10.9.0.1"], {}, [], "the IPv4 default route is none, not via 10.9.0.1 dev eth1"],
-    ["a default route not asked for", ["10.9.0.2/24"], {}, [{ family: 4, gateway: ip("10.9.0.1"), dev: "eth1" }], "the IPv4 default route goes through it (via 10.9.0.1 dev eth1) though no gateway was asked for"],
-    ["an address that failed DAD", ["fd00:9::2/64"], { inside: { addresses: [address("fd00:9::2/64", { dadFailed: true })] } }, [], "it has fd00:9::2/64 (a duplicate on the link), not fd00:9::2/64"],
-  ] as const)("an interface from an earlier run with %s is an error, not a change", (_, args, more, routes, difference) => {
+  it.each(
+    [
+      ["another address", ["10.9.0.3/24"], {}, [], "it has 10.9.0.2/24, not 10.9.0.3/24"],
+      ["another prefix", ["10.9.0.2/16"], {}, [], "it has 10.9.0.2/24, not 10.9.0.2/16"],
+      ["another bridge", ["10.9.0.2/24"], { bridge: "br-other" }, [], `its host end ${FP} is a port of br-other, not of br-test`],
+      ["another MAC", ["10.9.0.2/24", "02:00:00:00:00:01"], {}, [], "its MAC is 02:42:0a:09:00:02, not 02:00:00:00:00:01"],
+      ["another MTU", ["10.9.0.2/24", "--mtu", "1400"], {}, [], "its MTU is 1500, not 1400"],
+      ["down", ["10.9.0.2/24"], { inside: { up: false } }, [], "it is down"],
+      ["no default route yet", ["10.9.0.2/24@10.9.0.1"], {}, [], "the IPv4 default route is none, not via 10.9.0.1 dev eth1"],
+      [
+        "a default route not asked for",
+        ["10.9.0.2/24"],
+        {},
+        [{ family: 4, gateway: ip("10.9.0.1"), dev: "eth1" }],
+        "the IPv4 default route goes through it (via 10.9.0.1 dev eth1) though no gateway was asked for",
+      ],
+      [
+        "an address that failed DAD",
+        ["fd00:9::2/64"],
+        { inside: { addresses: [address("fd00:9::2/64", { dadFailed: true })] } },
+        [],
+        "it has fd00:9::2/64 (a duplicate on the link), not fd00:9::2/64",
+      ],
+    ] as const,
+  )("an interface from an earlier run with %s is an error, not a change", (_, args, more, routes, difference) => {
     const { hostEnd, inside: eth1 } = attached(more);
     const observed = observe({ host: [link("br-test", 5, { kind: "bridge" }), hostEnd], containerLinks: [lo, eth1], containerRoutes: [...routes] });
     expect(planPipework(request("br-test", "web", ...args), observed)).toEqual(
@@ -153,8 +186,18 @@ describe("planPipework: adding", () => {
   });
 
   it.each([
-    ["the bridge's name is a device of another kind", observe({ host: [link("br-test", 5, { kind: "veth" })] }), { kind: "not-a-bridge", bridge: "br-test", linkKind: "veth", message: "br-test is a veth, not a Linux bridge; flannel-ts attaches containers to Linux bridges only" }],
-    ["the bridge's name is a plain device", observe({ host: [link("br-test", 2)] }), { kind: "not-a-bridge", bridge: "br-test", linkKind: "device", message: "br-test is a device, not a Linux bridge; flannel-ts attaches containers to Linux bridges only" }],
+    ["the bridge's name is a device of another kind", observe({ host: [link("br-test", 5, { kind: "veth" })] }), {
+      kind: "not-a-bridge",
+      bridge: "br-test",
+      linkKind: "veth",
+      message: "br-test is a veth, not a Linux bridge; flannel-ts attaches containers to Linux bridges only",
+    }],
+    ["the bridge's name is a plain device", observe({ host: [link("br-test", 2)] }), {
+      kind: "not-a-bridge",
+      bridge: "br-test",
+      linkKind: "device",
+      message: "br-test is a device, not a Linux bridge; flannel-ts attaches containers to Linux bridges only",
+    }],
     [
       "the container has an eth1 of its own",
       observe({ containerLinks: [lo, link("eth1", 9, { kind: "veth", peerIndex: 10 })] }),
@@ -163,18 +206,39 @@ describe("planPipework: adding", () => {
     [
       "the veth's name is left on the host",
       observe({ host: [link(FP, 40, { kind: "veth" })] }),
-      { kind: "name-in-use", name: FP, where: "host", message: `the host already has an interface ${FP}, the name flannel-ts gives this veth (left over from an interrupted run?); run with --remove, or delete it (ip link del dev ${FP})` },
+      {
+        kind: "name-in-use",
+        name: FP,
+        where: "host",
+        message:
+          `the host already has an interface ${FP}, the name flannel-ts gives this veth (left over from an interrupted run?); run with --remove, or delete it (ip link del dev ${FP})`,
+      },
     ],
     [
       "the peer's name is taken in the container",
       observe({ containerLinks: [lo, link(FC, 40)] }),
-      { kind: "name-in-use", name: FC, where: "container", message: `container web already has an interface ${FC}, the name flannel-ts gives this veth on its way in; rename or delete it there` },
+      {
+        kind: "name-in-use",
+        name: FC,
+        where: "container",
+        message: `container web already has an interface ${FC}, the name flannel-ts gives this veth on its way in; rename or delete it there`,
+      },
     ],
-    ["the address is on another interface of the container", observe({ containerLinks: [lo, link("eth0", 2, { addresses: [address("10.9.0.2/16")] })] }), { kind: "address-in-use", address: "10.9.0.2", interface: "eth0", message: "container web already has 10.9.0.2 (as 10.9.0.2/16 on eth0)" }],
+    ["the address is on another interface of the container", observe({ containerLinks: [lo, link("eth0", 2, { addresses: [address("10.9.0.2/16")] })] }), {
+      kind: "address-in-use",
+      address: "10.9.0.2",
+      interface: "eth0",
+      message: "container web already has 10.9.0.2 (as 10.9.0.2/16 on eth0)",
+    }],
     [
       "the address is the bridge's",
       observe({ host: [link("br-test", 5, { kind: "bridge", addresses: [address("10.9.0.2/24")] })] }),
-      { kind: "address-on-bridge", address: "10.9.0.2", bridge: "br-test", message: "10.9.0.2 is the address of the bridge br-test itself; give the container another one (the bridge's can be its gateway)" },
+      {
+        kind: "address-on-bridge",
+        address: "10.9.0.2",
+        bridge: "br-test",
+        message: "10.9.0.2 is the address of the bridge br-test itself; give the container another one (the bridge's can be its gateway)",
+      },
     ],
   ])("refuses when %s, before any step", (_, observed, error) => {
     expect(planPipework(request("br-test", "web", "10.9.0.2/24"), observed)).toEqual(err(error));
@@ -225,7 +289,9 @@ describe("planPipework: removing", () => {
       ),
     );
     const theirs = link("br-test", 5, { kind: "bridge" });
-    expect(planPipework(request("--remove", "br-test", "web"), observe({ host: [theirs, hostEnd], containerLinks: [lo, eth1] }))._unsafeUnwrap().steps).toEqual([{ step: inside("link", "del", "dev", "eth1") }]);
+    expect(planPipework(request("--remove", "br-test", "web"), observe({ host: [theirs, hostEnd], containerLinks: [lo, eth1] }))._unsafeUnwrap().steps).toEqual([{
+      step: inside("link", "del", "dev", "eth1"),
+    }]);
   });
 
   it("nothing to do when the interface is not there; a veth left by an interrupted run is deleted", () => {
@@ -241,7 +307,12 @@ describe("planPipework: removing", () => {
     );
     const { hostEnd, inside: eth1 } = attached();
     expect(planPipework(request("--remove", "br-test", "web", "10.9.0.3/24"), observe({ host: [ours, hostEnd], containerLinks: [lo, eth1] }))).toEqual(
-      err({ kind: "remove-mismatch", interface: "eth1", differences: ["it has 10.9.0.2/24, not 10.9.0.3/24"], message: "eth1 in container web does not match the command (it has 10.9.0.2/24, not 10.9.0.3/24); nothing removed" }),
+      err({
+        kind: "remove-mismatch",
+        interface: "eth1",
+        differences: ["it has 10.9.0.2/24, not 10.9.0.3/24"],
+        message: "eth1 in container web does not match the command (it has 10.9.0.2/24, not 10.9.0.3/24); nothing removed",
+      }),
     );
     expect(planPipework(request("--remove", "br-other", "web"), observe({ host: [ours, hostEnd], containerLinks: [lo, eth1] }))._unsafeUnwrapErr().kind).toBe("remove-mismatch");
   });

@@ -1,7 +1,7 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { allocateSubnet, createSubnetAllocator } from "./allocate-subnet.ts";
-import { formatCidr, parseCidr, type Cidr } from "./cidr.ts";
+import { type Cidr, formatCidr, parseCidr } from "./cidr.ts";
 import { parseNetworkConfig } from "./network-config.ts";
 import { seededRandom } from "./random.ts";
 import { formatSubnetKey, parseSubnetKey } from "./subnet-key.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { cidr4, cidr6, cidrNetwork, type Cidr, type Cidr4, type Cidr6 } from "./cidr.ts";
+import { type Cidr, type Cidr4, cidr4, type Cidr6, cidr6, cidrNetwork } from "./cidr.ts";
 
 /**
  * The bridge address of a subnet: its first host address with the subnet's

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import {
+  type Cidr,
   cidr4,
   cidr6,
   cidrContains,
@@ -15,7 +16,6 @@ import {
   nthSubnet,
   parseCidr,
   subnetCount,
-  type Cidr,
 } from "./cidr.ts";
 import { formatIp, parseIp } from "./ip.ts";
 

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { formatIp, ip4, ip6, IP6_MAX, parseIp4, parseIp6, type Ip, type Ip4, type Ip6 } from "./ip.ts";
+import { formatIp, type Ip, type Ip4, ip4, type Ip6, ip6, IP6_MAX, parseIp4, parseIp6 } from "./ip.ts";
 
 /**
  * An IPv4 CIDR: an address (host bits may be set, as in `10.5.52.1/24`) and a

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { cidr4, cidrOverlaps, formatCidr, type Cidr, type Cidr4 } from "./cidr.ts";
+import { type Cidr, type Cidr4, cidr4, cidrOverlaps, formatCidr } from "./cidr.ts";
 
 /** A base network that dockerd splits into networks of `size` (daemon.json `default-address-pools`). */
 export interface AddressPool {
@@ -12,8 +12,7 @@ export interface AddressPool {
   readonly size: number;
 }
 
-const pool = (a: number, b: number, prefix: number, size: number): AddressPool =>
-  Object.freeze({ base: cidr4(((a << 24) | (b << 16)) >>> 0, prefix), size });
+const pool = (a: number, b: number, prefix: number, size: number): AddressPool => Object.freeze({ base: cidr4(((a << 24) | (b << 16)) >>> 0, prefix), size });
 
 /**
  * dockerd's built-in local pools (libnetwork ipamutils), used for docker0 when
@@ -98,7 +97,9 @@ export function findDockerConflicts(cidr: Cidr, options: DockerConflictOptions =
     out.push({
       kind: "docker-address-pool",
       overlaps: network,
-      message: `${shown} overlaps ${formatCidr(network)} from Docker's address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json`,
+      message: `${shown} overlaps ${
+        formatCidr(network)
+      } from Docker's address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json`,
     });
   }
   for (const route of options.routes ?? []) {

@@ -1,7 +1,7 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { bridgeAddress } from "./bridge-address.ts";
-import { formatCidr, parseCidr, type Cidr } from "./cidr.ts";
+import { type Cidr, formatCidr, parseCidr } from "./cidr.ts";
 import { DOCKER_GLOBAL_SCOPE_POOLS, dockerPoolNetworks, findDockerConflicts } from "./docker-address-pools.ts";
 import { encapsulationMtu } from "./encapsulation-mtu.ts";
 
@@ -23,13 +23,15 @@ describe("bridgeAddress", () => {
 });
 
 describe("encapsulationMtu", () => {
-  it.each([
-    [1500, "udp", 1472],
-    [1500, "vxlan", 1450],
-    [1500, "ipip", 1480],
-    [1500, "host-gw", 1500],
-    [9001, "udp", 8973],
-  ] as const)("%i over %s -> %i", (underlay, type, mtu) => {
+  it.each(
+    [
+      [1500, "udp", 1472],
+      [1500, "vxlan", 1450],
+      [1500, "ipip", 1480],
+      [1500, "host-gw", 1500],
+      [9001, "udp", 8973],
+    ] as const,
+  )("%i over %s -> %i", (underlay, type, mtu) => {
     expect(encapsulationMtu(underlay, type)).toEqual(ok(mtu));
   });
   it("refuses an underlay too small to carry IPv4", () => {

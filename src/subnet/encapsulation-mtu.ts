@@ -6,7 +6,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { ENCAPSULATION_OVERHEAD } from "../core/defaults.ts";
 
-
 /** A backend whose overhead is known. */
 export type EncapsulationType = keyof typeof ENCAPSULATION_OVERHEAD;
 
@@ -45,7 +44,9 @@ export function encapsulationMtu(underlayMtu: number, encapsulation: Encapsulati
       kind: "mtu-too-small",
       underlayMtu,
       encapsulation,
-      message: `an underlay MTU of ${underlayMtu} leaves ${mtu} bytes under ${encapsulation} encapsulation (${ENCAPSULATION_OVERHEAD[encapsulation]} bytes of headers); IPv4 needs at least ${MIN_IPV4_MTU}: use an interface with a larger MTU`,
+      message: `an underlay MTU of ${underlayMtu} leaves ${mtu} bytes under ${encapsulation} encapsulation (${
+        ENCAPSULATION_OVERHEAD[encapsulation]
+      } bytes of headers); IPv4 needs at least ${MIN_IPV4_MTU}: use an interface with a larger MTU`,
     });
   }
   return ok(mtu);

@@ -4,13 +4,13 @@ import { describe, expect, it } from "vitest";
 import { cidr4, cidr6 } from "./cidr.ts";
 import { ip4, ip6, parseIp } from "./ip.ts";
 import {
+  type BackendConfig,
   describeNetworkConfig,
   formatNetworkConfig,
-  parseNetworkConfig,
-  subnetRangeSize,
-  type BackendConfig,
   type NetworkConfig,
   type NetworkConfigError,
+  parseNetworkConfig,
+  subnetRangeSize,
 } from "./network-config.ts";
 
 const v4 = (text: string): number => {
@@ -304,7 +304,8 @@ describe("parseNetworkConfig: errors", () => {
       value: "::/0",
       line: 1,
       column: 63,
-      message: `line 1, column 63: IPv6Network "::/0" is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "fc00::/48"`,
+      message:
+        `line 1, column 63: IPv6Network "::/0" is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "fc00::/48"`,
     });
   });
 
@@ -504,11 +505,32 @@ describe("subnetRangeSize and describeNetworkConfig", () => {
 
 describe("hostile configs", () => {
   it("never throw, and every problem has a short message", () => {
-    const piece = fc.constantFrom('{"Network":', '"10.3.0.0/16"', '"0.0.0.0/0"', ',"SubnetLen":', "24", "1e400", "-0", ',"Backend":', '{"Type":"udp","Port":', '"8285"', "70000", "null", "[", "]", "{", "}", ",", '"', "\\u0000", "\ufeff");
+    const piece = fc.constantFrom(
+      '{"Network":',
+      '"10.3.0.0/16"',
+      '"0.0.0.0/0"',
+      ',"SubnetLen":',
+      "24",
+      "1e400",
+      "-0",
+      ',"Backend":',
+      '{"Type":"udp","Port":',
+      '"8285"',
+      "70000",
+      "null",
+      "[",
+      "]",
+      "{",
+      "}",
+      ",",
+      '"',
+      "\\u0000",
+      "\ufeff",
+    );
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.json(), fc.array(piece, { maxLength: 14 }).map((p) => p.join(""))), (text) => {
         const result = parseNetworkConfig(text);
-        if (result.isErr()) for (const e of result.error) expect(e.message.length).toBeLessThan(600);
+        if (result.isErr()) { for (const e of result.error) expect(e.message.length).toBeLessThan(600); }
         else expect(parseNetworkConfig(formatNetworkConfig(result.value))).toEqual(ok(result.value));
       }),
       { numRuns: 2000 },
@@ -521,7 +543,9 @@ describe("hostile configs", () => {
       ["invalid-value", "Network", true, false],
       ["wrong-type", "SubnetLen", true, false],
     ]);
-    expect(errors[0]?.message).toBe(`line 1, column 12: Network "\\u001b[2J${"1".repeat(56)}…" (100004 characters) is not a CIDR (missing prefix length (/N)); write it like "10.5.0.0/16"`);
+    expect(errors[0]?.message).toBe(
+      `line 1, column 12: Network "\\u001b[2J${"1".repeat(56)}…" (100004 characters) is not a CIDR (missing prefix length (/N)); write it like "10.5.0.0/16"`,
+    );
   });
 
   it("describes and formats a config whose Backend is nested 9,990 levels deep", () => {

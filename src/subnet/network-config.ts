@@ -7,11 +7,11 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { DEFAULT_UDP_PORT, DEFAULT_VXLAN_PORT, DEFAULT_VXLAN_VNI } from "../core/defaults.ts";
-import { cidr4, cidr6, cidrNetwork, formatCidr, parseCidr4, parseCidr6, type Cidr4, type Cidr6 } from "./cidr.ts";
-import { formatIp, ip4, ip6, parseIp4, parseIp6, type Ip4, type Ip6 } from "./ip.ts";
+import { type Cidr4, cidr4, type Cidr6, cidr6, cidrNetwork, formatCidr, parseCidr4, parseCidr6 } from "./cidr.ts";
+import { formatIp, type Ip4, ip4, type Ip6, ip6, parseIp4, parseIp6 } from "./ip.ts";
 import { foldGoKey, goFieldMembers } from "../json/go-json-keys.ts";
-import { jsonValue, writeJson, type JsonObject, type JsonValue } from "../json/json-value.ts";
-import { parseJsonTree, type JsonMember, type JsonNode, type JsonObjectNode } from "../json/parse-json-tree.ts";
+import { type JsonObject, type JsonValue, jsonValue, writeJson } from "../json/json-value.ts";
+import { type JsonMember, type JsonNode, type JsonObjectNode, parseJsonTree } from "../json/parse-json-tree.ts";
 import { ETCD_JSON_MAX_BYTES } from "../json/scan-json.ts";
 import { quoteExcerpt } from "../text/quote-excerpt.ts";
 
@@ -223,13 +223,24 @@ function valueText(node: JsonNode): string {
 }
 
 const typeName = (node: JsonNode): string =>
-  node.type === "string" ? `the string ${quoteExcerpt(node.value)}` : node.type === "number" ? `the number ${shownNumber(node.raw)}` : node.type === "null" ? "null" : node.type === "boolean" ? `${node.value}` : `an ${node.type}`;
+  node.type === "string"
+    ? `the string ${quoteExcerpt(node.value)}`
+    : node.type === "number"
+    ? `the number ${shownNumber(node.raw)}`
+    : node.type === "null"
+    ? "null"
+    : node.type === "boolean"
+    ? `${node.value}`
+    : `an ${node.type}`;
 
 /** A number's text in a message: as written when short, else an excerpt. */
 const shownNumber = (raw: string): string => (raw.length <= 60 ? raw : quoteExcerpt(raw));
 
 /** "write 24 without quotes", for a short string of digits. */
-const unquoteHint = (node: JsonNode, pattern: RegExp): string => (node.type === "string" && node.value.length <= 12 && pattern.test(node.value) ? `: write ${node.value} without quotes` : "");
+const unquoteHint = (
+  node: JsonNode,
+  pattern: RegExp,
+): string => (node.type === "string" && node.value.length <= 12 && pattern.test(node.value) ? `: write ${node.value} without quotes` : "");
 
 /** A decoded field: absent (use the default), a value, or already reported. */
 type Decoded<T> = { readonly state: "absent" } | { readonly state: "value"; readonly value: T; readonly node: JsonNode } | { readonly state: "bad" };
@@ -326,11 +337,21 @@ class Checker {
     }
     const parsed = family.version === 4 ? parseCidr4(node.value) : parseCidr6(node.value);
     if (parsed.isErr()) {
-      return this.report(problem("invalid-value", `${field} ${quoteExcerpt(node.value)} is not a CIDR (${parsed.error.reason}); write it like "${family.example}"`, { field, node }));
+      return this.report(
+        problem("invalid-value", `${field} ${quoteExcerpt(node.value)} is not a CIDR (${parsed.error.reason}); write it like "${family.example}"`, { field, node }),
+      );
     }
     const net = cidrNetwork(parsed.value);
     if (net.address === (family.version === 4 ? 0 : 0n) && net.prefix === 0) {
-      return this.report(problem("invalid-value", `${field} ${quoteExcerpt(node.value)} is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "${family.example}"`, { field, node }));
+      return this.report(
+        problem(
+          "invalid-value",
+          `${field} ${
+            quoteExcerpt(node.value)
+          } is the whole address space: an overlay over every address would take the host's default route (and flanneld reads it as unset); give a private range such as "${family.example}"`,
+          { field, node },
+        ),
+      );
     }
     return { state: "value", value: { address: BigInt(net.address), prefix: net.prefix }, node };
   }
@@ -365,7 +386,13 @@ class Checker {
     if (!enabled) return undefined;
     if (network.state === "absent") {
       const enable = family.version === 4 ? `(or set "EnableIPv4": false)` : `(or set "EnableIPv6": false)`;
-      this.report(problem("missing-field", `${names.network} is missing: give the IPv${family.version} network to split into subnets, e.g. "${names.network}": "${family.example}" ${enable}`, { field: names.network }));
+      this.report(
+        problem(
+          "missing-field",
+          `${names.network} is missing: give the IPv${family.version} network to split into subnets, e.g. "${names.network}": "${family.example}" ${enable}`,
+          { field: names.network },
+        ),
+      );
     }
     if (network.state !== "value") {
       if (lengthField.state === "value" && lengthField.value > family.maxSubnetLen) this.tooLong(family, lengthField);
@@ -378,11 +405,25 @@ class Checker {
       const len = lengthField.value;
       if (len > family.maxSubnetLen) this.tooLong(family, lengthField);
       else if (len < net.prefix + 2) {
-        this.report(problem("subnet-len-too-short", `${names.subnetLen} ${len} is too short for ${names.network} ${shown}: it must be at least ${net.prefix + 2} so that the network holds four subnets; raise ${names.subnetLen} or use a larger network`, { field: names.subnetLen, node: lengthField.node }));
+        this.report(
+          problem(
+            "subnet-len-too-short",
+            `${names.subnetLen} ${len} is too short for ${names.network} ${shown}: it must be at least ${
+              net.prefix + 2
+            } so that the network holds four subnets; raise ${names.subnetLen} or use a larger network`,
+            { field: names.subnetLen, node: lengthField.node },
+          ),
+        );
       } else subnetLen = len;
     } else if (lengthField.state === "absent") {
       if (net.prefix > family.maxDefaultPrefix) {
-        this.report(problem("network-too-small", `${names.network} ${shown} is too small for flannel: its prefix must be /${family.maxDefaultPrefix} or shorter (four subnets of at least /${family.maxSubnetLen}); use a larger network`, { field: names.network, node: network.node }));
+        this.report(
+          problem(
+            "network-too-small",
+            `${names.network} ${shown} is too small for flannel: its prefix must be /${family.maxDefaultPrefix} or shorter (four subnets of at least /${family.maxSubnetLen}); use a larger network`,
+            { field: names.network, node: network.node },
+          ),
+        );
       } else subnetLen = net.prefix <= family.wideUpTo ? family.defaultLen : net.prefix + 2;
     }
     const hostBits = BigInt(family.bits - net.prefix);
@@ -398,7 +439,12 @@ class Checker {
       const size = 1n << BigInt(family.bits - subnetLen);
       if (decoded.value % size !== 0n) {
         const below = decoded.value - (decoded.value % size);
-        this.report(problem("not-on-boundary", `${field} ${shownValue} is not on a /${subnetLen} boundary: use ${formatAddress(family, below)} or ${formatAddress(family, below + size)}`, { field, node: decoded.node }));
+        this.report(
+          problem("not-on-boundary", `${field} ${shownValue} is not on a /${subnetLen} boundary: use ${formatAddress(family, below)} or ${formatAddress(family, below + size)}`, {
+            field,
+            node: decoded.node,
+          }),
+        );
         return undefined;
       }
       return decoded.value;
@@ -411,7 +457,13 @@ class Checker {
     const hi = max ?? net.address + (1n << hostBits) - size;
     if (lo > hi) {
       const node = minField.state === "value" ? minField.node : maxField.state === "value" ? maxField.node : undefined;
-      this.report(problem("min-above-max", `${names.subnetMin} ${formatAddress(family, lo)} is above ${names.subnetMax} ${formatAddress(family, hi)}, so no subnet could be leased: swap them or widen the range`, node === undefined ? { field: names.subnetMin } : { field: names.subnetMin, node }));
+      this.report(
+        problem(
+          "min-above-max",
+          `${names.subnetMin} ${formatAddress(family, lo)} is above ${names.subnetMax} ${formatAddress(family, hi)}, so no subnet could be leased: swap them or widen the range`,
+          node === undefined ? { field: names.subnetMin } : { field: names.subnetMin, node },
+        ),
+      );
       return undefined;
     }
     return { network: net, subnetLen, min: lo, max: hi };
@@ -419,7 +471,13 @@ class Checker {
 
   private tooLong(family: Family, decoded: { value: number; node: JsonNode }): void {
     const field = family.names.subnetLen;
-    this.report(problem("subnet-len-too-long", `${field} ${decoded.value} is too long: it must be ${family.maxSubnetLen} or less, so that each host's subnet holds a bridge and its containers`, { field, node: decoded.node }));
+    this.report(
+      problem(
+        "subnet-len-too-long",
+        `${field} ${decoded.value} is too long: it must be ${family.maxSubnetLen} or less, so that each host's subnet holds a bridge and its containers`,
+        { field, node: decoded.node },
+      ),
+    );
   }
 
   backend(): BackendConfig | undefined {
@@ -428,12 +486,24 @@ class Checker {
     const node = entry.value;
     const field = "Backend";
     if (node.type !== "object") {
-      this.report(problem("invalid-backend", `Backend must be an object such as {"Type": "vxlan"}, found ${typeName(node)}${node.type === "null" ? "; remove the key to get the udp backend" : ""}`, { field, node }));
+      this.report(
+        problem(
+          "invalid-backend",
+          `Backend must be an object such as {"Type": "vxlan"}, found ${typeName(node)}${node.type === "null" ? "; remove the key to get the udp backend" : ""}`,
+          { field, node },
+        ),
+      );
       return undefined;
     }
     const typeNode = goFieldMembers(node, "Type").at(-1)?.value;
     if (typeNode === undefined || typeNode.type === "null" || (typeNode.type === "string" && typeNode.value === "")) {
-      this.report(problem("invalid-backend", `Backend has no Type, so flanneld would stop with "unknown backend type": add "Type": "udp" (or vxlan, host-gw, ...)`, { field: "Backend.Type", node: typeNode ?? node, value: valueText(typeNode ?? node) }));
+      this.report(
+        problem("invalid-backend", `Backend has no Type, so flanneld would stop with "unknown backend type": add "Type": "udp" (or vxlan, host-gw, ...)`, {
+          field: "Backend.Type",
+          node: typeNode ?? node,
+          value: valueText(typeNode ?? node),
+        }),
+      );
       return undefined;
     }
     if (typeNode.type !== "string") {
@@ -511,14 +581,22 @@ class BackendFields {
         return this.checker.report(problem("wrong-type", `${field} must be ${what} (a whole number), found ${typeName(node)}${unquoteHint(node, /^-?[0-9]+$/)}`, { field, node }));
       }
       if (!/^-?(0|[1-9][0-9]*)$/.test(node.raw)) {
-        return this.checker.report(problem("invalid-value", `${field} must be ${what}, a whole number from ${min} to ${max} (${absent}), found ${shownNumber(node.raw)}`, { field, node }));
+        return this.checker.report(
+          problem("invalid-value", `${field} must be ${what}, a whole number from ${min} to ${max} (${absent}), found ${shownNumber(node.raw)}`, { field, node }),
+        );
       }
       // -0 is 0 to Go.
       decoded = { state: "value", value: node.value === 0 ? 0 : node.value, node };
     }
     if (decoded.state === "value" && (decoded.value < min || decoded.value > max)) {
       const { node } = decoded;
-      return this.checker.report(problem("invalid-value", `${field} ${node.type === "number" ? shownNumber(node.raw) : valueText(node)} is out of range: ${what} is a whole number from ${min} to ${max} (${absent})`, { field, node }));
+      return this.checker.report(
+        problem(
+          "invalid-value",
+          `${field} ${node.type === "number" ? shownNumber(node.raw) : valueText(node)} is out of range: ${what} is a whole number from ${min} to ${max} (${absent})`,
+          { field, node },
+        ),
+      );
     }
     return decoded;
   }
@@ -530,7 +608,9 @@ class BackendFields {
     for (const node of this.occurrences(name)) {
       if (node.type === "null") continue;
       if (node.type !== "boolean") {
-        return this.checker.report(problem("wrong-type", `${field} must be true or false, found ${typeName(node)}${node.type === "string" ? ": write it without quotes" : ""}`, { field, node }));
+        return this.checker.report(
+          problem("wrong-type", `${field} must be true or false, found ${typeName(node)}${node.type === "string" ? ": write it without quotes" : ""}`, { field, node }),
+        );
       }
       decoded = { state: "value", value: node.value, node };
     }
@@ -588,12 +668,22 @@ export function parseNetworkConfig(text: string): Result<NetworkConfig, NetworkC
   const parsed = parseJsonTree(text, { maxBytes: ETCD_JSON_MAX_BYTES });
   if (parsed.isErr()) {
     const e = parsed.error;
-    const what = e.kind === "json-syntax" ? `invalid JSON: ${e.hint ?? e.goMessage}` : e.kind === "json-too-deep" ? `objects and arrays are nested more than ${e.limit} levels deep` : `the config is larger than ${e.limit} bytes, etcd's request limit`;
+    const what = e.kind === "json-syntax"
+      ? `invalid JSON: ${e.hint ?? e.goMessage}`
+      : e.kind === "json-too-deep"
+      ? `objects and arrays are nested more than ${e.limit} levels deep`
+      : `the config is larger than ${e.limit} bytes, etcd's request limit`;
     return err([{ kind: e.kind, line: e.line, column: e.column, message: `line ${e.line}, column ${e.column}: ${what}` }]);
   }
   const root = parsed.value.root;
   if (root?.type !== "object") {
-    return err([problem("not-an-object", `the config must be a JSON object such as {"Network": "10.5.0.0/16"}, found ${root === undefined ? "nothing" : typeName(root)}`, root === undefined ? {} : { node: root })]);
+    return err([
+      problem(
+        "not-an-object",
+        `the config must be a JSON object such as {"Network": "10.5.0.0/16"}, found ${root === undefined ? "nothing" : typeName(root)}`,
+        root === undefined ? {} : { node: root },
+      ),
+    ]);
   }
   const fields = new Map<Field, JsonMember>();
   for (const member of root.members) {
@@ -609,7 +699,13 @@ export function parseNetworkConfig(text: string): Result<NetworkConfig, NetworkC
   const v6 = check.range(V6, use6);
   const backend = check.backend();
   if (enable4.state !== "bad" && enable6.state !== "bad" && !use4 && !use6) {
-    check.report(problem("no-address-family", `EnableIPv4 and EnableIPv6 are both false, so there is nothing to lease: enable at least one`, enable4.state === "value" ? { field: "EnableIPv4", node: enable4.node } : { field: "EnableIPv4" }));
+    check.report(
+      problem(
+        "no-address-family",
+        `EnableIPv4 and EnableIPv6 are both false, so there is nothing to lease: enable at least one`,
+        enable4.state === "value" ? { field: "EnableIPv4", node: enable4.node } : { field: "EnableIPv4" },
+      ),
+    );
   }
   if (check.problems.length > 0 || backend === undefined) return err(check.problems);
   const config: { ipv4?: SubnetRange4; ipv6?: SubnetRange6; backend: BackendConfig } = { backend };
@@ -721,7 +817,10 @@ export function describeNetworkConfig(config: NetworkConfig): string {
   const v6 = config.ipv6;
   rows.push(["EnableIPv6", String(v6 !== undefined)]);
   if (v6 !== undefined) {
-    rows.push(["IPv6Network", formatCidr(v6.network)], ["IPv6SubnetLen", String(v6.subnetLen)], ["IPv6SubnetMin", formatIp(v6.subnetMin)], ["IPv6SubnetMax", formatIp(v6.subnetMax)]);
+    rows.push(["IPv6Network", formatCidr(v6.network)], ["IPv6SubnetLen", String(v6.subnetLen)], ["IPv6SubnetMin", formatIp(v6.subnetMin)], [
+      "IPv6SubnetMax",
+      formatIp(v6.subnetMax),
+    ]);
     rows.push(["IPv6Subnets", `${subnetRangeSize(v6)} of /${v6.subnetLen}`]);
   }
   rows.push(["Backend", writeJson(config.backend.settings)]);

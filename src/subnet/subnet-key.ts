@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidr6, formatCidr, isNetworkAddress, type Cidr4, type Cidr6 } from "./cidr.ts";
+import { type Cidr4, cidr4, type Cidr6, cidr6, formatCidr, isNetworkAddress } from "./cidr.ts";
 import { formatIp, ip4, ip6, parseIp4, parseIp6 } from "./ip.ts";
 
 /**

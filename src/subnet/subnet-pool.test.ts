@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { cidr4, cidr6, cidrOverlaps, formatCidr, parseCidr, type Cidr } from "./cidr.ts";
+import { type Cidr, cidr4, cidr6, cidrOverlaps, formatCidr, parseCidr } from "./cidr.ts";
 import { ip4, ip6 } from "./ip.ts";
-import { parseNetworkConfig, subnetRangeSize, type SubnetRange } from "./network-config.ts";
+import { parseNetworkConfig, type SubnetRange, subnetRangeSize } from "./network-config.ts";
 import { seededRandom } from "./random.ts";
 import { createSubnetPool, type SubnetPoolStrategy } from "./subnet-pool.ts";
 
@@ -45,10 +45,9 @@ const scenario = fc
     const [a, b] = [lo % count, hi % count].sort((x, y) => x - y) as [number, number];
     const size = 1n << BigInt(bits - len);
     const mk = (address: bigint, prefixLen: number): Cidr => (family === 4 ? cidr4(Number(address), prefixLen) : cidr6(address, prefixLen));
-    const range: SubnetRange =
-      family === 4
-        ? { network: cidr4(Number(net), p), subnetLen: len, subnetMin: ip4(Number(net + BigInt(a) * size)), subnetMax: ip4(Number(net + BigInt(b) * size)) }
-        : { network: cidr6(net, p), subnetLen: len, subnetMin: ip6(net + BigInt(a) * size), subnetMax: ip6(net + BigInt(b) * size) };
+    const range: SubnetRange = family === 4
+      ? { network: cidr4(Number(net), p), subnetLen: len, subnetMin: ip4(Number(net + BigInt(a) * size)), subnetMax: ip4(Number(net + BigInt(b) * size)) }
+      : { network: cidr6(net, p), subnetLen: len, subnetMin: ip6(net + BigInt(a) * size), subnetMax: ip6(net + BigInt(b) * size) };
     // Taken subnets: mostly inside the network, some around it, of any length from the network's prefix - 2 to host routes.
     const takenOne = fc
       .record({ offset: fc.bigInt({ min: -(1n << host), max: (2n << host) - 1n }), length: fc.integer({ min: p - 2, max: bits }) })
@@ -149,7 +148,12 @@ describe("createSubnetPool", () => {
   it("says how many subnets the full range holds", () => {
     const pool = createSubnetPool(range, [c("10.0.0.0/8")]);
     expect(pool.pick(seededRandom(1))).toEqual(
-      err({ kind: "out-of-subnets", family: 4, total: 255n, message: "out of subnets: all 255 IPv4 subnets of /24 from 10.5.1.0 to 10.5.255.0 are taken (or overlap a taken subnet)" }),
+      err({
+        kind: "out-of-subnets",
+        family: 4,
+        total: 255n,
+        message: "out of subnets: all 255 IPv4 subnets of /24 from 10.5.1.0 to 10.5.255.0 are taken (or overlap a taken subnet)",
+      }),
     );
   });
 

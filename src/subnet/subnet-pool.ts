@@ -6,7 +6,7 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidr6, cidrNetwork, type Cidr, type Cidr4, type Cidr6 } from "./cidr.ts";
+import { type Cidr, type Cidr4, cidr4, type Cidr6, cidr6, cidrNetwork } from "./cidr.ts";
 import { formatIp, ip4, ip6 } from "./ip.ts";
 import type { SubnetRange, SubnetRange4, SubnetRange6 } from "./network-config.ts";
 import type { Random } from "./random.ts";

@@ -141,7 +141,7 @@ export interface ManagedEtcdMember extends EtcdMember {
  */
 export async function startEtcdMember(spec: EtcdMemberSpec): Promise<ManagedEtcdMember> {
   const { GenericContainer, Wait } = await loadTestcontainers();
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     const hostPort = await freePort();
     let container = new GenericContainer(spec.image)
       .withCommand(etcdCommand(spec))

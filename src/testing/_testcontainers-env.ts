@@ -28,7 +28,10 @@ export async function loadTestcontainers(): Promise<typeof Testcontainers> {
   } catch (cause) {
     const code = (cause as { code?: unknown } | null)?.code;
     if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
-      throw new Error("flannel-ts/testing starts containers through the testcontainers package, which is not installed: npm install --save-dev testcontainers@^11 (version 12 needs Node.js 22)", { cause });
+      throw new Error(
+        "flannel-ts/testing starts containers through the testcontainers package, which is not installed: npm install --save-dev testcontainers@^11 (version 12 needs Node.js 22)",
+        { cause },
+      );
     }
     throw cause;
   }

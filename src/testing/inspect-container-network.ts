@@ -1,4 +1,4 @@
-import { networkView, type ExecTarget, type NetworkView } from "./inspect-host-network.ts";
+import { type ExecTarget, type NetworkView, networkView } from "./inspect-host-network.ts";
 
 /** A container's attachment to one Docker network, from `docker inspect`. */
 export interface DockerNetworkAttachment {

@@ -1,7 +1,7 @@
 import type { ExecResult } from "testcontainers";
-import { parseIpAddr, type IpAddress } from "./parse-ip-addr.ts";
-import { parseIpLink, type IpLink } from "./parse-ip-link.ts";
-import { parseIpRoute, type IpRoute } from "./parse-ip-route.ts";
+import { type IpAddress, parseIpAddr } from "./parse-ip-addr.ts";
+import { type IpLink, parseIpLink } from "./parse-ip-link.ts";
+import { type IpRoute, parseIpRoute } from "./parse-ip-route.ts";
 
 /** An interface with its addresses, as `ip -o link` and `ip -o addr` show them. */
 export interface NetworkInterface extends IpLink {

@@ -7,7 +7,9 @@ const hook = `export async function resolve(specifier, context, next) {
   if (specifier === "testcontainers") throw Object.assign(new Error("Cannot find package 'testcontainers'"), { code: "ERR_MODULE_NOT_FOUND" });
   return next(specifier, context);
 }`;
-const hideTestcontainers = `data:text/javascript,${encodeURIComponent(`import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`)}`;
+const hideTestcontainers = `data:text/javascript,${
+  encodeURIComponent(`import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`)
+}`;
 
 const kit = fileURLToPath(new URL("./index.ts", import.meta.url));
 
@@ -23,5 +25,7 @@ it("imports without testcontainers, and the registry contract is usable", () => 
 
 it("starting a container without testcontainers says what to install", () => {
   const r = runWithoutTestcontainers(`const kit = await import(${JSON.stringify(kit)}); try { await kit.startEtcd({ image: "none" }); } catch (e) { console.log(e.message); }`);
-  expect(r.stdout.trim()).toBe("flannel-ts/testing starts containers through the testcontainers package, which is not installed: npm install --save-dev testcontainers@^11 (version 12 needs Node.js 22)");
+  expect(r.stdout.trim()).toBe(
+    "flannel-ts/testing starts containers through the testcontainers package, which is not installed: npm install --save-dev testcontainers@^11 (version 12 needs Node.js 22)",
+  );
 });

@@ -22,7 +22,8 @@ describe("parseIpAddr", () => {
     },
     {
       name: "busybox, inet6 with an empty label",
-      text: "1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n4: eth0    inet 10.5.52.2/24 brd 10.5.52.255 scope global eth0\\       valid_lft forever preferred_lft forever",
+      text:
+        "1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n4: eth0    inet 10.5.52.2/24 brd 10.5.52.255 scope global eth0\\       valid_lft forever preferred_lft forever",
       want: [
         { index: 1, interface: "lo", family: "inet6", address: "::1", prefixLength: 128, cidr: "::1/128", scope: "host" },
         { index: 4, interface: "eth0", family: "inet", address: "10.5.52.2", prefixLength: 24, cidr: "10.5.52.2/24", scope: "global" },

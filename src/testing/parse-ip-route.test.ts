@@ -12,7 +12,14 @@ describe("parseIpRoute", () => {
       ].join("\n"),
       want: [
         { destination: "default", via: "172.17.0.1", dev: "eth0", raw: "default via 172.17.0.1 dev eth0" },
-        { destination: "10.5.0.0/16", dev: "flannel0", proto: "kernel", scope: "link", src: "10.5.52.0", raw: "10.5.0.0/16 dev flannel0 proto kernel scope link src 10.5.52.0 linkdown" },
+        {
+          destination: "10.5.0.0/16",
+          dev: "flannel0",
+          proto: "kernel",
+          scope: "link",
+          src: "10.5.52.0",
+          raw: "10.5.0.0/16 dev flannel0 proto kernel scope link src 10.5.52.0 linkdown",
+        },
         { destination: "10.6.0.0/16", via: "172.18.0.1", dev: "docker0", metric: 5, raw: "10.6.0.0/16 via 172.18.0.1 dev docker0 metric 5 linkdown" },
       ],
     },

@@ -7,9 +7,9 @@ import type { BackendKind } from "../backend/backend.ts";
 import { configWithBackend, type NetworkBackend } from "./_config-with-backend.ts";
 import { Etcd3Registry } from "../etcd/etcd3-registry.ts";
 import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
-import { flannelTsMounts, runAgent, type HostAgent } from "./run-agent.ts";
+import { flannelTsMounts, type HostAgent, runAgent } from "./run-agent.ts";
 import type { DockerHost } from "./start-docker-host.ts";
-import { startDockerHosts, type DockerHosts } from "./start-docker-hosts.ts";
+import { type DockerHosts, startDockerHosts } from "./start-docker-hosts.ts";
 import type { EtcdNode } from "./start-etcd.ts";
 
 /** Options of {@link runAgentHosts}. */
@@ -89,13 +89,12 @@ async function createNetwork(subnet: string): Promise<StartedNetwork & { remove(
     Labels: { "org.flannel-ts.kit": "agent-hosts" },
   });
   let removed: Promise<void> | undefined;
-  const remove = (): Promise<void> =>
-    (removed ??= network.remove().then(
-      () => undefined,
-      (e: unknown) => {
-        if (!(e instanceof Error && /404|No such network/.test(e.message))) throw e;
-      },
-    ));
+  const remove = (): Promise<void> => (removed ??= network.remove().then(
+    () => undefined,
+    (e: unknown) => {
+      if (!(e instanceof Error && /404|No such network/.test(e.message))) throw e;
+    },
+  ));
   const standIn = {
     getId: () => network.id,
     getName: () => name,
@@ -156,13 +155,12 @@ export async function runAgentHosts(options: RunAgentHostsOptions = {}): Promise
   let registry: Etcd3Registry | undefined;
   const agents: HostAgent[] = [];
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await Promise.allSettled(agents.map((a) => a.stop("TERM", 20_000)));
-      await registry?.close();
-      await env?.stop();
-      await network.remove();
-    })());
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    await Promise.allSettled(agents.map((a) => a.stop("TERM", 20_000)));
+    await registry?.close();
+    await env?.stop();
+    await network.remove();
+  })());
   try {
     env = await startDockerHosts({
       count,

@@ -169,7 +169,10 @@ export async function runAgent(host: DockerHost, options: RunAgentOptions = {}):
       await process.kill(signal);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`runAgent: the agent in ${host.name} did not exit within ${timeoutMs} ms of SIG${signal}; its log:\n${process.output}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`runAgent: the agent in ${host.name} did not exit within ${timeoutMs} ms of SIG${signal}; its log:\n${process.output}`)),
+          timeoutMs,
+        );
       });
       try {
         return await Promise.race([process.exited, timeout]);

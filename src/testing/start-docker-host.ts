@@ -228,25 +228,24 @@ function hostOf(started: StartedTestContainer, name: string, options: StartDocke
   const exec: DockerHost["exec"] = (cmd, opts = {}) => started.exec([...cmd], opts);
   const dockerdLog = async (): Promise<string> => (await exec(["sh", "-c", "cat /var/log/dockerd.log 2>/dev/null"])).stdout;
   const logTail = async (): Promise<string> => (await dockerdLog()).split("\n").slice(-20).join("\n");
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      // Inner containers first: with cgroup v1 their cgroups live in the
-      // machine's hierarchy, and only their dockerd removes them.
-      await Promise.race([
-        exec(["sh", "-c", "docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1"]).catch(() => undefined),
-        new Promise((resolve) => setTimeout(resolve, 15_000).unref()),
-      ]);
-      try {
-        await started.stop({ timeout: 0 }); // nothing else inside needs a clean shutdown: it is all removed
-      } catch {
-        await new Docker()
-          .getContainer(started.getId())
-          .remove({ force: true, v: true })
-          .catch((e: unknown) => {
-            if (!isStatus(e, 404) && !isStatus(e, 409)) throw e;
-          });
-      }
-    })());
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    // Inner containers first: with cgroup v1 their cgroups live in the
+    // machine's hierarchy, and only their dockerd removes them.
+    await Promise.race([
+      exec(["sh", "-c", "docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1"]).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 15_000).unref()),
+    ]);
+    try {
+      await started.stop({ timeout: 0 }); // nothing else inside needs a clean shutdown: it is all removed
+    } catch {
+      await new Docker()
+        .getContainer(started.getId())
+        .remove({ force: true, v: true })
+        .catch((e: unknown) => {
+          if (!isStatus(e, 404) && !isStatus(e, 409)) throw e;
+        });
+    }
+  })());
   const host: DockerHost = {
     name,
     container: started,
@@ -278,7 +277,9 @@ function hostOf(started: StartedTestContainer, name: string, options: StartDocke
         // is unreachable; the server's version is only printed when it answers.
         const r = await exec(["docker", "version", "--format", "{{.Server.Version}}"]);
         if (r.exitCode === 0 && r.stdout.trim() !== "") return;
-        if (Date.now() > deadline) throw new Error(`docker host ${name}: dockerd did not answer within ${timeoutMs} ms (${r.stderr.trim()})\nend of dockerd's log:\n${await logTail()}`);
+        if (Date.now() > deadline) {
+          throw new Error(`docker host ${name}: dockerd did not answer within ${timeoutMs} ms (${r.stderr.trim()})\nend of dockerd's log:\n${await logTail()}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },

@@ -1,8 +1,8 @@
 import type { StartedNetwork } from "testcontainers";
 import { loadTestcontainers } from "./_testcontainers-env.ts";
 import { ensureDockerHostImage } from "./ensure-docker-host-image.ts";
-import { startDockerHost, type DockerHost, type StartDockerHostOptions } from "./start-docker-host.ts";
-import { startEtcd, type EtcdNode, type StartEtcdOptions } from "./start-etcd.ts";
+import { type DockerHost, startDockerHost, type StartDockerHostOptions } from "./start-docker-host.ts";
+import { type EtcdNode, startEtcd, type StartEtcdOptions } from "./start-etcd.ts";
 
 /** Options for {@link startDockerHosts}. */
 export interface StartDockerHostsOptions {
@@ -91,11 +91,10 @@ export async function startDockerHosts(options: StartDockerHostsOptions = {}): P
   const etcd = etcdResult?.status === "fulfilled" ? etcdResult.value : undefined;
   const hosts = hostResults.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await Promise.allSettled([...hosts.map((h) => h.stop()), etcd?.stop()]);
-      if (ownNetwork) await network.stop();
-    })());
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    await Promise.allSettled([...hosts.map((h) => h.stop()), etcd?.stop()]);
+    if (ownNetwork) await network.stop();
+  })());
   const failure = [etcdResult, ...hostResults].find((r) => r?.status === "rejected");
   if (failure?.status === "rejected") {
     await stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { StartedNetwork } from "testcontainers";
-import { peerUrl, startEtcdMember, type ManagedEtcdMember } from "./_etcd-container.ts";
+import { type ManagedEtcdMember, peerUrl, startEtcdMember } from "./_etcd-container.ts";
 import { loadTestcontainers } from "./_testcontainers-env.ts";
 import { ensureEtcdImage } from "./ensure-etcd-image.ts";
 import type { EtcdMember } from "./etcd-member.ts";
@@ -98,16 +98,15 @@ export async function startEtcdCluster(options: StartEtcdClusterOptions = {}): P
         etcdctlPath: options.etcdctlPath ?? "/usr/local/bin/etcdctl",
         extraArgs: options.extraArgs ?? [],
         startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
-      }),
+      })
     ),
   );
   const members = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await Promise.allSettled(members.map((m) => m.remove()));
-      if (ownNetwork) await network.stop();
-    })());
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    await Promise.allSettled(members.map((m) => m.remove()));
+    if (ownNetwork) await network.stop();
+  })());
   const failure = settled.find((s) => s.status === "rejected");
   if (failure !== undefined) {
     await stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { StartedNetwork } from "testcontainers";
-import { enableRootAuth, peerUrl, startEtcdMember, type ManagedEtcdMember } from "./_etcd-container.ts";
+import { enableRootAuth, type ManagedEtcdMember, peerUrl, startEtcdMember } from "./_etcd-container.ts";
 import { ensureEtcdImage } from "./ensure-etcd-image.ts";
 import type { EtcdMember, EtcdTlsFiles } from "./etcd-member.ts";
 

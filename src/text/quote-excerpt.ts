@@ -21,7 +21,9 @@ const SHORT: Readonly<Record<number, string>> = { 0x08: "\\b", 0x09: "\\t", 0x0a
 
 // Characters a terminal acts on or that change how the rest of a line reads: C0 and C1 controls,
 // DEL, bidirectional overrides and isolates, line and paragraph separators.
-const needsEscape = (c: number): boolean => c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x2028 || c === 0x2029 || c === 0x200e || c === 0x200f || c === 0x061c;
+const needsEscape = (c: number): boolean =>
+  c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x2028 || c === 0x2029 || c === 0x200e || c === 0x200f ||
+  c === 0x061c;
 
 /**
  * Quotes a value for a message: in double quotes, with `"`, `\`, control

@@ -5,7 +5,7 @@
 // daemon.json had, and the agent is started again to finish the job.
 import { fileURLToPath } from "node:url";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
-import { flannelTsMounts, runAgent, startDockerHosts, type DockerHost, type DockerHosts, type SpawnedProcess } from "../../src/testing/index.ts";
+import { type DockerHost, type DockerHosts, flannelTsMounts, runAgent, type SpawnedProcess, startDockerHosts } from "../../src/testing/index.ts";
 
 /** Where the agent is killed. */
 export const DOCKER_STEP_POINTS = ["before-write", "during-write", "before-restart", "mid-restart"] as const;
@@ -73,7 +73,16 @@ export interface DockerStepReport {
   readonly wanted: { readonly subnet: string; readonly gateway: string; readonly mtu: string };
 }
 
-const agentArgs = ["--etcd-endpoints", "http://etcd:2379", "--etcd-prefix", "/f2-d/network", "--docker-config", DAEMON_JSON, "--docker-restart-command", "/opt/faults/restart-dockerd"];
+const agentArgs = [
+  "--etcd-endpoints",
+  "http://etcd:2379",
+  "--etcd-prefix",
+  "/f2-d/network",
+  "--docker-config",
+  DAEMON_JSON,
+  "--docker-restart-command",
+  "/opt/faults/restart-dockerd",
+];
 
 async function temporaries(host: DockerHost): Promise<string[]> {
   const r = await host.exec(["ls", "-A", "/etc/docker"]);

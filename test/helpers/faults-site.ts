@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createUnderlay, must, run, uniqueTag, type CommandOutput, type Started, type Underlay } from "./netns.ts";
-import { startFaultProxy, type FaultProxy } from "./tcp-fault-proxy.ts";
+import { type CommandOutput, createUnderlay, must, run, type Started, type Underlay, uniqueTag } from "./netns.ts";
+import { type FaultProxy, startFaultProxy } from "./tcp-fault-proxy.ts";
 
 /** The built CLI (`npm run build`): the crash loops run the real command. */
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
@@ -160,10 +160,9 @@ export async function createFaultsSite(options: FaultsSiteOptions): Promise<Faul
           String(HEALTHZ_PORT),
           ...(startOptions.args ?? []),
         ];
-        const process =
-          startOptions.timing === undefined
-            ? underlay.start(host.ns, "node", [CLI, "agent", ...flags])
-            : underlay.start(host.ns, "env", [`FAULTS_LEASE_TIMING=${JSON.stringify(startOptions.timing)}`, "node", "--import", "tsx", TIMED_AGENT, ...flags]);
+        const process = startOptions.timing === undefined
+          ? underlay.start(host.ns, "node", [CLI, "agent", ...flags])
+          : underlay.start(host.ns, "env", [`FAULTS_LEASE_TIMING=${JSON.stringify(startOptions.timing)}`, "node", "--import", "tsx", TIMED_AGENT, ...flags]);
         const agent = agentOf(host, process);
         agents.push(agent);
         return agent;

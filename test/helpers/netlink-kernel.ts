@@ -2,7 +2,7 @@
 // layer's tests: each sent datagram is split into its requests, and a
 // handler decides each request's answer (datagrams queued for receive).
 import { ok, okAsync, type Result } from "neverthrow";
-import { parseMessages, type NetlinkMessage, type NetlinkTransport, type NetlinkTransportError } from "../../src/netlink/index.ts";
+import { type NetlinkMessage, type NetlinkTransport, type NetlinkTransportError, parseMessages } from "../../src/netlink/index.ts";
 
 export interface ScriptedKernel extends NetlinkTransport {
   /** Every datagram sent, in order. */
@@ -35,7 +35,7 @@ export function scriptedKernel(answer: (request: NetlinkMessage) => Uint8Array[]
 export function withSeq(datagram: Uint8Array, seq: number): Uint8Array {
   const copy = datagram.slice();
   const view = new DataView(copy.buffer);
-  for (let at = 0; at + 16 <= copy.length; ) {
+  for (let at = 0; at + 16 <= copy.length;) {
     view.setUint32(at + 8, seq, true);
     at += (view.getUint32(at, true) + 3) & ~3;
   }

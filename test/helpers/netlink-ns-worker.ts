@@ -10,6 +10,8 @@ import {
   deleteRoute,
   formatMac,
   IFA_F,
+  type LinkInfo,
+  type NetlinkRequest,
   newAddress,
   newLinkVxlan,
   newRoute,
@@ -17,15 +19,13 @@ import {
   replaceNeighbour,
   replaceRoute,
   RT_TABLE,
-  setLink,
-  type LinkInfo,
-  type NetlinkRequest,
   type Rtnetlink,
+  setLink,
 } from "../../src/netlink/index.ts";
 import { openRtnetlink } from "../../src/node/netlink-socket.ts";
 import { formatCidr, parseCidr } from "../../src/subnet/cidr.ts";
 import { formatIp, parseIp } from "../../src/subnet/ip.ts";
-import { peer, type Family } from "./netlink-peers.ts";
+import { type Family, peer } from "./netlink-peers.ts";
 
 export interface Command {
   readonly op: "setup" | "peers" | "delete-peers" | "dump" | "errors" | "link";

@@ -1,9 +1,9 @@
 // The peers of the netlink integration test: what flannel's VXLAN backend
 // programs for each (a route to its subnet via its VTEP address, onlink; a
 // permanent neighbour for that address; an FDB entry to its PublicIP).
-import { mac, type Mac } from "../../src/netlink/index.ts";
-import { cidr4, cidr6, type Cidr } from "../../src/subnet/cidr.ts";
-import { ip4, ip6, type Ip } from "../../src/subnet/ip.ts";
+import { type Mac, mac } from "../../src/netlink/index.ts";
+import { type Cidr, cidr4, cidr6 } from "../../src/subnet/cidr.ts";
+import { type Ip, ip4, ip6 } from "../../src/subnet/ip.ts";
 
 export type Family = 4 | 6;
 

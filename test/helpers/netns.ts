@@ -1,7 +1,7 @@
 // Network namespaces for the UDP engine's integration test and benchmark:
 // two namespaces joined by a veth pair on a TEST-NET underlay, commands run
 // inside them, and cleanup that also works after a failure.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
 export interface CommandOutput {

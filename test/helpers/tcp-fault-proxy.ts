@@ -4,7 +4,7 @@
 // ones are accepted but get no answer; when it heals, what was held back
 // flows on, as TCP retransmits it); `refuse` is a server that is gone
 // (every connection closed, nothing listens, so connecting is refused).
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 export type ProxyMode = "pass" | "blackhole" | "refuse";
 

@@ -109,7 +109,7 @@ export function treeHash(dir: string): string {
     if (s.isSymbolicLink()) hash.update(`link\0${readlinkSync(path)}\0`);
     else if (s.isFile()) hash.update(`file\0${s.size}\0`).update(readFileSync(path));
     else if (s.isCharacterDevice() || s.isBlockDevice()) hash.update(`dev\0${s.rdev}\0`);
-    else if (s.isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name), `${rel}/${name}`);
+    else if (s.isDirectory()) { for (const name of readdirSync(path).sort()) walk(join(path, name), `${rel}/${name}`); }
     hash.update("\n");
   };
   walk(dir, ".");
@@ -156,7 +156,9 @@ export function problemsOf(c: HostileCase, run: CaseRun, ctx: CaseContext): stri
         problems.push(`a line that is not JSON with --json: ${line.slice(0, 200)}`);
       }
     } else {
-      if (!/^(flannel-ts|Usage: flannel-ts|\s|Commands:|Run flannel-ts|Flags:|Exit status:|flannel's)/.test(line)) problems.push(`a line without the flannel-ts prefix: ${line.slice(0, 200)}`);
+      if (!/^(flannel-ts|Usage: flannel-ts|\s|Commands:|Run flannel-ts|Flags:|Exit status:|flannel's)/.test(line)) {
+        problems.push(`a line without the flannel-ts prefix: ${line.slice(0, 200)}`);
+      }
       if (first === "" && line.startsWith("flannel-ts")) first = line;
     }
     if (line.length > 2_200) problems.push(`a line of ${line.length} characters`);

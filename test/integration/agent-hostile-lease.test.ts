@@ -11,8 +11,8 @@
 import { existsSync } from "node:fs";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { CLI, startPing, type FaultsAgent } from "../helpers/faults-site.ts";
-import { startFaultsEnv, startPair, type FaultsEnv } from "../helpers/faults-scenarios.ts";
+import { CLI, type FaultsAgent, startPing } from "../helpers/faults-site.ts";
+import { type FaultsEnv, startFaultsEnv, startPair } from "../helpers/faults-scenarios.ts";
 
 let env: FaultsEnv;
 let agents: [FaultsAgent, FaultsAgent];
@@ -57,7 +57,10 @@ describe("an agent and hostile lease values in etcd", () => {
     // Each value that sits on a subnet key is skipped with a warning naming it.
     for (const [i, agent] of agents.entries()) {
       for (const [key] of hostile.slice(0, 4)) {
-        const line = await agent.waitFor(new RegExp(`peer lease skipped: ${key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} cannot be read: `), { after: logLength[i]!, timeoutMs: 15_000 });
+        const line = await agent.waitFor(new RegExp(`peer lease skipped: ${key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} cannot be read: `), {
+          after: logLength[i]!,
+          timeoutMs: 15_000,
+        });
         expect(line.level).toBe("WARN");
         // A short excerpt at most, never the whole value.
         expect(line.text.length).toBeLessThan(1_000);

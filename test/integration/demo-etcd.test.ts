@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import command from "../../src/cli/commands/demo.ts";
 import type { CliIo } from "../../src/cli/io.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
   let out = "";

@@ -70,7 +70,9 @@ describe("flannel-ts demo --netns", () => {
       entries: [/^node1: route 172\.20\.\d+\.0\/24 via 192\.0\.2\.2 dev ftd\d+u1\b.*$/m, /^node2: route 172\.20\.\d+\.0\/24 via 192\.0\.2\.1 dev ftd\d+u2\b.*$/m],
     },
   ])("--backend $backend: the kernel carries the pings between the containers, and everything is removed", async ({ backend, description, mtu, entries }) => {
-    const child = spawn(process.execPath, [cli, "demo", "--netns", "--backend", backend, "--count", "2", "--interval", "100", "--seed", "3"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cli, "demo", "--netns", "--backend", backend, "--count", "2", "--interval", "100", "--seed", "3"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     let err = "";

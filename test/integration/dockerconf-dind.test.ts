@@ -16,7 +16,7 @@ import type { CliIo } from "../../src/cli/io.ts";
 import { defaultBridgeExpectation, verifyDefaultBridge } from "../../src/dockerconf/engine-verify.ts";
 import { planDaemonJson } from "../../src/dockerconf/plan-daemon-json.ts";
 import { parseCidr4 } from "../../src/subnet/cidr.ts";
-import { inspectContainerNetwork, inspectHostNetwork, innerBusyboxImage, innerBusyboxTar, startDockerHost, type DockerHost } from "../../src/testing/index.ts";
+import { type DockerHost, innerBusyboxImage, innerBusyboxTar, inspectContainerNetwork, inspectHostNetwork, startDockerHost } from "../../src/testing/index.ts";
 
 const SEED = `{
   "registry-mirrors": ["https://mirror.example.invalid"],
@@ -55,7 +55,8 @@ describe("docker-config with a real dockerd", () => {
   let subnetFile = "";
   let host: DockerHost;
   const cli = (...extra: string[]): string[] => ["--subnet-file", subnetFile, "--daemon-json", daemonJson, "--dockerd-version", "26", "--systemd-unit", "none", ...extra];
-  const bridgeOf = async (): Promise<string> => (await host.exec(["docker", "network", "inspect", "bridge", "--format", '{{json .IPAM.Config}} {{index .Options "com.docker.network.driver.mtu"}}'])).stdout.trim();
+  const bridgeOf = async (): Promise<string> =>
+    (await host.exec(["docker", "network", "inspect", "bridge", "--format", '{{json .IPAM.Config}} {{index .Options "com.docker.network.driver.mtu"}}'])).stdout.trim();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "flannel-ts-dind-"));
@@ -92,7 +93,12 @@ describe("docker-config with a real dockerd", () => {
     expect(await bridgeOf()).toBe('[{"Subnet":"10.5.52.0/24","Gateway":"10.5.52.1"}] 1472');
 
     const engine = new Docker({ host: host.ipAddress, port: 2375, protocol: "http" });
-    expect((await verifyDefaultBridge(engine, defaultBridgeExpectation(lease)))._unsafeUnwrap()).toEqual({ subnet: "10.5.52.0/24", gateway: "10.5.52.1", mtu: "1472", mismatches: [] });
+    expect((await verifyDefaultBridge(engine, defaultBridgeExpectation(lease)))._unsafeUnwrap()).toEqual({
+      subnet: "10.5.52.0/24",
+      gateway: "10.5.52.1",
+      mtu: "1472",
+      mismatches: [],
+    });
 
     const verify = capture({ DOCKER_HOST: `tcp://${host.ipAddress}:2375` });
     expect(await command.run(cli("--allow-findings", "--verify"), verify), verify.stderr()).toBe(0);

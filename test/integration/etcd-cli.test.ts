@@ -116,7 +116,11 @@ describe("CLI against etcd", () => {
     const result = await cli(["leases", "--etcd-endpoints", `http://127.0.0.1:${port}`]);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(new RegExp(`^flannel-ts leases: etcd at http://127\\.0\\.0\\.1:${port} did not answer: .*; check --etcd-endpoints, that etcd runs and has a leader, and the TLS settings\\n$`));
+    expect(result.err).toMatch(
+      new RegExp(
+        `^flannel-ts leases: etcd at http://127\\.0\\.0\\.1:${port} did not answer: .*; check --etcd-endpoints, that etcd runs and has a leader, and the TLS settings\\n$`,
+      ),
+    );
   });
 });
 
@@ -126,13 +130,31 @@ function makeCertificates(pki: string) {
   const f = (n: string) => join(pki, n);
   const ossl = (...args: string[]) => void execFileSync("openssl", args, { stdio: "pipe" });
   ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=flannel-ts-test-ca", "-keyout", f("ca.key"), "-out", f("ca.crt"));
-  for (const [name, ext] of [
-    ["server", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:etcd\nextendedKeyUsage=serverAuth,clientAuth\n"],
-    ["client", "extendedKeyUsage=clientAuth\n"],
-  ] as const) {
+  for (
+    const [name, ext] of [
+      ["server", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:etcd\nextendedKeyUsage=serverAuth,clientAuth\n"],
+      ["client", "extendedKeyUsage=clientAuth\n"],
+    ] as const
+  ) {
     ossl("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`));
     writeFileSync(f(`${name}.cnf`), ext);
-    ossl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", f(`${name}.cnf`), "-out", f(`${name}.crt`));
+    ossl(
+      "x509",
+      "-req",
+      "-in",
+      f(`${name}.csr`),
+      "-CA",
+      f("ca.crt"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      f(`${name}.cnf`),
+      "-out",
+      f(`${name}.crt`),
+    );
   }
   return { ca: f("ca.crt"), server: f("server.crt"), serverKey: f("server.key"), client: f("client.crt"), clientKey: f("client.key") };
 }

@@ -3,7 +3,7 @@
 // without gRPC's internals.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 
 // A config of `bytes` bytes that is still JSON.
 const sized = (bytes: number): string => {

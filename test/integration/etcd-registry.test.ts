@@ -4,7 +4,7 @@
 // revision it delivered after its connection is cut, an unreachable etcd
 // reported within a bounded time.
 import { once } from "node:events";
-import { createServer, Socket, type Server } from "node:net";
+import { createServer, type Server, Socket } from "node:net";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
@@ -12,7 +12,7 @@ import type { LeaseWatchEvent } from "../../src/etcd/registry.ts";
 import { registryContract } from "../../src/testing/registry-contract.ts";
 import { parseIp4 } from "../../src/subnet/ip.ts";
 import { parseSubnetKey } from "../../src/subnet/subnet-key.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 
 let etcd: EtcdNode;
 let raw: Etcd3;

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../helpers/faults-site.ts";
-import { crashLoop, FAULTS_CONFIG, FAULTS_VXLAN_CONFIG, startFaultsEnv, type CrashLoopReport, type FaultsEnv } from "../helpers/faults-scenarios.ts";
+import { crashLoop, type CrashLoopReport, FAULTS_CONFIG, FAULTS_VXLAN_CONFIG, type FaultsEnv, startFaultsEnv } from "../helpers/faults-scenarios.ts";
 
 const ROUNDS = 20;
 

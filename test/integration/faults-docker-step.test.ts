@@ -9,7 +9,7 @@
 // dockerd running with the lease's bip and mtu. Needs root, a running
 // dockerd and `npm run build`.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { DOCKER_STEP_POINTS, interruptDockerStep, startDockerStepEnv, type DockerStepEnv, type DockerStepPoint } from "../helpers/faults-docker-step.ts";
+import { DOCKER_STEP_POINTS, type DockerStepEnv, type DockerStepPoint, interruptDockerStep, startDockerStepEnv } from "../helpers/faults-docker-step.ts";
 
 let env: DockerStepEnv;
 

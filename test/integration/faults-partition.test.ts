@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { CLI, type FaultsAgent } from "../helpers/faults-site.ts";
-import { hostCutOff, startFaultsEnv, startPair, type FaultsEnv } from "../helpers/faults-scenarios.ts";
+import { type FaultsEnv, hostCutOff, startFaultsEnv, startPair } from "../helpers/faults-scenarios.ts";
 
 const TIMING = { ttlSeconds: 10, renewMarginSeconds: 7, retryIntervalSeconds: 1 };
 const CUT_MS = 20_000;

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILE_CASES } from "../hostile/cases-files.ts";
 import { FLAG_CASES, HOSTILE_TUN } from "../hostile/cases-flags.ts";
-import { checkCase, CLI, type CaseContext, type HostileCase } from "../hostile/harness.ts";
+import { type CaseContext, checkCase, CLI, type HostileCase } from "../hostile/harness.ts";
 import { IS_ROOT } from "../hostile/special-files.ts";
 
 let shared: Omit<CaseContext, "dir"> = {};

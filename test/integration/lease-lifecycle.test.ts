@@ -8,7 +8,7 @@ import type { PeerLeaseEvent } from "../../src/flannel/lease-peer-set.ts";
 import { watchPeerLeases } from "../../src/flannel/lease-peer-watch.ts";
 import { parseIp4 } from "../../src/subnet/ip.ts";
 import { parseSubnetKey } from "../../src/subnet/subnet-key.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 
 let etcd: EtcdNode;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
 import { acquireLease } from "../../src/flannel/lease-acquire.ts";
 import { parseIp4 } from "../../src/subnet/ip.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 
 let etcd: EtcdNode;
 beforeAll(async () => {

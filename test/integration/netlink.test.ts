@@ -6,7 +6,7 @@
 // namespace whole, from its first socket to its exit, and cannot leave the
 // runner in the wrong one. What it programs is then compared with what
 // iproute2 reads back (`ip -j`, `bridge -j`), and the other way round.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import { formatCidr } from "../../src/subnet/cidr.ts";
 import { formatIp } from "../../src/subnet/ip.ts";
 import { must, run, uniqueTag } from "../helpers/netns.ts";
 import type { Command } from "../helpers/netlink-ns-worker.ts";
-import { peer, type Family } from "../helpers/netlink-peers.ts";
+import { type Family, peer } from "../helpers/netlink-peers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKER = `${ROOT}test/helpers/netlink-ns-worker.ts`;
@@ -56,7 +56,9 @@ async function readByIproute(family: Family): Promise<Omit<Dump, "ms">> {
   const state = (names: string[]): number => names.reduce((n, name) => n | (NUD[name as keyof typeof NUD] ?? 0), 0);
   return {
     // The kernel's own IPv6 routes (fe80::/64, the /128 of the address) are in both lists alike.
-    routes: routes.map((r) => `${r.dst.includes("/") ? r.dst : `${r.dst}/${family === 4 ? 32 : 128}`}${r.gateway ? ` via ${r.gateway}` : ""}${r.flags.includes("onlink") ? " onlink" : ""}`),
+    routes: routes.map((r) =>
+      `${r.dst.includes("/") ? r.dst : `${r.dst}/${family === 4 ? 32 : 128}`}${r.gateway ? ` via ${r.gateway}` : ""}${r.flags.includes("onlink") ? " onlink" : ""}`
+    ),
     neighbours: neighbours.map((n) => `${n.dst} ${n.lladdr ?? "-"} ${state(n.state)}`),
     fdb: fdb.map((e) => `${e.mac}${e.dst ? ` dst ${e.dst}` : ""} ${e.flags.includes("self") ? NTF.SELF : 0} ${e.state === "permanent" ? NUD.PERMANENT : 0}`),
   };
@@ -97,9 +99,20 @@ describe("rtnetlink in a namespace, checked against iproute2", () => {
   it("creates VXLAN devices over IPv4 and IPv6, brings them up and gives them their addresses", async () => {
     const setup = await ask<{ created: { applied: number; failures: string[] }; configured: { applied: number; failures: string[] } }>({ op: "setup" });
     expect(setup).toEqual({ created: { applied: 2, failures: [] }, configured: { applied: 4, failures: [] } });
-    const [shown] = await ipJson<Array<{ ifindex: number; mtu: number; address: string; flags: string[]; linkinfo: { info_kind: string; info_data: Record<string, unknown> } }>>(["-d", "link", "show", DEVICE[4]]);
+    const [shown] = await ipJson<Array<{ ifindex: number; mtu: number; address: string; flags: string[]; linkinfo: { info_kind: string; info_data: Record<string, unknown> } }>>([
+      "-d",
+      "link",
+      "show",
+      DEVICE[4],
+    ]);
     const ours = await ask<{ index: number; mtu: number; mac: string; up: boolean; kind: string; vxlan: Record<string, unknown>; addresses: string[] }>({ op: "link", family: 4 });
-    expect({ index: ours.index, mtu: ours.mtu, mac: ours.mac, up: ours.up, kind: ours.kind }).toEqual({ index: shown!.ifindex, mtu: shown!.mtu, mac: shown!.address, up: shown!.flags.includes("UP"), kind: shown!.linkinfo.info_kind });
+    expect({ index: ours.index, mtu: ours.mtu, mac: ours.mac, up: ours.up, kind: ours.kind }).toEqual({
+      index: shown!.ifindex,
+      mtu: shown!.mtu,
+      mac: shown!.address,
+      up: shown!.flags.includes("UP"),
+      kind: shown!.linkinfo.info_kind,
+    });
     const data = shown!.linkinfo.info_data;
     expect(ours.vxlan).toEqual({ id: data.id, local: data.local, port: data.port, learning: data.learning, gbp: false, link: data.link });
     expect(ours.vxlan).toEqual({ id: 1, local: "192.0.2.1", port: 8472, learning: false, gbp: false, link: "nl-u0" });

@@ -5,7 +5,7 @@
 //
 // Needs root, a running dockerd and `npm run build` (the host runs dist/).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FLANNEL_TS_IN_HOST, flannelTsMounts, innerBusyboxImage, startDockerHost, type DockerHost } from "../../src/testing/index.ts";
+import { type DockerHost, FLANNEL_TS_IN_HOST, flannelTsMounts, innerBusyboxImage, startDockerHost } from "../../src/testing/index.ts";
 
 let host: DockerHost;
 
@@ -101,7 +101,16 @@ describe("flannel-ts pipework", () => {
     expect(await hostLinks()).not.toContain("pwbr0");
     const { code, report } = await pipeworkJson("pwbr0", "pw-a", "198.51.100.2/24@198.51.100.1");
     expect(code, JSON.stringify(report)).toBe(0);
-    expect(report).toMatchObject({ action: "add", changed: true, bridgeCreated: true, interface: "eth1", bridge: "pwbr0", address: "198.51.100.2/24", gateway: "198.51.100.1", mtu: 1500 });
+    expect(report).toMatchObject({
+      action: "add",
+      changed: true,
+      bridgeCreated: true,
+      interface: "eth1",
+      bridge: "pwbr0",
+      address: "198.51.100.2/24",
+      gateway: "198.51.100.1",
+      mtu: 1500,
+    });
     const [bridge] = JSON.parse(await sh("ip -d -j link show pwbr0")) as Link[];
     expect(bridge).toMatchObject({ ifalias: "flannel-ts pipework", linkinfo: { info_kind: "bridge" } });
     expect(JSON.parse(await sh("ip -j link show master pwbr0"))).toEqual([expect.objectContaining({ ifname: report["hostInterface"] })]);
@@ -116,7 +125,9 @@ describe("flannel-ts pipework", () => {
     const before = await state();
     expect(await pipework("pwbr0", "pw-a", "198.51.100.2/24@198.51.100.1")).toEqual({
       code: 0,
-      out: expect.stringMatching(/^nothing to do: eth1 of pw-a is on pwbr0 \(host end fp[0-9a-f]{12}\): 198\.51\.100\.2\/24, gateway 198\.51\.100\.1, MAC [0-9a-f:]{17}, MTU 1500\n$/) as string,
+      out: expect.stringMatching(
+        /^nothing to do: eth1 of pw-a is on pwbr0 \(host end fp[0-9a-f]{12}\): 198\.51\.100\.2\/24, gateway 198\.51\.100\.1, MAC [0-9a-f:]{17}, MTU 1500\n$/,
+      ) as string,
       err: "",
     });
     expect(await state()).toEqual(before);
@@ -135,7 +146,10 @@ describe("flannel-ts pipework", () => {
     ["a stopped container", ["pwbr9", "pw-stopped", "198.51.100.9/24"], 1, { kind: "container-not-running", status: "created" }],
     ["an address in use in the container", ["pwbr9", "-i", "eth2", "pw-a", "198.51.100.2/24"], 1, { kind: "address-in-use", address: "198.51.100.2", interface: "eth1" }],
     ["a name in use in the container", ["pwbr9", "-i", "lo", "pw-a", "198.51.100.9/24"], 1, { kind: "interface-in-use", interface: "lo" }],
-    ["eth1 from before with another address", ["pwbr0", "pw-a", "198.51.100.9/24"], 1, { kind: "interface-differs", differences: ["it has 198.51.100.2/24, not 198.51.100.9/24", "the IPv4 default route goes through it (via 198.51.100.1 dev eth1) though no gateway was asked for"] }],
+    ["eth1 from before with another address", ["pwbr0", "pw-a", "198.51.100.9/24"], 1, {
+      kind: "interface-differs",
+      differences: ["it has 198.51.100.2/24, not 198.51.100.9/24", "the IPv4 default route goes through it (via 198.51.100.1 dev eth1) though no gateway was asked for"],
+    }],
     ["the bridge's own address", ["pwbr0", "pw-d", "198.51.100.1/24"], 1, { kind: "address-on-bridge" }],
     ["a bad prefix", ["pwbr9", "pw-d", "198.51.100.9/33"], 2, { kind: "invalid-argument", argument: "<address>", reason: "prefix length 33 is above 32" }],
   ])("refuses %s and leaves nothing behind (no veth, no bridge)", async (_, args, exit, error) => {
@@ -149,7 +163,9 @@ describe("flannel-ts pipework", () => {
 
   it("IPv6 on a bridge that exists: its MTU, the default route; a duplicate address fails part-way and is taken back", async () => {
     // The host's own address on the bridge, to ping from; its namespace may start new interfaces with IPv6 off.
-    await sh("ip link add name pwbr1 mtu 1400 type bridge && ip link set dev pwbr1 up && sysctl -qw net.ipv6.conf.pwbr1.disable_ipv6=0 && ip -6 addr add fd00:77::1/64 dev pwbr1 nodad");
+    await sh(
+      "ip link add name pwbr1 mtu 1400 type bridge && ip link set dev pwbr1 up && sysctl -qw net.ipv6.conf.pwbr1.disable_ipv6=0 && ip -6 addr add fd00:77::1/64 dev pwbr1 nodad",
+    );
     const { code, report } = await pipeworkJson("pwbr1", "-i", "eth2", "pw-a", "fd00:77::2/64@fd00:77::1");
     expect(code, JSON.stringify(report)).toBe(0);
     expect(report).toMatchObject({ changed: true, bridgeCreated: false, interface: "eth2", address: "fd00:77::2/64", gateway: "fd00:77::1", mtu: 1400 });
@@ -197,7 +213,12 @@ describe("flannel-ts pipework", () => {
   it("--remove keeps a bridge that is still in use", async () => {
     const removed = await pipeworkJson("--remove", "pwbr0", "pw-b");
     expect(removed.code, JSON.stringify(removed.report)).toBe(0);
-    expect(removed.report).toMatchObject({ changed: true, interfaceRemoved: true, bridgeRemoved: false, notes: [expect.stringMatching(/^keeps the bridge pwbr0: fp[0-9a-f]{12} is on it too$/)] });
+    expect(removed.report).toMatchObject({
+      changed: true,
+      interfaceRemoved: true,
+      bridgeRemoved: false,
+      notes: [expect.stringMatching(/^keeps the bridge pwbr0: fp[0-9a-f]{12} is on it too$/)],
+    });
     expect(await sh("docker exec pw-b ip -o link")).not.toContain("eth1");
   });
 });

@@ -40,12 +40,38 @@ function bench(args: readonly string[], timeoutMs: number): Promise<Run> {
 describe("bench:scale, CI size", () => {
   it("50 hosts on 3 members: no duplicate, no lost lease, fan-out p99 under 2 s, through a leader kill and a stopped cluster", async () => {
     const run = await bench(
-      ["--hosts", "50", "--etcd-nodes", "3", "--check", "--ttl", "20", "--renew-margin", "10", "--steady", "12", "--fanout-rounds", "5", "--fault", "leader-kill", "--fault", "cluster-stop=5"],
+      [
+        "--hosts",
+        "50",
+        "--etcd-nodes",
+        "3",
+        "--check",
+        "--ttl",
+        "20",
+        "--renew-margin",
+        "10",
+        "--steady",
+        "12",
+        "--fanout-rounds",
+        "5",
+        "--fault",
+        "leader-kill",
+        "--fault",
+        "cluster-stop=5",
+      ],
       110_000,
     );
     const f = run.fields;
     expect({ code: run.code, check: f.get("check") }, run.stderr).toEqual({ code: 0, check: "pass" });
-    expect([f.get("hosts"), f.get("etcd_nodes"), f.get("duplicates"), f.get("lost"), f.get("acquire_failed"), f.get("fanout_missed"), f.get("final_missed")]).toEqual(["50", "3", "0", "0", "0", "0", "0"]);
+    expect([f.get("hosts"), f.get("etcd_nodes"), f.get("duplicates"), f.get("lost"), f.get("acquire_failed"), f.get("fanout_missed"), f.get("final_missed")]).toEqual([
+      "50",
+      "3",
+      "0",
+      "0",
+      "0",
+      "0",
+      "0",
+    ]);
     expect([f.get("leader_kill_lost"), f.get("leader_kill_duplicates"), f.get("cluster_stop_lost"), f.get("cluster_stop_duplicates")]).toEqual(["0", "0", "0", "0"]);
     expect(Number(f.get("fanout_p99_ms"))).toBeLessThan(2_000);
     // Renewals happened during the run, and etcd's own metrics were read.

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_DAEMON_JSON } from "../../src/demo/seed-daemon-json.ts";
 import { parseSubnetKey } from "../../src/subnet/index.ts";
-import { inspectContainerNetwork, inspectHostNetwork, innerBusyboxImage, runAgentHosts, type AgentHosts, type DockerHost } from "../../src/testing/index.ts";
+import { type AgentHosts, type DockerHost, innerBusyboxImage, inspectContainerNetwork, inspectHostNetwork, runAgentHosts } from "../../src/testing/index.ts";
 
 // The seed's daemon.json (its mirror hosts renamed under .invalid so that
 // nothing ever tries to reach them), the same text the demo starts from.
@@ -66,7 +66,9 @@ describe("over UDP", () => {
 
     it("writes subnet.env on each host as flanneld does (MTU 1500 - 28)", async () => {
       for (const [i, host] of flannel.hosts.entries()) {
-        expect(await host.readFile("/run/flannel/subnet.env")).toBe(`FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=${gateway(subnets[i]!)}/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n`);
+        expect(await host.readFile("/run/flannel/subnet.env")).toBe(
+          `FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=${gateway(subnets[i]!)}/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=false\n`,
+        );
       }
     });
 
@@ -86,7 +88,9 @@ describe("over UDP", () => {
     it("restarted dockerd, which now has docker0 on the lease", async () => {
       for (const [i, host] of flannel.hosts.entries()) {
         expect((await host.dockerdLog()).match(/=== dockerd-ctl start/g)).toHaveLength(2);
-        expect(log(i)).toMatch(new RegExp(`docker configured: /etc/docker/daemon\\.json now has bip ${escape(gateway(subnets[i]!))}/24 and mtu 1472; dockerd restarted and verified`));
+        expect(log(i)).toMatch(
+          new RegExp(`docker configured: /etc/docker/daemon\\.json now has bip ${escape(gateway(subnets[i]!))}/24 and mtu 1472; dockerd restarted and verified`),
+        );
         expect(await run(host, ["ip", "-o", "-4", "addr", "show", "docker0"])).toContain(`inet ${gateway(subnets[i]!)}/24`);
         const bridge = JSON.parse(await run(host, ["docker", "network", "inspect", "bridge", "--format", "{{json .}}"])) as {
           IPAM: { Config: Array<{ Subnet: string; Gateway: string }> };
@@ -103,7 +107,7 @@ describe("over UDP", () => {
         expect(link).toMatch(/mtu 1472/);
         expect(await run(host, ["ip", "-o", "-4", "addr", "show", "flannel0"])).toContain(`inet ${subnets[i]!.replace("/24", "/32")}`);
         expect(await run(host, ["ip", "route", "show", "172.20.0.0/16"])).toMatch(/172\.20\.0\.0\/16 dev flannel0/);
-        expect(await run(host, ["iptables", "-S", "FLANNEL-FWD"])).toContain("-A FLANNEL-FWD -s 172.20.0.0/16 -m comment --comment \"flanneld forward\" -j ACCEPT");
+        expect(await run(host, ["iptables", "-S", "FLANNEL-FWD"])).toContain('-A FLANNEL-FWD -s 172.20.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT');
       }
     });
 
@@ -229,14 +233,19 @@ describe("over VXLAN", () => {
     const listing = (await flannel.registry.listLeases())._unsafeUnwrap();
     const expected: string[][] = [];
     for (const [i, h] of flannel.hosts.entries()) {
-      expected.push([`/atomic.io/network/subnets/${subnets[i]!.replace("/", "-")}`, `{"PublicIP":"${h.ipAddress}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${await mac(h)}"}}`]);
+      expected.push([
+        `/atomic.io/network/subnets/${subnets[i]!.replace("/", "-")}`,
+        `{"PublicIP":"${h.ipAddress}","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${await mac(h)}"}}`,
+      ]);
     }
     expect(listing.leases.map((l) => [l.key, l.value]).sort()).toEqual(expected.sort());
   });
 
   it("writes subnet.env with MTU 1500 - 50 and gives dockerd that bip and mtu", async () => {
     for (const [i, host] of flannel.hosts.entries()) {
-      expect(await host.readFile("/run/flannel/subnet.env")).toBe(`FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=${gateway(subnets[i]!)}/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n`);
+      expect(await host.readFile("/run/flannel/subnet.env")).toBe(
+        `FLANNEL_NETWORK=172.20.0.0/16\nFLANNEL_SUBNET=${gateway(subnets[i]!)}/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n`,
+      );
       expect(JSON.parse(await host.readFile("/etc/docker/daemon.json"))).toMatchObject({ bip: `${gateway(subnets[i]!)}/24`, mtu: 1450 });
       expect(await run(host, ["ip", "-o", "-4", "addr", "show", "docker0"])).toContain(`inet ${gateway(subnets[i]!)}/24`);
     }

@@ -4,14 +4,7 @@
 // process; several hosts and etcd share one network; teardown leaves nothing.
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import {
-  inspectContainerNetwork,
-  inspectHostNetwork,
-  innerBusyboxImage,
-  startDockerHost,
-  startDockerHosts,
-  type DockerHost,
-} from "../../src/testing/index.ts";
+import { type DockerHost, innerBusyboxImage, inspectContainerNetwork, inspectHostNetwork, startDockerHost, startDockerHosts } from "../../src/testing/index.ts";
 
 const ours = { label: [`org.flannel-ts.testing.pid=${process.pid}`] };
 const kitContainers = async (): Promise<string[]> => (await new Docker().listContainers({ all: true, filters: ours })).map((c) => c.Id);

@@ -3,7 +3,7 @@
 // module is ../../src/testing/index.ts.
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
-import { inspectContainerNetwork, innerBusyboxImage, startDockerHost, startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, innerBusyboxImage, inspectContainerNetwork, startDockerHost, startEtcd } from "../../src/testing/index.ts";
 
 let etcd: EtcdNode;
 beforeAll(async () => {

@@ -24,10 +24,36 @@ beforeAll(async () => {
   net = await createUnderlay("fd");
   onDeno = net.start(net.a, DENO, [
     // -A: writing under /proc/sys needs all permissions in Deno (and FFI grants them anyway).
-    "run", "--config", `${ROOT}deno.json`, "-A",
-    MAIN, "--tun", "fdt0", "--subnet", "10.5.1.0/24", "--network", "10.5.0.0/16", "--bind", "192.0.2.1", "--route", "10.5.2.0/24=192.0.2.2",
+    "run",
+    "--config",
+    `${ROOT}deno.json`,
+    "-A",
+    MAIN,
+    "--tun",
+    "fdt0",
+    "--subnet",
+    "10.5.1.0/24",
+    "--network",
+    "10.5.0.0/16",
+    "--bind",
+    "192.0.2.1",
+    "--route",
+    "10.5.2.0/24=192.0.2.2",
   ]);
-  onNode = net.start(net.b, "node", [CLI, "udp", "--tun", "fdt0", "--subnet", "10.5.2.0/24", "--network", "10.5.0.0/16", "--bind", "192.0.2.2", "--route", "10.5.1.0/24=192.0.2.1"]);
+  onNode = net.start(net.b, "node", [
+    CLI,
+    "udp",
+    "--tun",
+    "fdt0",
+    "--subnet",
+    "10.5.2.0/24",
+    "--network",
+    "10.5.0.0/16",
+    "--bind",
+    "192.0.2.2",
+    "--route",
+    "10.5.1.0/24=192.0.2.1",
+  ]);
   await Promise.all([onDeno.waitFor(/udp-main: fdt0 up/, 60_000), onNode.waitFor(/flannel-ts udp: fdt0 /)]);
 });
 

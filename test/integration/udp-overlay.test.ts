@@ -15,7 +15,13 @@ const PEER = fileURLToPath(new URL("../helpers/udp-peer.ts", import.meta.url));
 const TUN = "flt0";
 
 interface Counters {
-  readonly outbound: { readonly received: number; readonly packets: number; readonly icmpUnreachable: number; readonly superPackets: number; readonly drops: Record<string, number> };
+  readonly outbound: {
+    readonly received: number;
+    readonly packets: number;
+    readonly icmpUnreachable: number;
+    readonly superPackets: number;
+    readonly drops: Record<string, number>;
+  };
   readonly inbound: { readonly received: number; readonly packets: number; readonly coalesced: number; readonly drops: Record<string, number> };
 }
 

@@ -26,7 +26,13 @@ async function snapshot(ns: string): Promise<unknown> {
   return { routes: await read(["route", "show", "table", "all"]), links: await read(["-d", "link", "show"]), addrs: await read(["addr", "show"]) };
 }
 
-const engineArgs = (tun: string, subnet: string, network: string, bind: string, more: string[] = []): string[] => [CLI, "udp", "--tun", tun, "--subnet", subnet, "--network", network, "--bind", bind, ...more];
+const engineArgs = (
+  tun: string,
+  subnet: string,
+  network: string,
+  bind: string,
+  more: string[] = [],
+): string[] => [CLI, "udp", "--tun", tun, "--subnet", subnet, "--network", network, "--bind", bind, ...more];
 
 /** Runs an engine that must not start; returns its exit code and output. */
 async function refused(args: string[]): Promise<{ code: number; output: string }> {

@@ -14,11 +14,11 @@ import koffi from "koffi";
 import type { Result } from "neverthrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3Registry } from "../../src/etcd/index.ts";
-import { formatAgentEvent, type AgentEvent } from "../../src/flannel/index.ts";
-import { formatMac, RT_TABLE, type Rtnetlink, type NetlinkTransportError } from "../../src/netlink/index.ts";
-import { iptablesFirewall, nodeBackends, openRtnetlink, runCommand, startNodeAgent, type NodeAgent } from "../../src/node/index.ts";
-import { cidrAddress, formatCidr, formatIp, ip4, parseCidr4, parseIp, type Cidr4, type Cidr6 } from "../../src/subnet/index.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type AgentEvent, formatAgentEvent } from "../../src/flannel/index.ts";
+import { formatMac, type NetlinkTransportError, RT_TABLE, type Rtnetlink } from "../../src/netlink/index.ts";
+import { iptablesFirewall, type NodeAgent, nodeBackends, openRtnetlink, runCommand, startNodeAgent } from "../../src/node/index.ts";
+import { type Cidr4, type Cidr6, cidrAddress, formatCidr, formatIp, ip4, parseCidr4, parseIp } from "../../src/subnet/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 import { createUnderlay, must, run, type Underlay } from "../helpers/netns.ts";
 
 const CLONE_NEWNET = 0x40000000;
@@ -225,7 +225,9 @@ describe("VXLAN over IPv4", () => {
       neighbour: formatMac(flannelB.mac!),
       fdb: [`${formatMac(flannelB.mac!)} 192.0.2.2`],
     });
-    expect((await a.rtnl.addresses({ family: 4, link: flannelA }))._unsafeUnwrap().map((x) => formatCidr(x.address))).toEqual([`${formatCidr(a.agent!.agent.status().lease.subnet).split("/")[0]}/32`]);
+    expect((await a.rtnl.addresses({ family: 4, link: flannelA }))._unsafeUnwrap().map((x) => formatCidr(x.address))).toEqual([
+      `${formatCidr(a.agent!.agent.status().lease.subnet).split("/")[0]}/32`,
+    ]);
     await ping(a, ba.v4, bb.v4);
     await ping(b, bb.v4, ba.v4);
     console.log(`VXLAN IPv4 iperf3: ${(await iperf(s.underlay, a, b, ba.v4, bb.v4)).toFixed(2)} Gbit/s`);
@@ -242,8 +244,9 @@ describe("VXLAN over IPv4", () => {
     expect({ route: planted.route, neighbour: planted.neighbour }).toEqual({ route: `${subnet} via ${subnet.split("/")[0]} onlink`, neighbour: "0a:00:00:00:fa:00" });
     expect(planted.fdb).toContain("0a:00:00:00:fa:00 192.0.2.250");
     await etcd.etcdctl(["del", key]);
-    const gone = await until("the planted peer's entries to go", () =>
-      vxlanEntries(a, "flannel.1", peer).then((e) => e?.route === undefined && e?.neighbour === undefined && !e?.fdb?.some((f) => f.startsWith("0a:00:00:00:fa:00")) && e),
+    const gone = await until(
+      "the planted peer's entries to go",
+      () => vxlanEntries(a, "flannel.1", peer).then((e) => e?.route === undefined && e?.neighbour === undefined && !e?.fdb?.some((f) => f.startsWith("0a:00:00:00:fa:00")) && e),
     );
     expect(gone.fdb).toHaveLength(1);
   });
@@ -258,8 +261,10 @@ describe("VXLAN over IPv4", () => {
     await must("ip", ["netns", "exec", a.ns, "bridge", "fdb", "add", "0a:00:00:00:fb:00", "dev", "flannel.1", "dst", "192.0.2.251", "self", "permanent"]);
     await must("ip", ["-n", a.ns, "route", "del", subnetB, "dev", "flannel.1"]);
     const staleCidr = parseCidr4(`${stale}/24`)._unsafeUnwrap();
-    await until("the stale entries to go", () =>
-      vxlanEntries(a, "flannel.1", staleCidr).then((e) => e?.route === undefined && e?.neighbour === undefined && !e?.fdb?.some((f) => f.startsWith("0a:00:00:00:fb:00")) && e),
+    await until(
+      "the stale entries to go",
+      () =>
+        vxlanEntries(a, "flannel.1", staleCidr).then((e) => e?.route === undefined && e?.neighbour === undefined && !e?.fdb?.some((f) => f.startsWith("0a:00:00:00:fb:00")) && e),
     );
     await until("the route to come back", () => vxlanEntries(a, "flannel.1", b.agent!.agent.status().lease.subnet).then((e) => e?.route !== undefined && e));
     expect(a.events.some((e) => /^VXLAN reconciled with the leases: \d+ stale entries removed, \d+ missing ones put back$/.test(e))).toBe(true);
@@ -267,11 +272,19 @@ describe("VXLAN over IPv4", () => {
 
   it("a restarted agent keeps its lease and VtepMAC; a clean stop leaves no VXLAN device", async () => {
     const { a, b } = s;
-    const before = { lease: await leaseValue(prefix, a), subnet: formatCidr(a.agent!.agent.status().lease.subnet), mac: formatMac((await a.rtnl.linkByName("flannel.1"))._unsafeUnwrap()!.mac!) };
+    const before = {
+      lease: await leaseValue(prefix, a),
+      subnet: formatCidr(a.agent!.agent.status().lease.subnet),
+      mac: formatMac((await a.rtnl.linkByName("flannel.1"))._unsafeUnwrap()!.mac!),
+    };
     await stopAgent(a);
     expect((await a.rtnl.linkByName("flannel.1"))._unsafeUnwrap()).toBeUndefined();
     await startAgent(a, prefix);
-    const after = { lease: await leaseValue(prefix, a), subnet: formatCidr(a.agent!.agent.status().lease.subnet), mac: formatMac((await a.rtnl.linkByName("flannel.1"))._unsafeUnwrap()!.mac!) };
+    const after = {
+      lease: await leaseValue(prefix, a),
+      subnet: formatCidr(a.agent!.agent.status().lease.subnet),
+      mac: formatMac((await a.rtnl.linkByName("flannel.1"))._unsafeUnwrap()!.mac!),
+    };
     expect(after).toEqual(before);
     expect(before.lease).toContain(`"VtepMAC":"${before.mac}"`);
     const [ba, bb] = [await bridge(a), await bridge(b)];
@@ -298,7 +311,11 @@ describe("VXLAN dual stack: flannel.1 over the IPv4 underlay, flannel-v6.1 over 
     const leaseB = b.agent!.agent.status().lease;
     await until("a to program b over IPv6", () => vxlanEntries(a, "flannel-v6.1", leaseB.ipv6Subnet!).then((e) => e?.route !== undefined && e));
     const v6A = (await a.rtnl.linkByName("flannel-v6.1"))._unsafeUnwrap()!;
-    expect({ mtu: v6A.mtu, local6: v6A.vxlan?.local6 === undefined ? undefined : formatIp(v6A.vxlan.local6), id: v6A.vxlan?.id }).toEqual({ mtu: 1430, local6: "fd00:9::1", id: 1 });
+    expect({ mtu: v6A.mtu, local6: v6A.vxlan?.local6 === undefined ? undefined : formatIp(v6A.vxlan.local6), id: v6A.vxlan?.id }).toEqual({
+      mtu: 1430,
+      local6: "fd00:9::1",
+      id: 1,
+    });
     const macB = formatMac((await b.rtnl.linkByName("flannel.1"))._unsafeUnwrap()!.mac!);
     const mac6B = formatMac((await b.rtnl.linkByName("flannel-v6.1"))._unsafeUnwrap()!.mac!);
     expect(await leaseValue(prefix, b)).toBe(
@@ -334,7 +351,9 @@ describe("host-gw, dual stack", () => {
     const leaseB = b.agent!.agent.status().lease;
     const veth = (await a.rtnl.linkByName(a.veth))._unsafeUnwrap()!;
     const routesTo = async (family: 4 | 6): Promise<string[]> =>
-      (await a.rtnl.routes({ family, table: RT_TABLE.MAIN, oif: veth }))._unsafeUnwrap().filter((r) => r.gateway !== undefined).map((r) => `${formatCidr(r.dst)} via ${formatIp(r.gateway!)}`);
+      (await a.rtnl.routes({ family, table: RT_TABLE.MAIN, oif: veth }))._unsafeUnwrap().filter((r) => r.gateway !== undefined).map((r) =>
+        `${formatCidr(r.dst)} via ${formatIp(r.gateway!)}`
+      );
     await until("a's routes to b", async () => (await routesTo(6)).length === 1);
     expect([await routesTo(4), await routesTo(6)]).toEqual([[`${formatCidr(leaseB.subnet)} via 192.0.2.2`], [`${formatCidr(leaseB.ipv6Subnet!)} via fd00:9::2`]]);
     expect(await leaseValue(prefix, b)).toBe('{"PublicIP":"192.0.2.2","PublicIPv6":"fd00:9::2","BackendType":"host-gw"}');
@@ -347,7 +366,9 @@ describe("host-gw, dual stack", () => {
     const far = ["10.7.250.0/24", "10.7.249.0/24", "10.7.248.0/24"].find((x) => !taken.includes(x))!;
     await etcd.etcdctl(["put", `${prefix}/subnets/${far.replace("/", "-")}`, '{"PublicIP":"203.0.113.9","PublicIPv6":null,"BackendType":"host-gw"}']);
     await until("the off-link peer to be skipped", () => Promise.resolve(a.agent!.agent.status().counters.skippedPeers === 1));
-    expect(a.events.filter((e) => e.startsWith("peer skipped"))).toEqual([`peer skipped: subnet ${far} via PublicIP 203.0.113.9: PublicIP 203.0.113.9 is not on ${a.veth}'s link: this host has no route to it`]);
+    expect(a.events.filter((e) => e.startsWith("peer skipped"))).toEqual([
+      `peer skipped: subnet ${far} via PublicIP 203.0.113.9: PublicIP 203.0.113.9 is not on ${a.veth}'s link: this host has no route to it`,
+    ]);
     expect(await routesTo(4)).toEqual([`${formatCidr(leaseB.subnet)} via 192.0.2.2`]);
   });
 });

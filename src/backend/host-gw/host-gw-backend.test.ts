@@ -88,7 +88,12 @@ describe("hostGwBackend", () => {
         { kind: "updated", lease: B2, previous: B },
         { kind: "removed", lease: A },
       ],
-      ["replace route 10.5.2.0/24 via 192.0.2.2 dev eth0", "replace route 10.5.3.0/24 via 192.0.2.3 dev eth0", "replace route 10.5.3.0/24 via 192.0.2.33 dev eth0", "delete route 10.5.2.0/24 via 192.0.2.2 dev eth0"],
+      [
+        "replace route 10.5.2.0/24 via 192.0.2.2 dev eth0",
+        "replace route 10.5.3.0/24 via 192.0.2.3 dev eth0",
+        "replace route 10.5.3.0/24 via 192.0.2.33 dev eth0",
+        "delete route 10.5.2.0/24 via 192.0.2.2 dev eth0",
+      ],
       { programmed: 1, removed: 1, stale: 0, restored: 0, skipped: [] },
     ],
     [

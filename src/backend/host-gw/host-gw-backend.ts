@@ -11,10 +11,10 @@ import type { LeaseRecord } from "../../etcd/registry.ts";
 import { RT_TABLE, RTN } from "../../netlink/constants.ts";
 import type { LinkRef } from "../../netlink/link-ref.ts";
 import type { RouteInfo } from "../../netlink/route-info.ts";
-import { cidrContains, type Cidr } from "../../subnet/cidr.ts";
-import { formatIp, ipEquals, type Ip } from "../../subnet/ip.ts";
+import { type Cidr, cidrContains } from "../../subnet/cidr.ts";
+import { formatIp, type Ip, ipEquals } from "../../subnet/ip.ts";
 import { deleteRequest, type KernelView } from "../_kernel-entries.ts";
-import { PeerProgrammer, type OwnedEntries } from "../_peer-programmer.ts";
+import { type OwnedEntries, PeerProgrammer } from "../_peer-programmer.ts";
 import type { Backend, BackendError, BackendLease, BackendReport, OpenBackend, PeerChange } from "../backend.ts";
 import { lookupRoute } from "../lookup-route.ts";
 import type { KernelEntry, PeerPlan } from "../peer-plan.ts";
@@ -80,7 +80,9 @@ function offLink(routes: readonly RouteInfo[], publicIp: Ip, external: { readonl
  */
 export function hostGwPeerPlan(lease: LeaseRecord, external: { readonly index: number; readonly name: string }, lookups: Lookups): PeerPlan {
   const { attrs, subnet } = lease;
-  if (attrs.backendType !== "host-gw") return { skip: `its BackendType is ${attrs.backendType === undefined ? "absent" : `"${attrs.backendType}"`}, not "host-gw" (flanneld ignores such leases)` };
+  if (attrs.backendType !== "host-gw") {
+    return { skip: `its BackendType is ${attrs.backendType === undefined ? "absent" : `"${attrs.backendType}"`}, not "host-gw" (flanneld ignores such leases)` };
+  }
   const entries: KernelEntry[] = [];
   const v4 = lookups[4];
   if (v4 !== undefined) {
@@ -130,25 +132,29 @@ export function hostGwBackend(options: HostGwBackendOptions): OpenBackend {
     if (config.backend.kind !== "host-gw") return errAsync(failure("open", `the config's Backend.Type is "${config.backend.type}", not host-gw`));
     if (!ipEquals(external.publicIp, external.ifaceAddress)) {
       return errAsync(
-        failure("open", `PublicIP ${formatIp(external.publicIp)} differs from ${external.name}'s address ${formatIp(external.ifaceAddress)} (NAT): host-gw routes to peers' PublicIPs directly and cannot work behind NAT; use vxlan`),
+        failure(
+          "open",
+          `PublicIP ${formatIp(external.publicIp)} differs from ${external.name}'s address ${
+            formatIp(external.ifaceAddress)
+          } (NAT): host-gw routes to peers' PublicIPs directly and cannot work behind NAT; use vxlan`,
+        ),
       );
     }
     const families: Family[] = [];
     if (config.ipv4 !== undefined) families.push({ family: 4, network: config.ipv4.network, subnetLen: config.ipv4.subnetLen });
     if (config.ipv6 !== undefined) {
-      if (external.publicIpv6 === undefined) return errAsync(failure("open", `the network is dual-stack (EnableIPv6) but interface ${external.name} has no IPv6 address: give it one, or pass --public-ipv6`));
+      if (external.publicIpv6 === undefined) {
+        return errAsync(failure("open", `the network is dual-stack (EnableIPv6) but interface ${external.name} has no IPv6 address: give it one, or pass --public-ipv6`));
+      }
       families.push({ family: 6, network: config.ipv6.network, subnetLen: config.ipv6.subnetLen });
     }
     const opened = options.rtnetlink();
     if (opened.isErr()) return errAsync(failure("open", `cannot open an rtnetlink socket: ${opened.error.message}`));
     const rtnl = opened.value;
-    const index =
-      external.index !== undefined
-        ? okAsync<number, BackendError>(external.index)
-        : rtnl
-            .linkByName(external.name)
-            .mapErr((e) => failure("open", `cannot look up interface ${external.name}: ${e.message}`))
-            .andThen((link) => (link === undefined ? errAsync(failure("open", `interface ${external.name} does not exist`)) : okAsync(link.index)));
+    const index = external.index !== undefined ? okAsync<number, BackendError>(external.index) : rtnl
+      .linkByName(external.name)
+      .mapErr((e) => failure("open", `cannot look up interface ${external.name}: ${e.message}`))
+      .andThen((link) => (link === undefined ? errAsync(failure("open", `interface ${external.name} does not exist`)) : okAsync(link.index)));
     return index
       .map((i): Backend => new HostGwBackend(rtnl, { index: i, name: external.name }, external.mtu, families))
       .orElse((error) => {
@@ -207,7 +213,8 @@ class HostGwBackend implements Backend {
   #owned(): OwnedEntries {
     const external = this.#external.index;
     return {
-      route: (r) => r.table === RT_TABLE.MAIN && r.oif === external && r.gateway !== undefined && this.#families.some((f) => r.dst.prefix === f.subnetLen && cidrContains(f.network, r.dst)),
+      route: (r) =>
+        r.table === RT_TABLE.MAIN && r.oif === external && r.gateway !== undefined && this.#families.some((f) => r.dst.prefix === f.subnetLen && cidrContains(f.network, r.dst)),
       neighbour: () => false,
       fdb: () => false,
     };

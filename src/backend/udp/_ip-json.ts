@@ -61,10 +61,20 @@ export function parseIpLinks(text: string): Result<IpLink[], string> {
     const links: IpLink[] = [];
     for (const item of items) {
       const { ifindex, ifname, mtu, flags, linkinfo, inet6_addr_gen_mode: addrGenMode } = item;
-      if (typeof ifindex !== "number" || typeof ifname !== "string" || typeof mtu !== "number" || !Array.isArray(flags)) return err("ip link: a device without ifindex, ifname, mtu or flags");
+      if (typeof ifindex !== "number" || typeof ifname !== "string" || typeof mtu !== "number" || !Array.isArray(flags)) {
+        return err("ip link: a device without ifindex, ifname, mtu or flags");
+      }
       const info = isRecord(linkinfo) ? linkinfo : {};
       const data = isRecord(info.info_data) ? info.info_data : {};
-      links.push({ ifindex, name: ifname, mtu, up: flags.includes("UP"), kind: typeof info.info_kind === "string" ? info.info_kind : undefined, persist: data.persist === true, addrGenMode: typeof addrGenMode === "string" ? addrGenMode : undefined });
+      links.push({
+        ifindex,
+        name: ifname,
+        mtu,
+        up: flags.includes("UP"),
+        kind: typeof info.info_kind === "string" ? info.info_kind : undefined,
+        persist: data.persist === true,
+        addrGenMode: typeof addrGenMode === "string" ? addrGenMode : undefined,
+      });
     }
     return ok(links);
   });
@@ -83,7 +93,10 @@ export function parseIpLinks(text: string): Result<IpLink[], string> {
  */
 export function parseIpAddrs(text: string): Result<string[], string> {
   return array(text, "ip addr").map((items) =>
-    items.flatMap((item) => (Array.isArray(item.addr_info) ? item.addr_info : []).filter(isRecord).filter((a) => a.family === "inet" && typeof a.local === "string" && typeof a.prefixlen === "number").map((a) => `${String(a.local)}/${String(a.prefixlen)}`)),
+    items.flatMap((item) =>
+      (Array.isArray(item.addr_info) ? item.addr_info : []).filter(isRecord).filter((a) => a.family === "inet" && typeof a.local === "string" && typeof a.prefixlen === "number")
+        .map((a) => `${String(a.local)}/${String(a.prefixlen)}`)
+    )
   );
 }
 

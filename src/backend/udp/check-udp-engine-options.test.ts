@@ -1,7 +1,7 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { parseCidr4, parseIp4 } from "../../subnet/index.ts";
-import { checkUdpEngineOptions, type CheckedUdpEngineOptions } from "./check-udp-engine-options.ts";
+import { type CheckedUdpEngineOptions, checkUdpEngineOptions } from "./check-udp-engine-options.ts";
 
 const c = (text: string) => parseCidr4(text)._unsafeUnwrap();
 const ip = (text: string) => parseIp4(text)._unsafeUnwrap();
@@ -15,7 +15,12 @@ describe("checkUdpEngineOptions", () => {
   });
 
   const refused: readonly (readonly [Partial<CheckedUdpEngineOptions>, string, string, string])[] = [
-    [{ network: c("0.0.0.0/0") }, "network", "0.0.0.0/0", "network 0.0.0.0/0 is every IPv4 address: its route would take over the default route; give the flannel network, e.g. 10.5.0.0/16"],
+    [
+      { network: c("0.0.0.0/0") },
+      "network",
+      "0.0.0.0/0",
+      "network 0.0.0.0/0 is every IPv4 address: its route would take over the default route; give the flannel network, e.g. 10.5.0.0/16",
+    ],
     [{ network: c("0.0.0.0/1"), subnet: c("10.5.1.0/24") }, "network", "0.0.0.0/1", "network 0.0.0.0/1 overlaps this-network addresses (0.0.0.0/8)"],
     [{ network: c("127.0.0.0/16"), subnet: c("127.0.1.0/24") }, "network", "127.0.0.0/16", "network 127.0.0.0/16 overlaps loopback (127.0.0.0/8)"],
     [{ network: c("192.0.0.0/2"), subnet: c("200.0.1.0/24") }, "network", "192.0.0.0/2", "network 192.0.0.0/2 overlaps multicast, reserved and broadcast addresses (224.0.0.0/3)"],
@@ -30,9 +35,24 @@ describe("checkUdpEngineOptions", () => {
     [{ bind: ip("239.1.1.1") }, "bind", "239.1.1.1", "bind 239.1.1.1 is not a unicast address (multicast, reserved or broadcast)"],
     [{ routes: [route("10.6.2.0/24", "192.0.2.2")] }, "routes", "10.6.2.0/24=192.0.2.2:8285", "routes 10.6.2.0/24=192.0.2.2:8285 has a subnet outside network 10.5.0.0/16"],
     [{ routes: [route("10.5.0.0/16", "192.0.2.2")] }, "routes", "10.5.0.0/16=192.0.2.2:8285", "routes 10.5.0.0/16=192.0.2.2:8285 overlaps this host's subnet 10.5.1.0/24"],
-    [{ routes: [route("10.5.2.0/24", "0.0.0.0")] }, "routes", "10.5.2.0/24=0.0.0.0:8285", "routes 10.5.2.0/24=0.0.0.0:8285 has a peer that is not a unicast address (0.0.0.0 (any address))"],
-    [{ routes: [route("10.5.2.0/24", "10.5.3.1")] }, "routes", "10.5.2.0/24=10.5.3.1:8285", "routes 10.5.2.0/24=10.5.3.1:8285 has a peer inside network 10.5.0.0/16: its datagrams would be routed into the TUN"],
-    [{ routes: [route("10.5.2.0/24", "192.0.2.2", 65536)] }, "routes", "10.5.2.0/24=192.0.2.2:65536", "routes 10.5.2.0/24=192.0.2.2:65536 has a port that is not between 1 and 65535"],
+    [
+      { routes: [route("10.5.2.0/24", "0.0.0.0")] },
+      "routes",
+      "10.5.2.0/24=0.0.0.0:8285",
+      "routes 10.5.2.0/24=0.0.0.0:8285 has a peer that is not a unicast address (0.0.0.0 (any address))",
+    ],
+    [
+      { routes: [route("10.5.2.0/24", "10.5.3.1")] },
+      "routes",
+      "10.5.2.0/24=10.5.3.1:8285",
+      "routes 10.5.2.0/24=10.5.3.1:8285 has a peer inside network 10.5.0.0/16: its datagrams would be routed into the TUN",
+    ],
+    [
+      { routes: [route("10.5.2.0/24", "192.0.2.2", 65536)] },
+      "routes",
+      "10.5.2.0/24=192.0.2.2:65536",
+      "routes 10.5.2.0/24=192.0.2.2:65536 has a port that is not between 1 and 65535",
+    ],
   ];
   it.each(refused)("refuses %j", (change, option, value, message) => {
     expect(checkUdpEngineOptions({ ...base, ...change })).toEqual(err({ kind: "udp-engine-option", option, value, message }));

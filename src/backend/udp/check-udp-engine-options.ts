@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
-import { cidr4, cidrContains, cidrContainsIp, cidrOverlaps, formatCidr, type Cidr4 } from "../../subnet/cidr.ts";
+import { type Cidr4, cidr4, cidrContains, cidrContainsIp, cidrOverlaps, formatCidr } from "../../subnet/cidr.ts";
 import { formatIp, type Ip4 } from "../../subnet/ip.ts";
 import { tunNameProblem } from "./open-tun.ts";
 import type { Route } from "./route-table.ts";
@@ -69,7 +69,9 @@ export function checkUdpEngineOptions(options: CheckedUdpEngineOptions): Result<
   const badName = tunNameProblem(device);
   if (badName !== undefined) return refuse("device", JSON.stringify(device), badName);
   const mtu = options.mtu ?? 1472;
-  if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_UDP_PAYLOAD) return refuse("mtu", String(mtu), `is not between ${MIN_MTU} and ${MAX_UDP_PAYLOAD} (the largest packet one UDP datagram carries)`);
+  if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_UDP_PAYLOAD) {
+    return refuse("mtu", String(mtu), `is not between ${MIN_MTU} and ${MAX_UDP_PAYLOAD} (the largest packet one UDP datagram carries)`);
+  }
   const port = options.port ?? DEFAULT_UDP_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return refuse("port", String(port), "is not between 1 and 65535");
   const { network, subnet } = options;

@@ -40,7 +40,10 @@ describe("ICMP net unreachable", () => {
   });
 
   it.each([
-    ["an ICMP error (no errors about errors, RFC 1122)", ipv4Packet({ source: "10.5.1.2", destination: "10.9.0.1", protocol: 1, payload: icmpMessage(3, 1, new Uint8Array(4), new Uint8Array(28)) })],
+    [
+      "an ICMP error (no errors about errors, RFC 1122)",
+      ipv4Packet({ source: "10.5.1.2", destination: "10.9.0.1", protocol: 1, payload: icmpMessage(3, 1, new Uint8Array(4), new Uint8Array(28)) }),
+    ],
     ["an ICMP time exceeded", ipv4Packet({ source: "10.5.1.2", destination: "10.9.0.1", protocol: 1, payload: icmpMessage(11, 0, new Uint8Array(4), new Uint8Array(28)) })],
     ["ICMP without a type byte", ipv4Packet({ source: "10.5.1.2", destination: "10.9.0.1", protocol: 1, payload: new Uint8Array(0) })],
     ["a non-first fragment", ipv4Packet({ source: "10.5.1.2", destination: "10.9.0.1", protocol: 17, payload: new Uint8Array(16), fragment: 0x2000 | 4 })],

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { addr, ipv4Packet, referenceChecksum } from "../../../test/helpers/ipv4-packets.ts";
-import { checkIpv4Packet, formatIpv4Header, parseIpv4Header, type Ipv4HeaderFields } from "./ipv4-header.ts";
+import { checkIpv4Packet, formatIpv4Header, type Ipv4HeaderFields, parseIpv4Header } from "./ipv4-header.ts";
 
 const fields: Ipv4HeaderFields = {
   tos: 0,
@@ -25,7 +25,17 @@ describe("parseIpv4Header", () => {
 
   it("reads options, fragment fields and TOS", () => {
     const options = Uint8Array.of(0x94, 0x04, 0, 0); // Router Alert
-    const packet = ipv4Packet({ source: "192.0.2.1", destination: "192.0.2.2", protocol: 17, payload: new Uint8Array(8), options, fragment: (0b001 << 13) | 185, tos: 0xb8, ttl: 1, id: 7 });
+    const packet = ipv4Packet({
+      source: "192.0.2.1",
+      destination: "192.0.2.2",
+      protocol: 17,
+      payload: new Uint8Array(8),
+      options,
+      fragment: (0b001 << 13) | 185,
+      tos: 0xb8,
+      ttl: 1,
+      id: 7,
+    });
     const header = parseIpv4Header(packet)._unsafeUnwrap();
     expect({ ...header, options: [...header.options] }).toEqual({
       tos: 0xb8,
@@ -49,14 +59,16 @@ describe("parseIpv4Header", () => {
     p[at] = value;
     return p;
   };
-  it.each([
-    ["truncated", good.subarray(0, 19), 19, "19 bytes are too short for an IPv4 header (20 bytes at least)"],
-    ["bad-version", patched(0, 0x65), 6, "IP version 6 is not 4"],
-    ["bad-header-length", patched(0, 0x44), 16, "IPv4 header length 16 is not between 20 and the packet length 40"],
-    ["bad-header-length", patched(0, 0x4f), 60, "IPv4 header length 60 is not between 20 and the packet length 40"],
-    ["bad-total-length", good.subarray(0, 39), 40, "IPv4 total length 40 does not match the 39 bytes of the packet"],
-    ["bad-checksum", patched(8, 63), (good[10]! << 8) | good[11]!, `IPv4 header checksum 0x${((good[10]! << 8) | good[11]!).toString(16)} does not verify`],
-  ] as const)("refuses %s (%#)", (problem, bytes, value, message) => {
+  it.each(
+    [
+      ["truncated", good.subarray(0, 19), 19, "19 bytes are too short for an IPv4 header (20 bytes at least)"],
+      ["bad-version", patched(0, 0x65), 6, "IP version 6 is not 4"],
+      ["bad-header-length", patched(0, 0x44), 16, "IPv4 header length 16 is not between 20 and the packet length 40"],
+      ["bad-header-length", patched(0, 0x4f), 60, "IPv4 header length 60 is not between 20 and the packet length 40"],
+      ["bad-total-length", good.subarray(0, 39), 40, "IPv4 total length 40 does not match the 39 bytes of the packet"],
+      ["bad-checksum", patched(8, 63), (good[10]! << 8) | good[11]!, `IPv4 header checksum 0x${((good[10]! << 8) | good[11]!).toString(16)} does not verify`],
+    ] as const,
+  )("refuses %s (%#)", (problem, bytes, value, message) => {
     expect(parseIpv4Header(bytes)).toEqual(err({ kind: "invalid-ipv4-packet", problem, value, message }));
     expect(checkIpv4Packet(bytes, 0, bytes.length)).toBe(problem);
   });

@@ -1,5 +1,5 @@
-import { ERRNO, LINUX, readU64, SOCKADDR_IN_LENGTH, writeSockaddrIn, writeU64, type Libc } from "../../libc/libc.ts";
-import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
+import { ERRNO, type Libc, LINUX, readU64, SOCKADDR_IN_LENGTH, writeSockaddrIn, writeU64 } from "../../libc/libc.ts";
+import { type DatagramSocket, type DatagramSource, PORT_GONE, PORT_IDLE, type TunDevice } from "./packet-ports.ts";
 
 function offHeap(length: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(length));
@@ -218,7 +218,7 @@ export class LibcUdpSocket implements DatagramSocket {
   private groSegmentSize(): number {
     const length = readU64(this.recvMsg, 40);
     const control = this.recvControl;
-    for (let p = 0; p + CMSG_HEADER <= length; ) {
+    for (let p = 0; p + CMSG_HEADER <= length;) {
       const cmsgLength = readU64(control, p);
       if (cmsgLength < CMSG_HEADER) return 0;
       if (readI32(control, p + 8) === LINUX.SOL_UDP && readI32(control, p + 12) === LINUX.UDP_GRO && cmsgLength >= CMSG_HEADER + 2) {

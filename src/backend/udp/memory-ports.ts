@@ -1,4 +1,4 @@
-import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
+import { type DatagramSocket, type DatagramSource, PORT_GONE, PORT_IDLE, type TunDevice } from "./packet-ports.ts";
 
 /** Options of {@link MemoryTun}. */
 export interface MemoryTunOptions {

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { errnoName } from "../../libc/errno-name.ts";
-import { LINUX, type Libc } from "../../libc/libc.ts";
+import { type Libc, LINUX } from "../../libc/libc.ts";
 
 /** Options of {@link openTun}. */
 export interface OpenTunOptions {
@@ -65,8 +65,7 @@ export function tunNameProblem(name: string): string | undefined {
  * @returns the device, or a {@link TunOpenError} with the errno
  */
 export function openTun(libc: Libc, name: string, options: OpenTunOptions = {}): Result<OpenedTun, TunOpenError> {
-  const fail = (step: TunOpenError["step"], errno: number, message: string): Result<OpenedTun, TunOpenError> =>
-    err({ kind: "tun-open", name, step, errno, message });
+  const fail = (step: TunOpenError["step"], errno: number, message: string): Result<OpenedTun, TunOpenError> => err({ kind: "tun-open", name, step, errno, message });
   const badName = tunNameProblem(name);
   if (badName !== undefined) return fail("name", 0, `TUN name "${name}" ${badName}`);
   const path = new Uint8Array(new ArrayBuffer(16));

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { errnoName } from "../../libc/errno-name.ts";
-import { LINUX, SOCKADDR_IN_LENGTH, writeSockaddrIn, type Libc } from "../../libc/libc.ts";
+import { type Libc, LINUX, SOCKADDR_IN_LENGTH, writeSockaddrIn } from "../../libc/libc.ts";
 import { formatIp, ip4 } from "../../subnet/index.ts";
 import type { LibcUdpSocketFeatures } from "./libc-ports.ts";
 

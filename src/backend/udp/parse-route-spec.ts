@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { cidrContains, cidrNetwork, formatCidr, parseCidr4, parseIp4, type Cidr4 } from "../../subnet/index.ts";
+import { type Cidr4, cidrContains, cidrNetwork, formatCidr, parseCidr4, parseIp4 } from "../../subnet/index.ts";
 import type { Route } from "./route-table.ts";
 
 /** Why a static route's text is not `CIDR=IP[:PORT]`. */

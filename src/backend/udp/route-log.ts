@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type Timer } from "../../core/clock.ts";
+import { type Clock, systemClock, type Timer } from "../../core/clock.ts";
 import type { RouteChange, RouteTable } from "./route-table.ts";
 
 // Layout of the Int32Array: [0] changes written, [1] capacity, [2] readers,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addr } from "../../../test/helpers/ipv4-packets.ts";
 import { cidr4, ip4, parseCidr4, parseIp4 } from "../../subnet/index.ts";
-import { RouteTable, type RouteChange } from "./route-table.ts";
+import { type RouteChange, RouteTable } from "./route-table.ts";
 
 const c = (text: string) => parseCidr4(text)._unsafeUnwrap();
 const ip = (text: string) => parseIp4(text)._unsafeUnwrap();

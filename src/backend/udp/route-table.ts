@@ -1,6 +1,5 @@
 import { DEFAULT_UDP_PORT } from "../../core/defaults.ts";
-import { cidr4, cidrNetwork, ip4, mask4, type Cidr4, type Ip4 } from "../../subnet/index.ts";
-
+import { type Cidr4, cidr4, cidrNetwork, type Ip4, ip4, mask4 } from "../../subnet/index.ts";
 
 /** Where packets for a subnet go: the peer's public address (uint32) and UDP port. */
 export interface RoutePeer {

@@ -73,7 +73,10 @@ describe("TcpCoalescer", () => {
     ["another destination", tcpPacket({ source: "10.5.1.0", destination: "10.5.2.1", seq: 1100, payload: payloadBytes(100), options: ts })],
     ["another acknowledgment", next({ ack: 5 })],
     ["another window", next({ window: 1 })],
-    ["other options", tcpPacket({ source: "10.5.1.0", destination: "10.5.2.0", seq: 1100, payload: payloadBytes(100), options: Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 2) })],
+    [
+      "other options",
+      tcpPacket({ source: "10.5.1.0", destination: "10.5.2.0", seq: 1100, payload: payloadBytes(100), options: Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 2) }),
+    ],
     ["a FIN", next({ flags: 0x11 })],
     ["a longer segment", next({}, payloadBytes(101))],
     ["another TTL", next({ ttl: 3 })],

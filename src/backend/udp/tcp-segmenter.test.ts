@@ -16,7 +16,17 @@ function expectedSegments(payload: Uint8Array, mss: number, flags: number, id = 
     const last = sent + mss >= payload.length;
     let f = last ? flags : flags & ~0x09;
     if (i > 0) f &= ~0x80;
-    out.push(tcpPacket({ source: "10.5.1.0", destination: "10.5.2.0", seq: (0xfffff000 + sent) >>> 0, flags: f, payload: payload.subarray(sent, sent + mss), options: timestamps, id: (id + i) & 0xffff }));
+    out.push(
+      tcpPacket({
+        source: "10.5.1.0",
+        destination: "10.5.2.0",
+        seq: (0xfffff000 + sent) >>> 0,
+        flags: f,
+        payload: payload.subarray(sent, sent + mss),
+        options: timestamps,
+        id: (id + i) & 0xffff,
+      }),
+    );
   }
   return out;
 }

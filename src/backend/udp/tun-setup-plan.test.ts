@@ -5,7 +5,17 @@ import { planTunSetup, type TunHostState, type TunSetup } from "./tun-setup-plan
 
 const c = (text: string) => parseCidr4(text)._unsafeUnwrap();
 const setup: TunSetup = { name: "fl0", subnet: c("10.5.1.7/24"), network: c("10.5.3.1/16"), mtu: 1472 };
-const tun = { ifindex: 7, name: "fl0", mtu: 1472, up: true, kind: "tun", persist: true, addrGenMode: undefined as string | undefined, addresses: [] as string[], acceptLocal: "1\n" };
+const tun = {
+  ifindex: 7,
+  name: "fl0",
+  mtu: 1472,
+  up: true,
+  kind: "tun",
+  persist: true,
+  addrGenMode: undefined as string | undefined,
+  addresses: [] as string[],
+  acceptLocal: "1\n",
+};
 const ACCEPT = "/proc/sys/net/ipv4/conf/fl0/accept_local";
 
 describe("planTunSetup", () => {

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidrNetwork, formatCidr, type Cidr4 } from "../../subnet/index.ts";
+import { type Cidr4, cidr4, cidrNetwork, formatCidr } from "../../subnet/index.ts";
 import type { IpLink, IpRoute } from "./_ip-json.ts";
 
 /** What {@link planTunSetup} configures. */
@@ -75,10 +75,17 @@ export interface TunHostConflictError {
 export function planTunSetup(setup: TunSetup, state: TunHostState): Result<TunSetupPlan, TunHostConflictError> {
   const { name, mtu } = setup;
   const network = formatCidr(cidrNetwork(setup.network));
-  const conflict = (what: TunHostConflictError["what"], value: string, message: string): Result<TunSetupPlan, TunHostConflictError> => err({ kind: "tun-host-conflict", what, value, message });
+  const conflict = (what: TunHostConflictError["what"], value: string, message: string): Result<TunSetupPlan, TunHostConflictError> =>
+    err({ kind: "tun-host-conflict", what, value, message });
   const device = state.device;
   if (device !== undefined) {
-    if (device.kind !== "tun") return conflict("device", name, `device ${name} exists and is ${device.kind === undefined ? "not a TUN device" : `a ${device.kind} device, not a TUN`}; the engine leaves it alone`);
+    if (device.kind !== "tun") {
+      return conflict(
+        "device",
+        name,
+        `device ${name} exists and is ${device.kind === undefined ? "not a TUN device" : `a ${device.kind} device, not a TUN`}; the engine leaves it alone`,
+      );
+    }
     // A TUN that is not persistent exists only while a process holds it.
     if (!device.persist) return conflict("device", name, `TUN device ${name} is in use by another process`);
   }

@@ -46,14 +46,29 @@ async function opened(config = '{"Network":"10.5.0.0/16","Backend":{"Type":"udp"
 describe("udpBackend", () => {
   it("writes no backend data into the lease (as flanneld's UDP backend) and takes 28 bytes off the MTU", async () => {
     const { backend } = await opened();
-    expect({ kind: backend.kind, leaseAttrs: backend.leaseAttrs, mtu: backend.mtu, prepared: backend.prepared }).toEqual({ kind: "udp", leaseAttrs: {}, mtu: 1472, prepared: undefined });
+    expect({ kind: backend.kind, leaseAttrs: backend.leaseAttrs, mtu: backend.mtu, prepared: backend.prepared }).toEqual({
+      kind: "udp",
+      leaseAttrs: {},
+      mtu: 1472,
+      prepared: undefined,
+    });
   });
 
   it("starts the engine on the lease with the config's port, and describes it", async () => {
     const { backend, engines } = await opened();
-    expect((await backend.attach({ subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap() }))._unsafeUnwrap()).toBe("flannel0 for subnet 10.5.1.0/24, MTU 1472, listening on 192.0.2.1:7000");
+    expect((await backend.attach({ subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap() }))._unsafeUnwrap()).toBe(
+      "flannel0 for subnet 10.5.1.0/24, MTU 1472, listening on 192.0.2.1:7000",
+    );
     expect(engines.map((e) => e.spec)).toEqual([
-      { device: "flannel0", subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap(), network: parseCidr4("10.5.0.0/16")._unsafeUnwrap(), mtu: 1472, bindAddress: ip("192.0.2.1"), port: 7000, sourceFilter: true },
+      {
+        device: "flannel0",
+        subnet: parseCidr4("10.5.1.0/24")._unsafeUnwrap(),
+        network: parseCidr4("10.5.0.0/16")._unsafeUnwrap(),
+        mtu: 1472,
+        bindAddress: ip("192.0.2.1"),
+        port: 7000,
+        sourceFilter: true,
+      },
     ]);
   });
 
@@ -91,13 +106,25 @@ describe("udpBackend", () => {
   });
 
   const refusals: ReadonlyArray<readonly [string, string, number, string]> = [
-    ["a dual-stack network", '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:5::/56"}', 1500, "the network config is dual-stack (EnableIPv6); the udp backend carries IPv4 only: use the vxlan or host-gw backend, or set EnableIPv6 false"],
+    [
+      "a dual-stack network",
+      '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:5::/56"}',
+      1500,
+      "the network config is dual-stack (EnableIPv6); the udp backend carries IPv4 only: use the vxlan or host-gw backend, or set EnableIPv6 false",
+    ],
     ["another backend's config", '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}', 1500, 'the config\'s Backend.Type is "vxlan", not udp'],
-    ["an underlay MTU that leaves less than IPv4 needs", '{"Network":"10.5.0.0/16"}', 95, "interface eth0: an underlay MTU of 95 leaves 67 bytes under udp encapsulation (28 bytes of headers); IPv4 needs at least 68: use an interface with a larger MTU"],
+    [
+      "an underlay MTU that leaves less than IPv4 needs",
+      '{"Network":"10.5.0.0/16"}',
+      95,
+      "interface eth0: an underlay MTU of 95 leaves 67 bytes under udp encapsulation (28 bytes of headers); IPv4 needs at least 68: use an interface with a larger MTU",
+    ],
   ];
   it.each(refusals)("refuses %s before starting anything", async (_name, config, mtu, message) => {
     const { engines, open } = harness();
-    expect(await open({ config: parseNetworkConfig(config)._unsafeUnwrap(), external: { ...external, mtu } })).toEqual(err({ kind: "backend", backend: "udp", step: "open", message }));
+    expect(await open({ config: parseNetworkConfig(config)._unsafeUnwrap(), external: { ...external, mtu } })).toEqual(
+      err({ kind: "backend", backend: "udp", step: "open", message }),
+    );
     expect(engines).toEqual([]);
   });
 });

@@ -11,10 +11,10 @@
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { DEFAULT_TUN_NAME } from "../../core/defaults.ts";
 import type { LeaseRecord } from "../../etcd/registry.ts";
-import { cidrEquals, formatCidr, type Cidr4 } from "../../subnet/cidr.ts";
+import { type Cidr4, cidrEquals, formatCidr } from "../../subnet/cidr.ts";
 import { encapsulationMtu } from "../../subnet/encapsulation-mtu.ts";
-import { formatIp, ipEquals, type Ip4 } from "../../subnet/ip.ts";
-import { EMPTY_BACKEND_REPORT, type Backend, type BackendError, type BackendLease, type BackendReport, type OpenBackend, type PeerChange } from "../backend.ts";
+import { formatIp, type Ip4, ipEquals } from "../../subnet/ip.ts";
+import { type Backend, type BackendError, type BackendLease, type BackendReport, EMPTY_BACKEND_REPORT, type OpenBackend, type PeerChange } from "../backend.ts";
 
 /** What the engine is started with. */
 export interface UdpEngineSpec {
@@ -89,7 +89,11 @@ export function udpBackend(options: UdpBackendOptions): OpenBackend {
     if (config.backend.kind !== "udp") return errAsync(failure("open", `the config's Backend.Type is "${config.backend.type}", not udp`));
     const v4 = config.ipv4;
     if (v4 === undefined) return errAsync(failure("open", "the network config has IPv4 turned off; the udp backend carries IPv4 only: set Network and leave EnableIPv4 true"));
-    if (config.ipv6 !== undefined) return errAsync(failure("open", "the network config is dual-stack (EnableIPv6); the udp backend carries IPv4 only: use the vxlan or host-gw backend, or set EnableIPv6 false"));
+    if (config.ipv6 !== undefined) {
+      return errAsync(
+        failure("open", "the network config is dual-stack (EnableIPv6); the udp backend carries IPv4 only: use the vxlan or host-gw backend, or set EnableIPv6 false"),
+      );
+    }
     const mtu = encapsulationMtu(external.mtu, "udp");
     if (mtu.isErr()) return errAsync(failure("open", `interface ${external.name}: ${mtu.error.message}`));
     return okAsync(new UdpBackend(options, { network: v4.network, port: config.backend.port, mtu: mtu.value, bindAddress: external.ifaceAddress }));

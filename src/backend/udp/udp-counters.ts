@@ -106,8 +106,7 @@ export interface UdpCounters {
  */
 export function readUdpCounters(blocks: readonly Float64Array[]): UdpCounters {
   const sum = (slot: number): number => blocks.reduce((s, b) => s + (b[slot] ?? 0), 0);
-  const drops = <R extends string>(reasons: readonly R[], first: number): Record<R, number> =>
-    Object.fromEntries(reasons.map((r, i) => [r, sum(first + i)])) as Record<R, number>;
+  const drops = <R extends string>(reasons: readonly R[], first: number): Record<R, number> => Object.fromEntries(reasons.map((r, i) => [r, sum(first + i)])) as Record<R, number>;
   return {
     outbound: {
       received: sum(SLOT.outReceived),

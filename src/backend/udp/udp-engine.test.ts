@@ -1,8 +1,8 @@
 import { errAsync, okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { LINUX, type Libc } from "../../libc/libc.ts";
+import { type Libc, LINUX } from "../../libc/libc.ts";
 import { parseCidr4, parseIp4 } from "../../subnet/index.ts";
-import { startUdpEngineOn, type CommandResult, type UdpEngineOptions, type UdpEnginePlatform } from "./udp-engine.ts";
+import { type CommandResult, startUdpEngineOn, type UdpEngineOptions, type UdpEnginePlatform } from "./udp-engine.ts";
 
 // The engine's side effects, against a fake host: every libc call, `ip`
 // command and file write goes into one log, in order, so each case asserts
@@ -12,7 +12,14 @@ const c = (text: string) => parseCidr4(text)._unsafeUnwrap();
 const options: UdpEngineOptions = { device: "fl0", subnet: c("10.5.1.0/24"), network: c("10.5.0.0/16"), bind: parseIp4("192.0.2.1")._unsafeUnwrap(), mtu: 1472 };
 
 const PERSISTENT_TUN = (mtu: number, up: boolean) =>
-  JSON.stringify([{ ifindex: 7, ifname: "fl0", flags: ["POINTOPOINT", "NOARP", ...(up ? ["UP"] : [])], mtu, inet6_addr_gen_mode: "eui64", linkinfo: { info_kind: "tun", info_data: { type: "tun", persist: true } } }]);
+  JSON.stringify([{
+    ifindex: 7,
+    ifname: "fl0",
+    flags: ["POINTOPOINT", "NOARP", ...(up ? ["UP"] : [])],
+    mtu,
+    inet6_addr_gen_mode: "eui64",
+    linkinfo: { info_kind: "tun", info_data: { type: "tun", persist: true } },
+  }]);
 
 interface Host {
   /** Output of `ip -j -d link show dev fl0`; undefined: no such device. */
@@ -165,7 +172,9 @@ describe("startUdpEngineOn: what it creates and what it takes back", () => {
   });
 
   it("a TUN held by another process: refused before anything is touched", async () => {
-    const { platform, log } = fakeHost({ link: JSON.stringify([{ ifindex: 7, ifname: "fl0", flags: ["UP"], mtu: 1472, linkinfo: { info_kind: "tun", info_data: { persist: false } } }]) });
+    const { platform, log } = fakeHost({
+      link: JSON.stringify([{ ifindex: 7, ifname: "fl0", flags: ["UP"], mtu: 1472, linkinfo: { info_kind: "tun", info_data: { persist: false } } }]),
+    });
     const started = await startUdpEngineOn(platform, options);
     expect(started._unsafeUnwrapErr()).toEqual({ kind: "tun-host-conflict", what: "device", value: "fl0", message: "TUN device fl0 is in use by another process" });
     expect(log).toEqual([]);

@@ -1,14 +1,14 @@
-import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { sleep, systemClock } from "../../core/clock.ts";
 import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
 import type { Libc } from "../../libc/libc.ts";
-import { cidrNetwork, formatCidr, type Cidr4, type Ip4 } from "../../subnet/index.ts";
+import { type Cidr4, cidrNetwork, formatCidr, type Ip4 } from "../../subnet/index.ts";
 import { parseIpAddrs, parseIpLinks, parseIpRoutes } from "./_ip-json.ts";
 import { checkUdpEngineOptions, type UdpEngineOptionError } from "./check-udp-engine-options.ts";
-import { openTun, type OpenedTun, type TunOpenError } from "./open-tun.ts";
-import { openUdpSocket, type OpenedUdpSocket, type UdpSocketOpenError } from "./open-udp-socket.ts";
+import { type OpenedTun, openTun, type TunOpenError } from "./open-tun.ts";
+import { type OpenedUdpSocket, openUdpSocket, type UdpSocketOpenError } from "./open-udp-socket.ts";
 import { publishRoutes, RouteLog } from "./route-log.ts";
-import { RouteTable, type Route } from "./route-table.ts";
+import { type Route, RouteTable } from "./route-table.ts";
 import { acceptLocalPath, planTunSetup, type TunHostConflictError, type TunHostState, type TunSetupPlan, type TunSetupStep } from "./tun-setup-plan.ts";
 import { COUNTER_SLOTS, readUdpCounters, type UdpCounters } from "./udp-counters.ts";
 import { CONTROL_STOP, type ForwarderDirection, type ForwarderInit } from "./udp-forwarder.ts";
@@ -156,9 +156,12 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
   const ipOk = (args: readonly string[]): ResultAsync<string, TunConfigError> =>
     ip(args).andThen((out) => {
       const command = `ip ${args.join(" ")}`;
-      return out.code === 0 ? ok(out.stdout) : err<string, TunConfigError>({ kind: "tun-config", command, message: `${command} failed: ${out.stderr.trim() || `exit ${out.code}`}` });
+      return out.code === 0
+        ? ok(out.stdout)
+        : err<string, TunConfigError>({ kind: "tun-config", command, message: `${command} failed: ${out.stderr.trim() || `exit ${out.code}`}` });
     });
-  const parsed = <T>(args: readonly string[], result: Result<T, string>): Result<T, TunConfigError> => result.mapErr((message) => ({ kind: "tun-config", command: `ip ${args.join(" ")}`, message }));
+  const parsed = <T>(args: readonly string[], result: Result<T, string>): Result<T, TunConfigError> =>
+    result.mapErr((message) => ({ kind: "tun-config", command: `ip ${args.join(" ")}`, message }));
 
   const readDevice = (): ResultAsync<TunHostState["device"], TunConfigError> => {
     // The kernel picks a free name for a %d pattern: the device is new.
@@ -166,7 +169,13 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
     const show = ["-j", "-d", "link", "show", "dev", requested];
     return ip(show).andThen((out) => {
       if (out.code !== 0 && /does not exist/.test(out.stderr)) return okAsync(undefined);
-      if (out.code !== 0) return errAsync<undefined, TunConfigError>({ kind: "tun-config", command: `ip ${show.join(" ")}`, message: `ip ${show.join(" ")} failed: ${out.stderr.trim() || `exit ${out.code}`}` });
+      if (out.code !== 0) {
+        return errAsync<undefined, TunConfigError>({
+          kind: "tun-config",
+          command: `ip ${show.join(" ")}`,
+          message: `ip ${show.join(" ")} failed: ${out.stderr.trim() || `exit ${out.code}`}`,
+        });
+      }
       const link = parsed(show, parseIpLinks(out.stdout)).map((links) => links.find((l) => l.name === requested));
       if (link.isErr()) return errAsync(link.error);
       const found = link.value;
@@ -179,7 +188,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
           platform
             .readTextFile(path)
             .mapErr((e): TunConfigError => ({ kind: "tun-config", command: `cat ${path}`, message: `cannot read ${path}: ${e.message}` }))
-            .map((acceptLocal) => ({ ...found, addresses, acceptLocal })),
+            .map((acceptLocal) => ({ ...found, addresses, acceptLocal }))
         );
     });
   };
@@ -189,7 +198,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
     return readDevice().andThen((device) =>
       ipOk(show)
         .andThen((text) => parsed(show, parseIpRoutes(text)))
-        .map((networkRoutes) => ({ device, networkRoutes })),
+        .map((networkRoutes) => ({ device, networkRoutes }))
     );
   };
 
@@ -257,7 +266,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
         routeLog: log.buffer,
         tun: { fd: tun.fd, vnetHeader: tun.vnetHeader },
         socket: { fd: socket.fd, maxSegments: socket.maxSegments, gro: socket.gro },
-      }),
+      })
     );
     let closing: Promise<void> | undefined;
     const stop = (): Promise<void> => {
@@ -287,8 +296,8 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
         threads.map((thread, i) =>
           thread.exited.then((reason) =>
             // A thread that ends after the stop request ended as asked.
-            reason === undefined || closing !== undefined ? new Promise<string>(() => undefined) : `the ${DIRECTIONS[i]!} forwarding thread ended: ${reason}`,
-          ),
+            reason === undefined || closing !== undefined ? new Promise<string>(() => undefined) : `the ${DIRECTIONS[i]!} forwarding thread ended: ${reason}`
+          )
         ),
       ),
       close: stop,
@@ -299,7 +308,7 @@ export function startUdpEngineOn(platform: UdpEnginePlatform, options: UdpEngine
           const direction = DIRECTIONS[i]!;
           const reason = cause instanceof Error ? cause.message : String(cause);
           return { kind: "forwarder-start", direction, message: `the ${direction} forwarding thread did not start: ${reason}` };
-        }),
+        })
       ),
     );
     return ready

@@ -6,7 +6,7 @@ import { PORT_IDLE } from "./packet-ports.ts";
 import { publishRoutes, RouteLog } from "./route-log.ts";
 import { RouteTable } from "./route-table.ts";
 import { COUNTER_SLOTS, readUdpCounters } from "./udp-counters.ts";
-import { CONTROL_STOP, runForwarder, type ForwarderInit } from "./udp-forwarder.ts";
+import { CONTROL_STOP, type ForwarderInit, runForwarder } from "./udp-forwarder.ts";
 
 /** A TUN whose reads run a hook first (e.g. a route change "during the wait") and stop the loop once idle. */
 class ScriptedTun extends MemoryTun {

@@ -16,7 +16,12 @@ function setup(options: { vnet?: boolean; maxSegments?: number; sourceFilter?: b
   routes.set(parseCidr4("10.5.2.0/24")._unsafeUnwrap(), parseIp4("192.0.2.2")._unsafeUnwrap());
   const tun = new MemoryTun({ vnetHeader: options.vnet ?? false });
   const socket = new MemorySocket({ maxSegments: options.maxSegments ?? 1 });
-  const datapath = new UdpDatapath({ routes, localAddress: addr("10.5.1.0"), localPrefix: 24, ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }) });
+  const datapath = new UdpDatapath({
+    routes,
+    localAddress: addr("10.5.1.0"),
+    localPrefix: 24,
+    ...(options.sourceFilter === undefined ? {} : { sourceFilter: options.sourceFilter }),
+  });
   const out = new OutboundPump(datapath, tun, socket);
   const into = new InboundPump(datapath, tun, socket);
   const counters = (): UdpCounters => readUdpCounters([datapath.counters]);
@@ -61,11 +66,13 @@ describe("outbound: TUN to peers", () => {
     expect(tun.written[0]!.length).toBe(10 + 56);
   });
 
-  it.each([
-    ["TTL 1", ipv4Packet({ source: "10.5.1.2", destination: "10.5.2.3", protocol: 17, ttl: 1, payload: new Uint8Array(8) }), "ttl-expired"],
-    ["IPv6", Uint8Array.of(0x60, ...new Uint8Array(47)), "not-ipv4"],
-    ["a total length that disagrees", ipv4Packet({ source: "10.5.1.2", destination: "10.5.2.3", protocol: 17, payload: new Uint8Array(8) }).subarray(0, 27), "malformed"],
-  ] as const)("drops %s and counts it", (_, packet, reason) => {
+  it.each(
+    [
+      ["TTL 1", ipv4Packet({ source: "10.5.1.2", destination: "10.5.2.3", protocol: 17, ttl: 1, payload: new Uint8Array(8) }), "ttl-expired"],
+      ["IPv6", Uint8Array.of(0x60, ...new Uint8Array(47)), "not-ipv4"],
+      ["a total length that disagrees", ipv4Packet({ source: "10.5.1.2", destination: "10.5.2.3", protocol: 17, payload: new Uint8Array(8) }).subarray(0, 27), "malformed"],
+    ] as const,
+  )("drops %s and counts it", (_, packet, reason) => {
     const { tun, socket, out, counters } = setup();
     tun.inject(packet);
     out.step(0);
@@ -87,7 +94,18 @@ describe("outbound: TUN to peers", () => {
     const out: number[][] = [];
     for (let i = 0, o = 0; o < payload.length; i++, o += mss) {
       const last = o + mss >= payload.length;
-      out.push([...tcpPacket({ source: "10.5.1.0", destination: "10.5.2.0", seq: 77 + o, flags: last ? 0x18 : 0x10, payload: payload.subarray(o, o + mss), options: ts, id: 9 + i, ttl: 63 })]);
+      out.push([
+        ...tcpPacket({
+          source: "10.5.1.0",
+          destination: "10.5.2.0",
+          seq: 77 + o,
+          flags: last ? 0x18 : 0x10,
+          payload: payload.subarray(o, o + mss),
+          options: ts,
+          id: 9 + i,
+          ttl: 63,
+        }),
+      ]);
     }
     return out;
   };
@@ -134,7 +152,9 @@ describe("inbound: peers to TUN", () => {
     const ping = pingPacket("10.5.2.3", "10.5.1.2");
     socket.inject(ping, PEER, 8285);
     expect(into.step(0)).toBe(1);
-    expect(bytesOf(tun.written.map((bytes) => ({ bytes })))).toEqual([[...ipv4Packet({ source: "10.5.2.3", destination: "10.5.1.2", protocol: 1, ttl: 63, payload: ping.subarray(20) })]]);
+    expect(bytesOf(tun.written.map((bytes) => ({ bytes })))).toEqual([[
+      ...ipv4Packet({ source: "10.5.2.3", destination: "10.5.1.2", protocol: 1, ttl: 63, payload: ping.subarray(20) }),
+    ]]);
     expect(counters().inbound).toMatchObject({ received: 1, packets: 1, bytes: ping.length });
   });
 
@@ -159,15 +179,17 @@ describe("inbound: peers to TUN", () => {
     p[at] = value;
     return p;
   };
-  it.each([
-    ["truncated", good.subarray(0, 12)],
-    ["bad-version", spoiled(0, 0x65)],
-    ["bad-header-length", spoiled(0, 0x43)],
-    ["bad-total-length", concat(good, Uint8Array.of(0))],
-    ["bad-checksum", spoiled(15, 9)],
-    ["ttl-expired", ipv4Packet({ source: "10.5.2.3", destination: "10.5.1.2", protocol: 1, ttl: 1, payload: new Uint8Array(8) })],
-    ["local-source", pingPacket("10.5.1.9", "10.5.1.2")],
-  ] as const)("drops and counts %s", (reason, datagram) => {
+  it.each(
+    [
+      ["truncated", good.subarray(0, 12)],
+      ["bad-version", spoiled(0, 0x65)],
+      ["bad-header-length", spoiled(0, 0x43)],
+      ["bad-total-length", concat(good, Uint8Array.of(0))],
+      ["bad-checksum", spoiled(15, 9)],
+      ["ttl-expired", ipv4Packet({ source: "10.5.2.3", destination: "10.5.1.2", protocol: 1, ttl: 1, payload: new Uint8Array(8) })],
+      ["local-source", pingPacket("10.5.1.9", "10.5.1.2")],
+    ] as const,
+  )("drops and counts %s", (reason, datagram) => {
     const { tun, socket, into, counters } = setup();
     socket.inject(datagram, PEER, 8285);
     into.step(0);
@@ -185,7 +207,10 @@ describe("inbound: peers to TUN", () => {
   });
 
   const stream = (count: number, mss: number): Uint8Array[] =>
-    Array.from({ length: count }, (_, i) => tcpPacket({ source: "10.5.2.0", destination: "10.5.1.0", seq: 1 + i * mss, payload: payloadBytes(mss, i + 1), flags: i === count - 1 ? 0x18 : 0x10 }));
+    Array.from(
+      { length: count },
+      (_, i) => tcpPacket({ source: "10.5.2.0", destination: "10.5.1.0", seq: 1 + i * mss, payload: payloadBytes(mss, i + 1), flags: i === count - 1 ? 0x18 : 0x10 }),
+    );
 
   it("writes a GRO train of one stream to an offloading TUN as one super-packet", () => {
     const { tun, socket, into, counters } = setup({ vnet: true });
@@ -242,7 +267,13 @@ describe("nothing that arrives crashes it, and every drop is counted", () => {
   });
 
   it("outbound: random reads from a TUN, with random virtio-net headers when offloading", () => {
-    const header = fc.record({ flags: fc.integer({ min: 0, max: 3 }), gsoType: fc.constantFrom(0, 1, 3, 4, 0x81), gsoSize: fc.integer({ min: 0, max: 2000 }), csumStart: fc.integer({ min: 0, max: 100 }), csumOffset: fc.integer({ min: 0, max: 100 }) });
+    const header = fc.record({
+      flags: fc.integer({ min: 0, max: 3 }),
+      gsoType: fc.constantFrom(0, 1, 3, 4, 0x81),
+      gsoSize: fc.integer({ min: 0, max: 2000 }),
+      csumStart: fc.integer({ min: 0, max: 100 }),
+      csumOffset: fc.integer({ min: 0, max: 100 }),
+    });
     fc.assert(
       fc.property(fc.array(fc.tuple(header, datagram), { maxLength: 20 }), fc.boolean(), fc.integer({ min: 1, max: 64 }), (reads, vnet, maxSegments) => {
         const { tun, out, counters, drain, socket } = setup({ vnet, maxSegments });

@@ -1,5 +1,5 @@
 import { IPV4_MIN_HEADER_LENGTH } from "./ipv4-header.ts";
-import { PORT_GONE, PORT_IDLE, type DatagramSocket, type DatagramSource, type TunDevice } from "./packet-ports.ts";
+import { type DatagramSocket, type DatagramSource, PORT_GONE, PORT_IDLE, type TunDevice } from "./packet-ports.ts";
 import { TcpCoalescer } from "./tcp-coalescer.ts";
 import { segmentTcp4 } from "./tcp-segmenter.ts";
 import { IN_DROP, OUT_DROP, SLOT } from "./udp-counters.ts";
@@ -136,7 +136,7 @@ export class OutboundPump {
     c[SLOT.outSuperPackets]!++;
     const segmentLength = headers + mss;
     const perSend = Math.max(1, Math.min(this.socket.maxSegments, Math.floor(MAX_UDP_PAYLOAD / segmentLength)));
-    for (let o = 0; o < total; ) {
+    for (let o = 0; o < total;) {
       const chunk = Math.min(perSend * segmentLength, total - o);
       const count = Math.ceil(chunk / segmentLength);
       if (this.socket.send(output, o, chunk, peer.address, peer.port, count > 1 ? segmentLength : 0)) {
@@ -154,9 +154,7 @@ export class OutboundPump {
     const datapath = this.datapath;
     const length = datapath.icmpLength;
     if (length === 0) return;
-    const written = this.tun.vnetHeader
-      ? this.tun.write(datapath.icmp, 0, VNET_HEADER_LENGTH + length)
-      : this.tun.write(datapath.icmp, VNET_HEADER_LENGTH, length);
+    const written = this.tun.vnetHeader ? this.tun.write(datapath.icmp, 0, VNET_HEADER_LENGTH + length) : this.tun.write(datapath.icmp, VNET_HEADER_LENGTH, length);
     if (written) datapath.counters[SLOT.outIcmpUnreachable]!++;
   }
 }

@@ -2,11 +2,11 @@
 // address as /32 (IPv4) or /128 (IPv6), so that no broadcast route comes
 // with it; it is the source of traffic from the host into the overlay.
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { newAddress, deleteAddress } from "../../netlink/address-requests.ts";
+import { deleteAddress, newAddress } from "../../netlink/address-requests.ts";
 import { IFA_F } from "../../netlink/constants.ts";
 import type { LinkInfo } from "../../netlink/link-info.ts";
 import type { NetlinkRequest } from "../../netlink/netlink-request.ts";
-import { cidr6, cidrAddress, cidrContainsIp, cidrEquals, type Cidr } from "../../subnet/cidr.ts";
+import { type Cidr, cidr6, cidrAddress, cidrContainsIp, cidrEquals } from "../../subnet/cidr.ts";
 import type { RtnetlinkPort } from "../rtnetlink-port.ts";
 
 const LINK_LOCAL = cidr6(0xfe80n << 112n, 10);

@@ -1,6 +1,6 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { formatLeaseAttrs, parseLeaseAttrs, type LeaseAttrs } from "../../etcd/lease-attrs.ts";
+import { formatLeaseAttrs, type LeaseAttrs, parseLeaseAttrs } from "../../etcd/lease-attrs.ts";
 import type { LeaseRecord } from "../../etcd/registry.ts";
 import { IFF, NTF, NUD, RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../../netlink/constants.ts";
 import type { LinkInfo } from "../../netlink/link-info.ts";
@@ -63,10 +63,17 @@ const B = peer("10.5.3.0/24", "192.0.2.3", "0a:00:00:00:00:03");
 const B2 = peer("10.5.3.0/24", "192.0.2.33", "0a:00:00:00:00:33");
 const C = peer("10.5.4.0/24", "198.51.100.4", "0a:00:00:00:00:04");
 
-async function opened(config = IPV4, options: { kernel?: MemoryRtnetlink; previous?: LeaseAttrs; ext?: ExternalInterface } = {}): Promise<{ backend: Backend; kernel: MemoryRtnetlink }> {
+async function opened(
+  config = IPV4,
+  options: { kernel?: MemoryRtnetlink; previous?: LeaseAttrs; ext?: ExternalInterface } = {},
+): Promise<{ backend: Backend; kernel: MemoryRtnetlink }> {
   const kernel = options.kernel ?? new MemoryRtnetlink({ links: [eth0, eth1], routes: hostRoutes });
   const open = vxlanBackend({ rtnetlink: () => ok(kernel), random: seededRandom(11) });
-  const backend = await open({ config: parseNetworkConfig(config)._unsafeUnwrap(), external: options.ext ?? external, ...(options.previous === undefined ? {} : { previous: options.previous }) });
+  const backend = await open({
+    config: parseNetworkConfig(config)._unsafeUnwrap(),
+    external: options.ext ?? external,
+    ...(options.previous === undefined ? {} : { previous: options.previous }),
+  });
   return { backend: backend._unsafeUnwrap(), kernel };
 }
 
@@ -101,7 +108,9 @@ describe("vxlanBackend: devices and lease data", () => {
     const created = kernel.tables.links.find((l) => l.name === "flannel.42")!;
     expect(created.mac!.value % 2 ** 48 >= 0 && Math.floor(created.mac!.value / 2 ** 40) & 0b11).toBe(0b10);
     expect(backend.leaseAttrs).toEqual({ backendType: "vxlan", backendData: `{"VNI":42,"VtepMAC":"${formatMac(created.mac!)}"}` });
-    expect(kernel.requests.map((r) => r.description)).toEqual([`add vxlan link flannel.42 id 42 local 192.0.2.1 dstport 4789 learning gbp dev eth0 mtu 8950 address ${formatMac(created.mac!)} up`]);
+    expect(kernel.requests.map((r) => r.description)).toEqual([
+      `add vxlan link flannel.42 id 42 local 192.0.2.1 dstport 4789 learning gbp dev eth0 mtu 8950 address ${formatMac(created.mac!)} up`,
+    ]);
     expect(backend.mtu).toBe(8950);
   });
 
@@ -159,7 +168,11 @@ describe("vxlanBackend: devices and lease data", () => {
         message: "flannel.1: a device of that name exists and is of kind bridge, not vxlan; it was left alone: remove it (ip link del flannel.1) or use another VNI",
       }),
     );
-    expect({ requests: kernel.requests, links: kernel.tables.links.map((l) => l.name), closed: kernel.closed }).toEqual({ requests: [], links: ["eth0", "flannel.1"], closed: true });
+    expect({ requests: kernel.requests, links: kernel.tables.links.map((l) => l.name), closed: kernel.closed }).toEqual({
+      requests: [],
+      links: ["eth0", "flannel.1"],
+      closed: true,
+    });
   });
 
   it("removes the IPv4 device it made when the IPv6 one cannot be made", async () => {
@@ -167,18 +180,45 @@ describe("vxlanBackend: devices and lease data", () => {
     const kernel = new MemoryRtnetlink({ links: [eth0, taken], routes: hostRoutes });
     const open = vxlanBackend({ rtnetlink: () => ok(kernel), random: seededRandom(1) });
     const result = await open({ config: parseNetworkConfig(DUAL)._unsafeUnwrap(), external });
-    expect(result.isErr() && result.error.message).toBe("flannel-v6.1: a device of that name exists and is of kind veth, not vxlan; it was left alone: remove it (ip link del flannel-v6.1) or use another VNI");
+    expect(result.isErr() && result.error.message).toBe(
+      "flannel-v6.1: a device of that name exists and is of kind veth, not vxlan; it was left alone: remove it (ip link del flannel-v6.1) or use another VNI",
+    );
     expect(kernel.tables.links.map((l) => l.name)).toEqual(["eth0", "flannel-v6.1"]);
   });
 
   const same = (e: ExternalInterface): ExternalInterface => e;
   const refusals: ReadonlyArray<readonly [string, string, (e: ExternalInterface) => ExternalInterface, string]> = [
     ["another backend's config", '{"Network":"10.5.0.0/16"}', same, 'the config\'s Backend.Type is "udp", not vxlan'],
-    ["a VNI too long for a device name", '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","VNI":16000000}}', same, "VNI 16000000 makes the device name flannel.16000000 longer than the kernel's 15 characters: use a VNI below 10000000"],
-    ["a dual-stack VNI too long for flannel-v6", '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan","VNI":10000}}', same, "VNI 10000 makes the device name flannel-v6.10000 longer than the kernel's 15 characters: use a VNI below 10000 on a dual-stack network"],
-    ["an underlay MTU too small", IPV4, (e) => ({ ...e, mtu: 100 }), "interface eth0: an underlay MTU of 100 leaves 50 bytes under vxlan encapsulation (50 bytes of headers); IPv4 needs at least 68: use an interface with a larger MTU"],
-    ["an IPv6 underlay MTU below 1280 + 70", DUAL, (e) => ({ ...e, mtu: 1340 }), "an underlay MTU of 1340 leaves 1270 bytes under VXLAN over IPv6 (70 bytes of headers); IPv6 needs at least 1280"],
-    ["a dual-stack network on an interface without IPv6", DUAL, ({ ifaceAddressV6: _, ...e }) => e, "the network is dual-stack (EnableIPv6) but interface eth0 has no IPv6 address to send VXLAN from: give it one, or choose another with --iface"],
+    [
+      "a VNI too long for a device name",
+      '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan","VNI":16000000}}',
+      same,
+      "VNI 16000000 makes the device name flannel.16000000 longer than the kernel's 15 characters: use a VNI below 10000000",
+    ],
+    [
+      "a dual-stack VNI too long for flannel-v6",
+      '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan","VNI":10000}}',
+      same,
+      "VNI 10000 makes the device name flannel-v6.10000 longer than the kernel's 15 characters: use a VNI below 10000 on a dual-stack network",
+    ],
+    [
+      "an underlay MTU too small",
+      IPV4,
+      (e) => ({ ...e, mtu: 100 }),
+      "interface eth0: an underlay MTU of 100 leaves 50 bytes under vxlan encapsulation (50 bytes of headers); IPv4 needs at least 68: use an interface with a larger MTU",
+    ],
+    [
+      "an IPv6 underlay MTU below 1280 + 70",
+      DUAL,
+      (e) => ({ ...e, mtu: 1340 }),
+      "an underlay MTU of 1340 leaves 1270 bytes under VXLAN over IPv6 (70 bytes of headers); IPv6 needs at least 1280",
+    ],
+    [
+      "a dual-stack network on an interface without IPv6",
+      DUAL,
+      ({ ifaceAddressV6: _, ...e }) => e,
+      "the network is dual-stack (EnableIPv6) but interface eth0 has no IPv6 address to send VXLAN from: give it one, or choose another with --iface",
+    ],
   ];
   it.each(refusals)("refuses %s before opening a socket", async (_name, config, change, message) => {
     let opens = 0;
@@ -189,7 +229,9 @@ describe("vxlanBackend: devices and lease data", () => {
       },
       random: seededRandom(1),
     });
-    expect(await open({ config: parseNetworkConfig(config)._unsafeUnwrap(), external: change(external) })).toEqual(err({ kind: "backend", backend: "vxlan", step: "open", message }));
+    expect(await open({ config: parseNetworkConfig(config)._unsafeUnwrap(), external: change(external) })).toEqual(
+      err({ kind: "backend", backend: "vxlan", step: "open", message }),
+    );
     expect(opens).toBe(0);
   });
 
@@ -205,8 +247,15 @@ describe("vxlanBackend: devices and lease data", () => {
     const log = sent(kernel);
     const lease = { subnet: parseCidr4("10.9.59.0/24")._unsafeUnwrap(), ipv6Subnet: parseCidr6("fd10:0:0:37::/64")._unsafeUnwrap() };
     expect(await backend.attach(lease)).toEqual(ok("flannel.1 at 10.9.59.0/32, MTU 1450; flannel-v6.1 at fd10:0:0:37::/128, MTU 1430"));
-    expect(await backend.attach({ ...lease, subnet: parseCidr4("10.9.60.0/24")._unsafeUnwrap() })).toEqual(ok("flannel.1 at 10.9.60.0/32, MTU 1450; flannel-v6.1 at fd10:0:0:37::/128, MTU 1430"));
-    expect(log()).toEqual(["add address 10.9.59.0/32 dev flannel.1", "add address fd10:0:0:37::/128 dev flannel-v6.1", "delete address 10.9.59.0/32 dev flannel.1", "add address 10.9.60.0/32 dev flannel.1"]);
+    expect(await backend.attach({ ...lease, subnet: parseCidr4("10.9.60.0/24")._unsafeUnwrap() })).toEqual(
+      ok("flannel.1 at 10.9.60.0/32, MTU 1450; flannel-v6.1 at fd10:0:0:37::/128, MTU 1430"),
+    );
+    expect(log()).toEqual([
+      "add address 10.9.59.0/32 dev flannel.1",
+      "add address fd10:0:0:37::/128 dev flannel-v6.1",
+      "delete address 10.9.59.0/32 dev flannel.1",
+      "add address 10.9.60.0/32 dev flannel.1",
+    ]);
   });
 });
 
@@ -303,7 +352,11 @@ describe("vxlanBackend: peers", () => {
       "fd10:0:0:38::/64",
     );
     const v4only = lease("10.9.61.0/24", '{"PublicIP":"198.18.9.3","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:00:00:00:00:03"}}');
-    const noV6Data = lease("10.9.62.0/24", '{"PublicIP":"198.18.9.4","PublicIPv6":"fd00:9::4","BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:00:00:00:00:04"}}', "fd10:0:0:39::/64");
+    const noV6Data = lease(
+      "10.9.62.0/24",
+      '{"PublicIP":"198.18.9.4","PublicIPv6":"fd00:9::4","BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0a:00:00:00:00:04"}}',
+      "fd10:0:0:39::/64",
+    );
     const log = sent(kernel);
     const result = (await backend.apply([{ kind: "added", lease: dual }, { kind: "added", lease: v4only }, { kind: "added", lease: noV6Data }]))._unsafeUnwrap();
     expect(log()).toEqual([
@@ -358,11 +411,20 @@ describe("vxlanBackend: reconcile", () => {
     const device = kernel.tables.links.find((l) => l.name === "flannel.1")!.index;
     // A peer that went while this host was down (its entries survive on a reused device) ...
     kernel.tables.routes.push({ ...route("10.5.9.0/24", device, "10.5.9.0"), onlink: true });
-    kernel.tables.neighbours.push({ index: device, ip: parseIp("10.5.9.0")._unsafeUnwrap(), mac: parseMac("0a:00:00:00:00:09")._unsafeUnwrap(), state: NUD.PERMANENT, flags: 0, type: RTN.UNICAST });
+    kernel.tables.neighbours.push({
+      index: device,
+      ip: parseIp("10.5.9.0")._unsafeUnwrap(),
+      mac: parseMac("0a:00:00:00:00:09")._unsafeUnwrap(),
+      state: NUD.PERMANENT,
+      flags: 0,
+      type: RTN.UNICAST,
+    });
     kernel.tables.fdb.push({ index: device, mac: parseMac("0a:00:00:00:00:09")._unsafeUnwrap(), dst: parseIp("192.0.2.9")._unsafeUnwrap(), state: NUD.PERMANENT, flags: NTF.SELF });
     // ... and A's route deleted by hand, B's neighbour pointing elsewhere.
     kernel.tables.routes = kernel.tables.routes.filter((r) => r.dst.family !== 4 || r.dst.address !== parseCidr4("10.5.2.0/24")._unsafeUnwrap().address);
-    kernel.tables.neighbours = kernel.tables.neighbours.map((n) => (n.ip.value === parseIp4("10.5.3.0")._unsafeUnwrap().value ? { ...n, mac: parseMac("0a:ff:ff:ff:ff:ff")._unsafeUnwrap() } : n));
+    kernel.tables.neighbours = kernel.tables.neighbours.map((
+      n,
+    ) => (n.ip.value === parseIp4("10.5.3.0")._unsafeUnwrap().value ? { ...n, mac: parseMac("0a:ff:ff:ff:ff:ff")._unsafeUnwrap() } : n));
     const before = kernel.tables.routes.length;
     const log = sent(kernel);
     expect(await backend.reconcile([A, B])).toEqual(ok({ programmed: 0, removed: 0, stale: 3, restored: 2, skipped: [] }));
@@ -416,7 +478,13 @@ describe("vxlanBackend: reconcile", () => {
     const log = sent(kernel);
     expect(await backend.close()).toBe("flannel.1 removed");
     expect(log()).toEqual(["delete route 10.5.2.0/24 via 192.0.2.2 dev eth0", "delete link flannel.1"]);
-    expect({ closed: kernel.closed, links: kernel.tables.links.map((l) => l.name), routes: kernel.tables.routes.length, neighbours: kernel.tables.neighbours, fdb: kernel.tables.fdb }).toEqual({
+    expect({
+      closed: kernel.closed,
+      links: kernel.tables.links.map((l) => l.name),
+      routes: kernel.tables.routes.length,
+      neighbours: kernel.tables.neighbours,
+      fdb: kernel.tables.fdb,
+    }).toEqual({
       closed: true,
       links: ["eth0", "eth1"],
       routes: hostRoutes.length,
@@ -425,7 +493,6 @@ describe("vxlanBackend: reconcile", () => {
     });
   });
 });
-
 
 describe("docs/backends.md", () => {
   // The example's asserts, on vitest (the pure core's tests import no node:* module).
@@ -444,7 +511,14 @@ describe("docs/backends.md", () => {
 
     // A peer's lease, as flanneld writes it.
     const value = '{"PublicIP":"192.0.2.2","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"0e:53:d2:3d:53:65"}}';
-    const peer = { key: "/coreos.com/network/subnets/10.5.2.0-24", subnet: { ipv4: parseCidr4("10.5.2.0/24")._unsafeUnwrap() }, attrs: parseLeaseAttrs(value)._unsafeUnwrap(), value, createRevision: 2, modRevision: 2 };
+    const peer = {
+      key: "/coreos.com/network/subnets/10.5.2.0-24",
+      subnet: { ipv4: parseCidr4("10.5.2.0/24")._unsafeUnwrap() },
+      attrs: parseLeaseAttrs(value)._unsafeUnwrap(),
+      value,
+      createRevision: 2,
+      modRevision: 2,
+    };
     const start = kernel.requests.length;
     assert.equal((await backend.apply([{ kind: "added", lease: peer }]))._unsafeUnwrap().programmed, 1);
     assert.deepEqual(kernel.requests.slice(start).map((r) => r.description), [

@@ -18,20 +18,20 @@ import { deleteLink } from "../../netlink/link-requests.ts";
 import type { LinkRef } from "../../netlink/link-ref.ts";
 import { formatMac, type Mac } from "../../netlink/mac.ts";
 import type { RouteInfo } from "../../netlink/route-info.ts";
-import { cidr4, cidr6, cidrContains, cidrContainsIp, formatCidr, type Cidr } from "../../subnet/cidr.ts";
+import { type Cidr, cidr4, cidr6, cidrContains, cidrContainsIp, formatCidr } from "../../subnet/cidr.ts";
 import { encapsulationMtu } from "../../subnet/encapsulation-mtu.ts";
 import { formatIp, type Ip } from "../../subnet/ip.ts";
 import type { VxlanBackendConfig } from "../../subnet/network-config.ts";
 import type { Random } from "../../subnet/random.ts";
 import { deleteRequest, type KernelView } from "../_kernel-entries.ts";
-import { PeerProgrammer, type OwnedEntries } from "../_peer-programmer.ts";
+import { type OwnedEntries, PeerProgrammer } from "../_peer-programmer.ts";
 import type { Backend, BackendError, BackendLease, BackendReport, OpenBackend, PeerChange } from "../backend.ts";
 import { lookupRoute } from "../lookup-route.ts";
 import type { OpenRtnetlinkPort, RtnetlinkPort } from "../rtnetlink-port.ts";
 import { ensureDeviceAddress } from "./_device-address.ts";
 import { ensureVxlanDevice, randomVtepMac, vxlanDeviceName, type VxlanDeviceSpec } from "./vxlan-device.ts";
 import { formatVxlanLeaseData, parseVxlanLeaseData } from "./vxlan-lease-data.ts";
-import { vxlanPeerPlan, type VxlanFamilyTarget, type VxlanTargets } from "./vxlan-peer-plan.ts";
+import { type VxlanFamilyTarget, vxlanPeerPlan, type VxlanTargets } from "./vxlan-peer-plan.ts";
 
 /** Bytes VXLAN adds over an IPv6 underlay: outer IPv6 (40) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
 export const VXLAN_IPV6_OVERHEAD = 70;
@@ -99,18 +99,46 @@ export function vxlanBackend(options: VxlanBackendOptions): OpenBackend {
     const wanted: { family: 4 | 6; name: string; local: Ip; mtu: number; network: Cidr; subnetLen: number; previous: RawJson | undefined }[] = [];
     if (config.ipv4 !== undefined) {
       const name = vxlanDeviceName(settings.vni, 4);
-      if (name === undefined) return errAsync(failure("open", `VNI ${settings.vni} makes the device name flannel.${settings.vni} longer than the kernel's 15 characters: use a VNI below 10000000`));
+      if (name === undefined) {
+        return errAsync(failure("open", `VNI ${settings.vni} makes the device name flannel.${settings.vni} longer than the kernel's 15 characters: use a VNI below 10000000`));
+      }
       const mtu = encapsulationMtu(base, "vxlan");
       if (mtu.isErr()) return errAsync(failure("open", `${settings.mtu === undefined ? `interface ${external.name}` : "Backend.MTU"}: ${mtu.error.message}`));
-      wanted.push({ family: 4, name, local: external.ifaceAddress, mtu: mtu.value, network: config.ipv4.network, subnetLen: config.ipv4.subnetLen, previous: previous?.backendData });
+      wanted.push({
+        family: 4,
+        name,
+        local: external.ifaceAddress,
+        mtu: mtu.value,
+        network: config.ipv4.network,
+        subnetLen: config.ipv4.subnetLen,
+        previous: previous?.backendData,
+      });
     }
     if (config.ipv6 !== undefined) {
       const name = vxlanDeviceName(settings.vni, 6);
-      if (name === undefined) return errAsync(failure("open", `VNI ${settings.vni} makes the device name flannel-v6.${settings.vni} longer than the kernel's 15 characters: use a VNI below 10000 on a dual-stack network`));
+      if (name === undefined) {
+        return errAsync(
+          failure(
+            "open",
+            `VNI ${settings.vni} makes the device name flannel-v6.${settings.vni} longer than the kernel's 15 characters: use a VNI below 10000 on a dual-stack network`,
+          ),
+        );
+      }
       const local = external.ifaceAddressV6;
-      if (local === undefined) return errAsync(failure("open", `the network is dual-stack (EnableIPv6) but interface ${external.name} has no IPv6 address to send VXLAN from: give it one, or choose another with --iface`));
+      if (local === undefined) {
+        return errAsync(
+          failure(
+            "open",
+            `the network is dual-stack (EnableIPv6) but interface ${external.name} has no IPv6 address to send VXLAN from: give it one, or choose another with --iface`,
+          ),
+        );
+      }
       const mtu = base - VXLAN_IPV6_OVERHEAD;
-      if (mtu < MIN_IPV6_MTU) return errAsync(failure("open", `an underlay MTU of ${base} leaves ${mtu} bytes under VXLAN over IPv6 (${VXLAN_IPV6_OVERHEAD} bytes of headers); IPv6 needs at least ${MIN_IPV6_MTU}`));
+      if (mtu < MIN_IPV6_MTU) {
+        return errAsync(
+          failure("open", `an underlay MTU of ${base} leaves ${mtu} bytes under VXLAN over IPv6 (${VXLAN_IPV6_OVERHEAD} bytes of headers); IPv6 needs at least ${MIN_IPV6_MTU}`),
+        );
+      }
       wanted.push({ family: 6, name, local, mtu, network: config.ipv6.network, subnetLen: config.ipv6.subnetLen, previous: previous?.backendV6Data });
     }
     if (wanted.length === 0) return errAsync(failure("open", "the network config enables neither IPv4 nor IPv6"));
@@ -124,9 +152,20 @@ export function vxlanBackend(options: VxlanBackendOptions): OpenBackend {
       const underlay = yield* underlayOf(rtnl, external.name, external.index);
       const families: Family[] = [];
       for (const w of wanted) {
-        const spec: VxlanDeviceSpec = { name: w.name, vni: settings.vni, port: settings.port, local: w.local, underlay, learning: settings.learning, gbp: settings.gbp, mtu: w.mtu };
+        const spec: VxlanDeviceSpec = {
+          name: w.name,
+          vni: settings.vni,
+          port: settings.port,
+          local: w.local,
+          underlay,
+          learning: settings.learning,
+          gbp: settings.gbp,
+          mtu: w.mtu,
+        };
         const mac = previousMac(w.previous);
-        const ensured = yield* ensureVxlanDevice(rtnl, spec, { ...(mac === undefined ? {} : { mac }), fallbackMac: randomVtepMac(options.random) }).mapErr((e) => failure("open", e.message));
+        const ensured = yield* ensureVxlanDevice(rtnl, spec, { ...(mac === undefined ? {} : { mac }), fallbackMac: randomVtepMac(options.random) }).mapErr((e) =>
+          failure("open", e.message)
+        );
         if (ensured.outcome !== "reused") made.push(ensured.link);
         const vtepMac = ensured.link.mac;
         if (vtepMac === undefined) return errAsync(failure("open", `${spec.name} has no Ethernet address to advertise as VtepMAC`));
@@ -142,7 +181,7 @@ export function vxlanBackend(options: VxlanBackendOptions): OpenBackend {
         .andThen(() => {
           rtnl.close();
           return errAsync(error);
-        }),
+        })
     );
   };
 }
@@ -199,7 +238,7 @@ class VxlanBackend implements Backend {
   attach(lease: BackendLease): ResultAsync<string, BackendError> {
     this.#lease = lease;
     return ResultAsync.combine(this.#families.map((f) => this.#ensureAddress(f, lease, "attach"))).map(() =>
-      this.#families.map((f) => `${f.spec.name} at ${formatCidr(this.#address(f, lease) ?? f.network)}, MTU ${f.spec.mtu}`).join("; "),
+      this.#families.map((f) => `${f.spec.name} at ${formatCidr(this.#address(f, lease) ?? f.network)}, MTU ${f.spec.mtu}`).join("; ")
     );
   }
 
@@ -262,7 +301,7 @@ class VxlanBackend implements Backend {
               },
             },
           ];
-        }),
+        })
       ),
     )
       .mapErr((e) => failure(step, e.message))
@@ -277,7 +316,7 @@ class VxlanBackend implements Backend {
     const rtnl = this.#rtnl;
     return ResultAsync.combine(
       this.#families.map((f) =>
-        ResultAsync.combine([rtnl.routes({ family: f.family, table: RT_TABLE.MAIN }), rtnl.neighbours({ family: f.family, link: f.link }), rtnl.fdb({ link: f.link })] as const),
+        ResultAsync.combine([rtnl.routes({ family: f.family, table: RT_TABLE.MAIN }), rtnl.neighbours({ family: f.family, link: f.link }), rtnl.fdb({ link: f.link })] as const)
       ),
     )
       .mapErr((e) => failure("reconcile", e.message))

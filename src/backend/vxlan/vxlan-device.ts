@@ -1,9 +1,9 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { deleteLink, newLinkVxlan, setLink } from "../../netlink/link-requests.ts";
 import type { LinkInfo } from "../../netlink/link-info.ts";
-import { formatMac, mac as makeMac, type Mac } from "../../netlink/mac.ts";
+import { formatMac, type Mac, mac as makeMac } from "../../netlink/mac.ts";
 import type { NetlinkRequest } from "../../netlink/netlink-request.ts";
-import { formatIp, ipEquals, type Ip } from "../../subnet/ip.ts";
+import { formatIp, type Ip, ipEquals } from "../../subnet/ip.ts";
 import type { Random } from "../../subnet/random.ts";
 import type { RtnetlinkPort } from "../rtnetlink-port.ts";
 
@@ -100,7 +100,9 @@ function incompatibility(existing: NonNullable<LinkInfo["vxlan"]>, spec: VxlanDe
     existing.id === spec.vni ? undefined : `VNI ${existing.id}, wanted ${spec.vni}`,
     existing.port === spec.port ? undefined : `port ${existing.port}, wanted ${spec.port}`,
     local === undefined || ipEquals(local, spec.local) ? undefined : `local ${formatIp(local)}, wanted ${formatIp(spec.local)}`,
-    existing.link === undefined || existing.link === spec.underlay.index ? undefined : `lower device ifindex ${existing.link}, wanted ${spec.underlay.name} (ifindex ${spec.underlay.index})`,
+    existing.link === undefined || existing.link === spec.underlay.index
+      ? undefined
+      : `lower device ifindex ${existing.link}, wanted ${spec.underlay.name} (ifindex ${spec.underlay.index})`,
     existing.gbp === spec.gbp ? undefined : `GBP ${existing.gbp ? "on" : "off"}, wanted ${spec.gbp ? "on" : "off"}`,
     existing.learning === spec.learning ? undefined : `learning ${existing.learning ? "on" : "off"}, wanted ${spec.learning ? "on" : "off"}`,
   ].filter((p): p is string => p !== undefined);
@@ -162,7 +164,14 @@ export function ensureVxlanDevice(rtnl: RtnetlinkPort, spec: VxlanDeviceSpec, op
     .andThen((existing): ResultAsync<EnsuredVxlanDevice, VxlanDeviceError> => {
       if (existing === undefined) return create(options.mac ?? options.fallbackMac, []).map((link) => ({ link, outcome: "created" as const, note: `${spec.name} created` }));
       if (existing.kind !== "vxlan" || existing.vxlan === undefined) {
-        return errAsync(failed(spec, `a device of that name exists and is ${existing.kind === undefined ? "not a VXLAN device" : `of kind ${existing.kind}, not vxlan`}; it was left alone: remove it (ip link del ${spec.name}) or use another VNI`));
+        return errAsync(
+          failed(
+            spec,
+            `a device of that name exists and is ${
+              existing.kind === undefined ? "not a VXLAN device" : `of kind ${existing.kind}, not vxlan`
+            }; it was left alone: remove it (ip link del ${spec.name}) or use another VNI`,
+          ),
+        );
       }
       const why = incompatibility(existing.vxlan, spec);
       if (why !== undefined) {
@@ -173,7 +182,9 @@ export function ensureVxlanDevice(rtnl: RtnetlinkPort, spec: VxlanDeviceSpec, op
         }));
       }
       const mac = options.requireMac === true && options.mac !== undefined && existing.mac?.value !== options.mac.value ? options.mac : undefined;
-      const change = existing.up && existing.mtu === spec.mtu && mac === undefined ? [] : [setLink({ link: existing, up: true, mtu: spec.mtu, ...(mac === undefined ? {} : { mac }) })];
+      const change = existing.up && existing.mtu === spec.mtu && mac === undefined
+        ? []
+        : [setLink({ link: existing, up: true, mtu: spec.mtu, ...(mac === undefined ? {} : { mac }) })];
       if (change.length === 0) return okAsync({ link: existing, outcome: "reused" as const, note: `${spec.name} reused` });
       return run(rtnl, spec, change)
         .andThen(() => lookUp(rtnl, spec, "disappeared while it was set up"))

@@ -51,7 +51,12 @@ describe("parseVxlanLeaseData reads a peer's data as flanneld's json.Unmarshal d
     [
       "a VNI out of range",
       '{"VNI":-1,"VtepMAC":"be:45:e5:5e:b1:4e"}',
-      err({ kind: "invalid-vxlan-lease-data", field: "VNI", reason: "-1 is not a VNI (a whole number from 0 to 4294967295)", message: "VNI: -1 is not a VNI (a whole number from 0 to 4294967295)" }),
+      err({
+        kind: "invalid-vxlan-lease-data",
+        field: "VNI",
+        reason: "-1 is not a VNI (a whole number from 0 to 4294967295)",
+        message: "VNI: -1 is not a VNI (a whole number from 0 to 4294967295)",
+      }),
     ],
     ["an array", "[1]", err({ kind: "invalid-vxlan-lease-data", reason: "expected a JSON object, found [1]", message: "expected a JSON object, found [1]" })],
   ])("%s", (_name, raw, expected) => {

@@ -1,6 +1,6 @@
 import { err, ok, Result } from "neverthrow";
-import { formatMac, parseMac, type Mac } from "../../netlink/mac.ts";
-import { toRawJson, type RawJson } from "../../etcd/lease-attrs.ts";
+import { formatMac, type Mac, parseMac } from "../../netlink/mac.ts";
+import { type RawJson, toRawJson } from "../../etcd/lease-attrs.ts";
 
 /** What a VXLAN lease's `BackendData` (or `BackendV6Data`) says: the host's VNI and its device's MAC. */
 export interface VxlanLeaseData {

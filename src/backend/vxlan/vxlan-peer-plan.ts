@@ -1,7 +1,7 @@
 import type { LeaseRecord } from "../../etcd/registry.ts";
 import type { LinkRef } from "../../netlink/link-ref.ts";
 import type { Cidr } from "../../subnet/cidr.ts";
-import { ip4, ip6, type Ip } from "../../subnet/ip.ts";
+import { type Ip, ip4, ip6 } from "../../subnet/ip.ts";
 import type { KernelEntry, PeerPlan } from "../peer-plan.ts";
 import { parseVxlanLeaseData } from "./vxlan-lease-data.ts";
 
@@ -66,7 +66,9 @@ function familyEntries(target: VxlanFamilyTarget, subnet: Cidr, publicIp: Ip, ra
  */
 export function vxlanPeerPlan(lease: LeaseRecord, targets: VxlanTargets): PeerPlan {
   const { attrs, subnet } = lease;
-  if (attrs.backendType !== "vxlan") return { skip: `its BackendType is ${attrs.backendType === undefined ? "absent" : `"${attrs.backendType}"`}, not "vxlan" (flanneld ignores such leases)` };
+  if (attrs.backendType !== "vxlan") {
+    return { skip: `its BackendType is ${attrs.backendType === undefined ? "absent" : `"${attrs.backendType}"`}, not "vxlan" (flanneld ignores such leases)` };
+  }
   const entries: KernelEntry[] = [];
   if (targets.v4 !== undefined) {
     const v4 = familyEntries(targets.v4, subnet.ipv4, attrs.publicIp, attrs.backendData, "BackendData");
