@@ -4,18 +4,18 @@
 import { Etcd3Registry } from "../../src/etcd/etcd3-registry.ts";
 import type { LeaseRecord } from "../../src/etcd/registry.ts";
 import { formatIp } from "../../src/subnet/ip.ts";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 import {
   createFaultsSite,
-  hostState,
-  linkKinds,
-  startPing,
   type FaultsAgent,
   type FaultsHost,
   type FaultsSite,
   type HostState,
+  hostState,
   type LeaseTiming,
+  linkKinds,
   type PingReport,
+  startPing,
 } from "./faults-site.ts";
 
 /** etcd, a registry on it (from the test process, not through the proxies) and the site. */
@@ -101,6 +101,8 @@ export interface OutageReport {
   readonly ping: { readonly ab: PingReport; readonly ba: PingReport };
   /** `lease renewal failed` lines logged during the outage, per agent. */
   readonly renewFailures: readonly [number, number];
+  /** `lease renewed` lines logged during the outage (after its first second), per agent: 0 when the outage was real. */
+  readonly renewedDuring: readonly [number, number];
   /** `lease lost` and `peer removed` lines, per agent, during the whole run. */
   readonly leasesLost: readonly [number, number];
   readonly peersRemoved: readonly [number, number];
@@ -148,6 +150,8 @@ export async function etcdOutage(env: FaultsEnv, agents: readonly [FaultsAgent, 
   else await Promise.all(site.hosts.map((h) => h.proxy.set("pass")));
   const restoredAt = Date.now();
   const renewFailures = agents.map((x) => count(x, /^lease renewal failed/, cutAt)) as [number, number];
+  // A renewal already on the wire at the cut may still land in its first second.
+  const renewedDuring = agents.map((x) => x.lines().filter((l) => l.at >= cutAt + 1000 && l.at < restoredAt && /^lease renewed/.test(l.text)).length) as [number, number];
   const renewed = await Promise.all(
     agents.map(async (x) => {
       const line = await waitForLine(x, /^lease renewed/, restoredAt, options.recoveryTimeoutMs ?? 60_000);
@@ -162,6 +166,7 @@ export async function etcdOutage(env: FaultsEnv, agents: readonly [FaultsAgent, 
     outageMs: options.outageMs,
     ping: { ab: pingAb, ba: pingBa },
     renewFailures,
+    renewedDuring,
     leasesLost: agents.map((x) => count(x, /^lease lost/, started)) as [number, number],
     peersRemoved: agents.map((x) => count(x, /^peer removed/, started)) as [number, number],
     healthz: healthz as [{ samples: number; bad: number }, { samples: number; bad: number }],

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { CLI, type FaultsAgent } from "../helpers/faults-site.ts";
-import { etcdOutage, startFaultsEnv, startPair, type FaultsEnv, type OutageReport } from "../helpers/faults-scenarios.ts";
+import { etcdOutage, type FaultsEnv, type OutageReport, startFaultsEnv, startPair } from "../helpers/faults-scenarios.ts";
 
 const TIMING = { ttlSeconds: 30, renewMarginSeconds: 27, retryIntervalSeconds: 1 };
 const OUTAGE_MS = 15_000;
@@ -47,7 +47,12 @@ function expectInStep(report: OutageReport): void {
   expect(report.alive).toEqual([true, true]);
   expect(report.healthz.map((h) => h.bad)).toEqual([0, 0]);
   expect(report.healthz[0].samples).toBeGreaterThan(5);
-  for (const failures of report.renewFailures) expect(failures).toBeGreaterThanOrEqual(1);
+  // Nothing renewed while etcd was out of reach. With etcd stopped every
+  // attempt is refused at once and logged; behind a black hole the first
+  // attempt can hang past a 15 s outage (three tries of 5 s) and end in a
+  // late success instead of a logged failure, so only the stop demands one.
+  expect(report.renewedDuring).toEqual([0, 0]);
+  if (report.mode === "etcd-stopped") { for (const failures of report.renewFailures) expect(failures).toBeGreaterThanOrEqual(1); }
   // In step again: renewed soon after etcd returned, the same leases (not recreated), no route touched.
   for (const ms of report.renewedAfterMs) expect(ms).toBeLessThan(15_000);
   expect(report.leasesLost).toEqual([0, 0]);

@@ -5,16 +5,17 @@
 // the same leases. Needs `npm run build` and a Docker engine.
 import { existsSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEtcd, type EtcdNode } from "../../src/testing/index.ts";
+import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 import { ETCD_CASES, HOSTILE_ETCD_CONTENT } from "../hostile/cases-etcd.ts";
-import { checkCase, CLI, type CaseContext, type HostileCase } from "../hostile/harness.ts";
+import { type CaseContext, checkCase, CLI, type HostileCase } from "../hostile/harness.ts";
 
 let etcd: EtcdNode | undefined;
 let junk: Server | undefined;
 let http: HttpServer | undefined;
+const junkSockets = new Set<Socket>();
 let shared: Omit<CaseContext, "dir"> = {};
 
 const listen = async (server: Server | HttpServer): Promise<number> => {
@@ -34,12 +35,20 @@ beforeAll(async () => {
   const closed = createServer();
   const closedPort = await listen(closed);
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  junk = createServer((socket) => socket.end("SSH-2.0-not-etcd\r\n\u0000\u0001\u0002junk"));
+  junk = createServer((socket) => {
+    junkSockets.add(socket);
+    socket.on("close", () => junkSockets.delete(socket));
+    socket.end("SSH-2.0-not-etcd\r\n\u0000\u0001\u0002junk");
+  });
   http = createHttpServer((_req, res) => res.writeHead(200, { "content-type": "text/plain" }).end("hello, not etcd\n"));
   shared = { etcd: etcd.endpoint, closedPort, tcpPort: await listen(junk), httpPort: await listen(http) };
 }, 600_000);
 
 afterAll(async () => {
+  // close() waits for open connections: a client that keeps its side open
+  // (gRPC does) would hold it up, as it once did for the whole 10 minutes.
+  for (const socket of junkSockets) socket.destroy();
+  http?.closeAllConnections();
   await new Promise<void>((resolve) => (junk === undefined ? resolve() : junk.close(() => resolve())));
   await new Promise<void>((resolve) => (http === undefined ? resolve() : http.close(() => resolve())));
   await etcd?.stop();
