@@ -47,7 +47,8 @@ const MAX_STEPS_PER_RUN = 256;
  * containers with {@link DemoHost.attach}.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it opens UDP sockets on loopback.
  * import { DemoHost } from "./demo-host.ts";
  * import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
  * import { parseCidr4 } from "../subnet/cidr.ts";

@@ -30,7 +30,8 @@ const MAX_QUEUED = 1024;
  * {@link DatagramSocket} port.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it opens UDP sockets on loopback.
  * import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
  * const opened = await DgramDatagramSocket.bind("127.0.0.1", 0);
  * if (opened.isOk()) {

@@ -61,7 +61,8 @@ const PUBLIC_IPS: readonly [Ip4, Ip4] = [parseIp4("127.0.0.1")._unsafeUnwrap(), 
  * @param options socket binder, Docker step, clock
  * @returns the opener for {@link runDemo}
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it opens UDP sockets on loopback.
  * import { loopbackSite } from "./loopback-site.ts";
  * import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";
  * import { systemClock } from "../core/clock.ts";

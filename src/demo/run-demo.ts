@@ -160,7 +160,8 @@ export type DemoError =
  * @param options store, site, random source, clock, output
  * @returns what the demo set up and measured, or why it stopped
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it opens UDP sockets on loopback.
  * import { runDemo } from "./run-demo.ts";
  * import { loopbackSite } from "./loopback-site.ts";
  * import { DgramDatagramSocket } from "./dgram-datagram-socket.ts";

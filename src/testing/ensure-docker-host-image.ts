@@ -26,7 +26,8 @@ export const innerBusyboxImage = "flannel-ts/busybox:latest";
  * @throws Error when the build fails (its last output lines are in the message).
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { ensureDockerHostImage } from "flannel-ts/testing";
  * const image = await ensureDockerHostImage(); // e.g. "flannel-ts/dind:trixie-5e6f7a8b"
  * ```

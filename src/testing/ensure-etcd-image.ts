@@ -17,7 +17,8 @@ import { ensureImage, type EnsureImageOptions } from "./_image-build.ts";
  * @throws Error when the build fails (its last output lines are in the message).
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { ensureEtcdImage } from "flannel-ts/testing";
  * const image = await ensureEtcdImage(); // e.g. "flannel-ts/etcd:debian-1a2b3c4d"
  * ```

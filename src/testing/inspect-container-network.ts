@@ -41,7 +41,8 @@ interface InspectJson {
  * @throws Error when the container does not exist or `ip` fails in it.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { inspectContainerNetwork, startDockerHost } from "flannel-ts/testing";
  * const host = await startDockerHost();
  * await host.exec(["docker", "run", "-d", "--name", "c1", "flannel-ts/busybox:latest", "sleep", "600"]);

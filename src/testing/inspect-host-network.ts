@@ -28,7 +28,8 @@ export interface ExecTarget {
  * @throws Error when `ip` fails.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { inspectHostNetwork, startDockerHost } from "flannel-ts/testing";
  * const host = await startDockerHost();
  * const view = await inspectHostNetwork(host);

@@ -109,7 +109,8 @@ async function eventually(h: RegistryContractHarness, check: () => Promise<boole
  * integration tests against real etcd.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { describe, expect, it } from "vitest";
  * import { MemoryRegistry } from "../etcd/memory-registry.ts";
  * import { registryContract } from "./registry-contract.ts";

@@ -131,7 +131,8 @@ async function createNetworkOn(subnets: readonly string[]): Promise<StartedNetwo
  * @throws Error with the failing part's log when something does not start
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { afterAll, expect, it } from "vitest";
  * import { runAgentHosts } from "./index.ts";
  *

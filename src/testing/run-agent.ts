@@ -33,7 +33,8 @@ function packageRoot(): string {
  * @throws Error when `dist/cli/main.js` is missing (run `npm run build` first) or node_modules is
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { flannelTsMounts, startDockerHost } from "./index.ts";
  * const host = await startDockerHost({ mounts: flannelTsMounts() });
  * await host.exec(["node", "/opt/flannel-ts/dist/cli/main.js", "--version"]);
@@ -120,7 +121,8 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\
  * @throws Error with the agent's log when it exits or does not come up in time
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { flannelTsMounts, runAgent, startDockerHosts } from "./index.ts";
  * const env = await startDockerHosts({ count: 1, etcd: true, host: { mounts: flannelTsMounts() } });
  * // ... write the network config to etcd first ...

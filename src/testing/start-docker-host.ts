@@ -157,7 +157,8 @@ function dockerHostContainer(base: typeof GenericContainer, image: string, stora
  * @throws Error when the container or its dockerd does not start (the container is removed first).
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { afterAll, expect, it } from "vitest";
  * import { startDockerHost } from "flannel-ts/testing";
  *

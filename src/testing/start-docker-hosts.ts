@@ -53,7 +53,8 @@ export interface DockerHosts extends AsyncDisposable {
  * @throws Error when a container does not start.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { afterAll, expect, it } from "vitest";
  * import { startDockerHosts } from "flannel-ts/testing";
  *

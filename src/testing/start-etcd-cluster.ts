@@ -58,7 +58,8 @@ export interface EtcdCluster extends AsyncDisposable {
  * @throws Error when a member does not start (the others are removed first).
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { afterAll, expect, it } from "vitest";
  * import { startEtcdCluster } from "flannel-ts/testing";
  *

@@ -56,7 +56,8 @@ export interface EtcdNode extends EtcdMember, AsyncDisposable {
  * @throws Error when the image cannot be built or etcd does not start.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Type-checked, not run by `deno test --doc`: it needs a running dockerd.
  * import { afterAll, expect, it } from "vitest";
  * import { Etcd3 } from "etcd3";
  * import { startEtcd } from "flannel-ts/testing";
