@@ -52,8 +52,7 @@ describe("flannel-ts", () => {
   });
 
   it("with --json, usage errors are JSON objects on stderr, of every command", async () => {
-    // pipework parses its own arguments and prints its JSON errors on stdout (not yet on the flag layer).
-    for (const entry of COMMANDS.filter((c) => c.name !== "demo" && c.name !== "pipework")) {
+    for (const entry of COMMANDS.filter((c) => c.name !== "demo")) {
       const result = await cli([...entry.name.split(" "), "--json", "--no-such-flag"]);
       expect(result.code, entry.name).toBe(2);
       expect(result.out).toBe("");
@@ -78,7 +77,7 @@ describe("flannel-ts", () => {
       }`)}`;
     const register = `data:text/javascript,${encodeURIComponent(`import { register } from "node:module"; register(${JSON.stringify(hook)});`)}`;
     const script = fileURLToPath(new URL("./main.ts", import.meta.url));
-    for (const argv of [["--help"], ["leases", "--help"], ["docker-config", "--bogus"], ["agent", "--mtu"]]) {
+    for (const argv of [["--help"], ["leases", "--help"], ["docker-config", "--bogus"], ["agent", "--mtu"], ["pipework", "--help"], ["pipework", "br1", "web", "10.9.0.2/33"]]) {
       const child = spawnSync(process.execPath, ["--import", register, "--import", "tsx", script, ...argv], { encoding: "utf8", timeout: 30_000 });
       const loaded = child.stderr.split("\n").filter((l) => l.startsWith("loaded ")).map((l) => l.slice("loaded ".length));
       expect(loaded.some((url) => url.endsWith("/cli/main.ts")), argv.join(" ")).toBe(true);

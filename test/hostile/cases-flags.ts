@@ -15,6 +15,9 @@ import { re, SUBNET_ENV } from "./special-files.ts";
 /** The TUN name udp cases give: a value accepted by mistake would create it (the suite removes it). */
 export const HOSTILE_TUN = "fhostile0";
 
+/** The bridge pipework cases name: a value accepted by mistake would create it (the suite removes it). */
+export const HOSTILE_BRIDGE = "fhostilebr0";
+
 const closed = (ctx: CaseContext): string => `http://127.0.0.1:${ctx.closedPort ?? 9}`;
 
 /** Valid arguments of each command, before the flag under test. */
@@ -30,6 +33,8 @@ const BASE: Readonly<Record<string, (ctx: CaseContext) => readonly string[]>> = 
   "config check": () => ["config", "check", '{"Network":"10.5.0.0/16"}'],
   "docker-opts": (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "docker_opts.env")],
   "docker-config": (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--dry-run"],
+  // A value accepted by mistake looks the container up first (none has this name): exit 1, nothing made.
+  pipework: () => ["pipework", HOSTILE_BRIDGE, "fhostile-none", "192.0.2.2/24"],
 };
 
 // docker-opts and docker-config read these; the others ignore them.
@@ -74,6 +79,7 @@ const numeric: readonly (readonly [string, string, readonly string[], boolean])[
   ["demo", "interval", ["-1", "10001", "x"], false],
   ["demo", "seed", ["-1", "4294967296", "x"], false],
   ["subnet alloc", "seed", ["4294967296", "-2147483649", "1.5"], false],
+  ["pipework", "mtu", ["0", "-1", "67", "65536", "99999999999"], true],
 ];
 
 const NOT_IPV4 = ["", "::1", "fd00::1", "::ffff:192.0.2.1", "192.0.2", "192.0.2.1.5", "192.0.2.01", "192.0.2.256", "a.b.c.d", "192.0.2.1/32", " 192.0.2.1", "\u0661\u0669\u0662.0.2.1", "localhost", "192.0.2.1\n"];
@@ -165,6 +171,7 @@ cases.push({
 for (const value of TUN_NAMES) {
   cases.push(flagValue("udp", "tun", value));
   cases.push(flagValue("agent", "tun-name", value));
+  cases.push(flagValue("pipework", "interface", value));
 }
 for (const command of ["leases", "config get", "config set", "lease acquire", "agent", "demo"]) {
   // Every bad endpoint for two commands, as a flag and as a variable; a few for the others.
@@ -280,22 +287,30 @@ for (const group of ["config", "subnet", "lease"]) {
   cases.push({ name: `flannel-ts ${group} (a group alone)`, argv: () => [group], code: 2, message: /^$/ });
 }
 
-// pipework parses its own arguments (not yet on the flag layer): usage errors in text, before anything is touched.
-for (const argv of [
-  ["br1", "web", "10.9.0.2/33"],
-  ["b@d", "web", "10.9.0.2/24"],
-  ["br1", "web", "10.9.0.2/24", "zz:zz"],
-  ["br1", "web", "10.9.0.2/24", "--mtu", "1"],
-  ["br1", "web", "10.9.0.2/24", "--mtu", "99999999999"],
-  ["br1"],
-  ["br1", "web", "10.9.0.2/24@10.8.0.1"],
-  ["br1", "web", "::ffff:10.9.0.2/200"],
-  ["--bogus"],
-  ["br1", "-i", "../x", "web", "10.9.0.2/24"],
-  ["br1", "-i", "x".repeat(16), "web", "10.9.0.2/24"],
-  ["br\u001b1", "web", "10.9.0.2/24"],
-]) {
-  cases.push({ name: `pipework ${JSON.stringify(argv.join(" ").slice(0, 40))}`, argv: () => ["pipework", ...argv], code: 2, message: /^flannel-ts pipework: / });
+// pipework's positionals, read by pipework's parser inside the flag layer: each names the argument at fault.
+for (const [argv, message] of [
+  [[], /missing <host-bridge>; run flannel-ts pipework --help for usage$/],
+  [["br1"], /missing <container> \(a name or ID\)/],
+  [["br1", "web"], /missing <address>\/<prefix>\[@<gateway>\]/],
+  [["--remove"], /missing <host-bridge>/],
+  [["br1", "web", "10.9.0.2/33"], /<address> "10\.9\.0\.2\/33": prefix length 33 is above 32$/],
+  [["br1", "web", "10.9.0.2/24@10.8.0.1"], /<address> "10\.9\.0\.2\/24@10\.8\.0\.1": /],
+  [["br1", "web", "::ffff:10.9.0.2/200"], /<address> "::ffff:10\.9\.0\.2\/200": /],
+  [["br1", "web", "10.9.0.2"], /<address> "10\.9\.0\.2": no prefix length/],
+  [["br1", "web", "x".repeat(5000)], /<address> "x{60}…" \(5000 characters\): /],
+  [["b@d", "web", "10.9.0.2/24"], /<host-bridge> "b@d": /],
+  [["br\u001b1", "web", "10.9.0.2/24"], /<host-bridge> "br\\u001b1": /],
+  [["br1", "w b", "10.9.0.2/24"], /<container> "w b": /],
+  [["br1", "web", "10.9.0.2/24", "zz:zz"], /<mac> "zz:zz": /],
+  [["br1", "web", "10.9.0.2/24", "ff:ff:ff:ff:ff:ff"], /<mac> "ff:ff:ff:ff:ff:ff": /],
+  [["br1", "web", "10.9.0.2/24", "02:00:00:00:00:01", "extra"], /unexpected argument "extra": pipework takes /],
+  [["br1", "web", "fd00::2/64", "--mtu", "1279"], /--mtu: "1279": IPv6 needs an MTU of at least 1280$/],
+  [["br1", "-i", "../x", "web", "10.9.0.2/24"], /--interface: "\.\.\/x" is not an interface name: /],
+  [["br1", "--remove=maybe", "web"], /--remove: "maybe" is not a boolean/],
+] as const) {
+  const name = `pipework ${JSON.stringify(argv.join(" ").slice(0, 40))}`;
+  cases.push({ name, argv: () => ["pipework", ...argv], code: 2, message: new RegExp(`^flannel-ts pipework: ${message.source}`), plainOutput: true });
+  cases.push({ name: `${name} --json`, argv: () => ["pipework", ...argv, "--json"], code: 2, message: new RegExp(`^${message.source}`) });
 }
 
 /** Every command-line and variable case. */
