@@ -148,6 +148,9 @@ for (const value of [...NOT_IPV4, ...NOT_UNICAST]) {
   if (value !== "0.0.0.0") cases.push(flagValue("udp", "bind", value));
 }
 for (const value of SOME_BAD_IPS) cases.push(flagValue("agent", "public-ip", value), variableValue("lease acquire", "public-ip", value), variableValue("agent", "public-ip", value));
+for (const value of ["::", "::1", "ff02::1", "fe80::1", "::ffff:192.0.2.1", "192.0.2.1", "fd00::g", "fd00::1/64", "2001:db8::1%eth0", "x"]) {
+  cases.push(flagValue("agent", "public-ipv6", value), variableValue("agent", "public-ipv6", value));
+}
 for (const value of NOT_NETWORKS) cases.push(flagValue("udp", "network", value));
 for (const value of ["10.5.1.0", "10.5.1.0/33", "fd00::/64", ""]) cases.push(flagValue("udp", "subnet", value));
 for (const [subnet, network] of [
