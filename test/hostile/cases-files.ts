@@ -163,7 +163,7 @@ for (const site of SITES) {
     argv: site.argv,
     code: 1,
     // TLS files are bytes: what is wrong there is that they are not PEM.
-    message: (ctx) => new RegExp(`^flannel-ts ${re(site.command)}: (${site.says(site.file(ctx))}: the byte at offset 2 is not UTF-8|--etcd-(ca|cert)file .* is not a PEM certificate)`),
+    message: (ctx) => new RegExp(`^flannel-ts ${re(site.command)}: (${site.says(site.file(ctx))}: the byte at offset 2 is not UTF-8|--etcd-(ca|cert)file: the (CA|client) certificate .* (is not PEM|needs its key))`),
   });
 }
 
@@ -299,20 +299,22 @@ for (const [what, unit, special] of BAD_UNITS) {
 
 /** TLS files that are not what their flag says. */
 const PEM_CERT_HEAD = "-----BEGIN CERTIFICATE-----\n";
-const BAD_TLS: readonly (readonly [string, string, string, RegExp])[] = [
-  ["--etcd-cafile", "random bytes", "\u0001\u0002garbage", /--etcd-cafile .* is not a PEM certificate/],
-  ["--etcd-cafile", "an empty file", "", /--etcd-cafile .* is not a PEM certificate/],
-  ["--etcd-cafile", "a PEM header with junk", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-cafile .* the PEM certificate does not parse/],
-  ["--etcd-cafile", "a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-cafile .* is not a PEM certificate/],
-  ["--etcd-certfile", "a PEM header with junk", `${PEM_CERT_HEAD}${"A".repeat(5000)}\n-----END CERTIFICATE-----\n`, /--etcd-certfile .* the PEM certificate does not parse/],
-  ["--etcd-keyfile", "a certificate header", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-keyfile .* is not a PEM private key/],
+// Each file alone, or (for a certificate) with itself as the key, so that the certificate is read before the pair is.
+const BAD_TLS: readonly (readonly [string, string, string, RegExp, readonly string[]])[] = [
+  ["--etcd-cafile", "random bytes", "\u0001\u0002garbage", /--etcd-cafile: the CA certificate .* is not PEM: it has no "-----BEGIN CERTIFICATE-----" block/, []],
+  ["--etcd-cafile", "an empty file", "", /--etcd-cafile: the CA certificate .* is not PEM/, []],
+  ["--etcd-cafile", "a PEM header with junk", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-cafile: the CA certificate .* has a PEM block that is not a readable X\.509 certificate \(block 1 of 1\)$/, []],
+  ["--etcd-cafile", "a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-cafile: the CA certificate .* is not PEM/, []],
+  ["--etcd-certfile", "a PEM header with junk", `${PEM_CERT_HEAD}${"A".repeat(5000)}\n-----END CERTIFICATE-----\n`, /--etcd-certfile: the client certificate .* has a PEM block that is not a readable X\.509 certificate/, ["--etcd-keyfile"]],
+  ["--etcd-certfile", "without its key", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-certfile: the client certificate .* needs its key: give both$/, []],
+  ["--etcd-keyfile", "without its certificate", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-keyfile: the client key .* needs its client certificate: give both$/, []],
 ];
-for (const [flag, what, text, message] of BAD_TLS) {
+for (const [flag, what, text, message, alsoAs] of BAD_TLS) {
   for (const command of ["leases", "config get", "demo"] as const) {
     cases.push({
       name: `${command} ${flag}: ${what}`,
       setup: (ctx) => writeFileSync(join(ctx.dir, "tls.pem"), text),
-      argv: (ctx) => [...command.split(" "), "--etcd-endpoints", closed(ctx), flag, join(ctx.dir, "tls.pem")],
+      argv: (ctx) => [...command.split(" "), "--etcd-endpoints", closed(ctx), ...[flag, ...alsoAs].flatMap((f) => [f, join(ctx.dir, "tls.pem")])],
       code: 1,
       message: new RegExp(`^flannel-ts ${command}: ${message.source}`),
     });
