@@ -84,4 +84,20 @@ describe("flannel-ts", () => {
       expect(loaded.filter((url) => /\/cli\/commands\/|\/etcd3\/|\/dockerode\/|\/koffi\//.test(url)), argv.join(" ")).toEqual([]);
     }
   }, 60_000);
+
+  it("a dependency's deprecated call reaches the user neither as a warning nor, under --throw-deprecation, as a crash; FLANNEL_TS_DEBUG=1 shows it", () => {
+    // A module loaded first that makes a deprecated call while the CLI prints, as a client library would while a command runs.
+    const deprecated = `data:text/javascript,${encodeURIComponent(`
+      import { deprecate } from "node:util";
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = (...args) => { deprecate(() => 0, "old call", "DEP_FLANNEL_TS_TEST")(); return write(...args); };`)}`;
+    const script = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--throw-deprecation", "--import", "tsx", "--import", deprecated, script, "--version"], { encoding: "utf8", timeout: 30_000, env: { PATH: process.env["PATH"] ?? "", ...env } });
+    const quiet = run({});
+    expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(quiet.stdout).toMatch(/^flannel-ts \d/);
+    const debug = run({ FLANNEL_TS_DEBUG: "1" });
+    expect(debug.stderr).toContain("old call");
+  }, 60_000);
 });

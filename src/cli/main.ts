@@ -228,7 +228,11 @@ if (invokedAsScript()) {
   };
   const fatal = createReporter(io, "flannel-ts", wantsJson(process.argv.slice(2)));
   // Node's own warnings (a dependency's deprecated call) are not the user's business; FLANNEL_TS_DEBUG=1 shows them.
-  if (process.env["FLANNEL_TS_DEBUG"] !== "1") process.removeAllListeners("warning");
+  // noDeprecation too: without it, NODE_OPTIONS=--throw-deprecation turns a dependency's deprecated call into a crash.
+  if (process.env["FLANNEL_TS_DEBUG"] !== "1") {
+    process.noDeprecation = true;
+    process.removeAllListeners("warning");
+  }
   // An exception thrown outside any command's await (an event handler of a
   // client library): one line, exit 70, never a stack.
   process.on("uncaughtException", (cause) => {
