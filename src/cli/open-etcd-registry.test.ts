@@ -31,7 +31,7 @@ const settings = (more: Partial<EtcdSettings>): EtcdSettings => ({ etcdEndpoints
 
 describe("openEtcdRegistry: the registry's checks, on the flag that carried the value", () => {
   it.each([
-    ["a CA file that is missing", { etcdCafile: "missing.pem" }, { flag: "--etcd-cafile", path: "missing.pem", message: "--etcd-cafile: @/missing.pem does not exist" }],
+    ["a CA file that is missing", { etcdCafile: "missing.pem" }, { flag: "--etcd-cafile", path: "missing.pem", message: "--etcd-cafile @/missing.pem does not exist" }],
     ["a CA file that is not PEM", { etcdCafile: "text.pem" }, { flag: "--etcd-cafile", path: "text.pem", message: '--etcd-cafile: the CA certificate @/text.pem is not PEM: it has no "-----BEGIN CERTIFICATE-----" block (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)' }],
     ["a certificate without its key", { etcdCertfile: "cert.pem" }, { flag: "--etcd-certfile", path: "cert.pem", message: "--etcd-certfile: the client certificate @/cert.pem needs its key: give both" }],
     ["a key without its certificate", { etcdKeyfile: "key.pem" }, { flag: "--etcd-keyfile", path: "key.pem", message: "--etcd-keyfile: the client key @/key.pem needs its client certificate: give both" }],

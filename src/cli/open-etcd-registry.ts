@@ -57,7 +57,7 @@ function readTls(field: TlsField, path: string | undefined): ResultAsync<Uint8Ar
   const flag = TLS_FLAG[field];
   return readRegularFile(path, { maxBytes: TLS_FILE_MAX_BYTES })
     .mapErr((e): OpenRegistryError => ({ kind: "etcd-tls", flag, path, message: `${flag}: ${e.message}` }))
-    .andThen((bytes) => (bytes === undefined ? errAsync<Uint8Array, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag}: ${path} does not exist` }) : okAsync(bytes)));
+    .andThen((bytes) => (bytes === undefined ? errAsync<Uint8Array, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag} ${path} does not exist` }) : okAsync(bytes)));
 }
 
 /**
