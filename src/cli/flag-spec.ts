@@ -61,6 +61,8 @@ export interface FlagError {
   readonly flag?: string;
   /** The environment variable the value came from, when it came from one. */
   readonly variable?: string;
+  /** The positional argument at fault, as the help names it (pipework's `<address>`). */
+  readonly argument?: string;
   /** One line: the flag (and variable), the value as a short excerpt, what is wrong. */
   readonly message: string;
 }

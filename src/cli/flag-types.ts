@@ -10,7 +10,8 @@
  * - durations: whole seconds that a timer can hold (setTimeout takes at most
  *   2^31 - 1 ms, about 24.8 days; a larger delay fires at once).
  * - ports 1 to 65535; public addresses unicast IPv4 (not 0.0.0.0, not
- *   multicast, not 255.255.255.255).
+ *   multicast, not 255.255.255.255); a public IPv6 address not ::, ::1,
+ *   multicast, link-local or IPv4-mapped.
  * - an overlay network is not 0.0.0.0/0 and overlaps neither 0.0.0.0/8,
  *   loopback (127.0.0.0/8) nor 224.0.0.0/3 (multicast, reserved, broadcast).
  *
@@ -18,7 +19,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { cidr4, cidrOverlaps, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
-import { parseIp, parseIp4, type Ip4 } from "../subnet/ip.ts";
+import { parseIp, parseIp4, parseIp6, type Ip4, type Ip6 } from "../subnet/ip.ts";
 import type { FlagType } from "./flag-spec.ts";
 
 /** The longest timer delay, in milliseconds (what setTimeout holds). */
@@ -72,6 +73,26 @@ function notUnicast(ip: Ip4): string | undefined {
   if (ip.value === 0) return "is not a unicast address (0.0.0.0 means any address)";
   if (ip.value === BROADCAST) return "is not a unicast address (it is the broadcast address)";
   if (ip.value >= MULTICAST_FIRST) return "is not a unicast address (224.0.0.0 and above are multicast and reserved)";
+  return undefined;
+}
+
+const ip6 = (text: string): Result<Ip6, string> => {
+  // parseIp6 reads the last group with parseInt, which stops at "/": "fd00::1/64" would pass as fd00::1.
+  if (text.includes("/")) return err("is a CIDR; give the address without a prefix length");
+  const parsed = parseIp6(text);
+  if (parsed.isOk()) return ok(parsed.value);
+  if (parseIp4(text).isOk()) return err("is an IPv4 address; give an IPv6 address");
+  return err(`is not an IPv6 address (${reasonOf(parsed.error)})`);
+};
+
+/** Why an IPv6 address cannot be a host's address that other hosts reach, or undefined when it can. */
+function notUnicast6(ip: Ip6): string | undefined {
+  if (ip.value === 0n) return "is not a unicast address (:: means any address)";
+  if (ip.value === 1n) return "is the loopback address; give one that other hosts reach";
+  if (ip.value >> 120n === 0xffn) return "is not a unicast address (ff00::/8 is multicast)";
+  // flanneld takes an interface's global addresses; a link-local one is only reachable on its link, with a zone.
+  if (ip.value >> 118n === 0x3fan) return "is a link-local address (fe80::/10); give a global or unique local address";
+  if (ip.value >> 32n === 0xffffn) return "is an IPv4-mapped address; give the IPv4 address with --public-ip";
   return undefined;
 }
 
@@ -155,6 +176,11 @@ export const flagTypes = {
     placeholder: "IP",
     parse: (text: string) => ip4(text).andThen((ip) => (notUnicast(ip) === undefined ? ok(ip) : err(notUnicast(ip) ?? ""))),
   } satisfies FlagType<Ip4>,
+  /** A host's own IPv6 address that other hosts reach: not ::, loopback, multicast, link-local or IPv4-mapped. */
+  unicastIp6: {
+    placeholder: "IP",
+    parse: (text: string) => ip6(text).andThen((ip) => (notUnicast6(ip) === undefined ? ok(ip) : err(notUnicast6(ip) ?? ""))),
+  } satisfies FlagType<Ip6>,
   /** An IPv4 address to bind to: unicast, or 0.0.0.0 for every address. */
   bindIp4: {
     placeholder: "IP",

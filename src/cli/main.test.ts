@@ -52,8 +52,7 @@ describe("flannel-ts", () => {
   });
 
   it("with --json, usage errors are JSON objects on stderr, of every command", async () => {
-    // pipework parses its own arguments and prints its JSON errors on stdout (not yet on the flag layer).
-    for (const entry of COMMANDS.filter((c) => c.name !== "demo" && c.name !== "pipework")) {
+    for (const entry of COMMANDS.filter((c) => c.name !== "demo")) {
       const result = await cli([...entry.name.split(" "), "--json", "--no-such-flag"]);
       expect(result.code, entry.name).toBe(2);
       expect(result.out).toBe("");
@@ -78,11 +77,27 @@ describe("flannel-ts", () => {
       }`)}`;
     const register = `data:text/javascript,${encodeURIComponent(`import { register } from "node:module"; register(${JSON.stringify(hook)});`)}`;
     const script = fileURLToPath(new URL("./main.ts", import.meta.url));
-    for (const argv of [["--help"], ["leases", "--help"], ["docker-config", "--bogus"], ["agent", "--mtu"]]) {
+    for (const argv of [["--help"], ["leases", "--help"], ["docker-config", "--bogus"], ["agent", "--mtu"], ["pipework", "--help"], ["pipework", "br1", "web", "10.9.0.2/33"]]) {
       const child = spawnSync(process.execPath, ["--import", register, "--import", "tsx", script, ...argv], { encoding: "utf8", timeout: 30_000 });
       const loaded = child.stderr.split("\n").filter((l) => l.startsWith("loaded ")).map((l) => l.slice("loaded ".length));
       expect(loaded.some((url) => url.endsWith("/cli/main.ts")), argv.join(" ")).toBe(true);
       expect(loaded.filter((url) => /\/cli\/commands\/|\/etcd3\/|\/dockerode\/|\/koffi\//.test(url)), argv.join(" ")).toEqual([]);
     }
+  }, 60_000);
+
+  it("a dependency's deprecated call reaches the user neither as a warning nor, under --throw-deprecation, as a crash; FLANNEL_TS_DEBUG=1 shows it", () => {
+    // A module loaded first that makes a deprecated call while the CLI prints, as a client library would while a command runs.
+    const deprecated = `data:text/javascript,${encodeURIComponent(`
+      import { deprecate } from "node:util";
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = (...args) => { deprecate(() => 0, "old call", "DEP_FLANNEL_TS_TEST")(); return write(...args); };`)}`;
+    const script = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--throw-deprecation", "--import", "tsx", "--import", deprecated, script, "--version"], { encoding: "utf8", timeout: 30_000, env: { PATH: process.env["PATH"] ?? "", ...env } });
+    const quiet = run({});
+    expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(quiet.stdout).toMatch(/^flannel-ts \d/);
+    const debug = run({ FLANNEL_TS_DEBUG: "1" });
+    expect(debug.stderr).toContain("old call");
   }, 60_000);
 });

@@ -23,12 +23,8 @@ export interface CommandEntry {
   readonly name: string;
   /** One line for the help. */
   readonly summary: string;
-  /**
-   * Loads its spec (light: flags and help). Absent for a command not yet on
-   * the flag layer (pipework parses its own arguments): its module then
-   * answers --help and usage errors itself.
-   */
-  readonly spec?: () => Promise<CommandSpec<FlagSet>>;
+  /** Loads its spec (light: flags and help), which answers --help and usage errors. */
+  readonly spec: () => Promise<CommandSpec<FlagSet>>;
   /** Loads the command. */
   readonly load: () => Promise<CliCommand>;
 }
@@ -104,6 +100,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "pipework",
     summary: "Put a running container on a host bridge at a chosen address (pipework)",
+    spec: async () => (await import("./specs/pipework.ts")).pipeworkSpec,
     load: async () => (await import("./commands/pipework.ts")).default,
   },
 ];
@@ -208,14 +205,6 @@ async function dispatch(argv: readonly string[], io: CliIo, report: Reporter): P
     return report.error({ kind: "unknown-command", message: `unknown command ${quoteExcerpt(unknown)}; run flannel-ts ${group === undefined ? "" : `${first} `}--help for the list` }, EXIT.usage);
   }
   const rest = argv.slice(entry.name.split(" ").length);
-  if (entry.spec === undefined) {
-    const command = await entry.load();
-    if (rest.some((a) => a === "-h" || a === "--help")) {
-      io.out(command.usage);
-      return EXIT.ok;
-    }
-    return command.run(rest, io);
-  }
   const answered = answerWithoutRunning(await entry.spec(), rest, io);
   if (answered !== undefined) return answered;
   return (await entry.load()).run(rest, io);
@@ -239,7 +228,11 @@ if (invokedAsScript()) {
   };
   const fatal = createReporter(io, "flannel-ts", wantsJson(process.argv.slice(2)));
   // Node's own warnings (a dependency's deprecated call) are not the user's business; FLANNEL_TS_DEBUG=1 shows them.
-  if (process.env["FLANNEL_TS_DEBUG"] !== "1") process.removeAllListeners("warning");
+  // noDeprecation too: without it, NODE_OPTIONS=--throw-deprecation turns a dependency's deprecated call into a crash.
+  if (process.env["FLANNEL_TS_DEBUG"] !== "1") {
+    process.noDeprecation = true;
+    process.removeAllListeners("warning");
+  }
   // An exception thrown outside any command's await (an event handler of a
   // client library): one line, exit 70, never a stack.
   process.on("uncaughtException", (cause) => {

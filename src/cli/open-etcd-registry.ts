@@ -1,16 +1,17 @@
 /**
- * The registry an etcd command talks to, opened from the shared etcd flags:
- * the TLS files read boundedly (regular files, at most 1 MiB) and checked
- * (PEM, a certificate that parses, a key that parses and belongs to it), so
- * that every problem names its file before the etcd client sees it; and a
- * bound on each request so that an unreachable etcd is reported rather
- * than waited for.
+ * The registry an etcd command talks to, opened from the shared etcd flags
+ * with `Etcd3Registry.open`, which checks the endpoints and the TLS material
+ * (PEM certificates that parse, a key that parses, is not encrypted and
+ * belongs to the certificate). The CLI reads the TLS files boundedly
+ * (regular files, at most 1 MiB) and maps each of the registry's errors onto
+ * the flag that carried the value, so that every problem names its flag and
+ * file before the etcd client sees anything. Each request is bounded so that
+ * an unreachable etcd is reported rather than waited for.
  *
  * @module
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { Etcd3Registry, type Etcd3Tls } from "../etcd/etcd3-registry.ts";
+import { Etcd3Registry, redactEndpoint, type Etcd3RegistryOptionsError, type Etcd3Tls } from "../etcd/etcd3-registry.ts";
 import type { Registry } from "../etcd/registry.ts";
 import { readRegularFile } from "../node/read-text-file.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -29,12 +30,15 @@ export interface EtcdSettings {
   readonly etcdPassword?: string | undefined;
 }
 
-/** Why the registry could not be opened: a TLS file, or the client. */
+/** Why the registry could not be opened: an endpoint, a TLS file, or the client. */
 export interface OpenRegistryError extends CliError {
-  readonly kind: "etcd-tls" | "etcd-client";
-  /** The flag whose file is at fault. */
+  readonly kind: "etcd-endpoint" | "etcd-tls" | "etcd-client";
+  /** The flag whose value is at fault. */
   readonly flag?: string;
+  /** The TLS file at fault. */
   readonly path?: string;
+  /** The endpoint at fault, its credentials shown as `***`. */
+  readonly endpoint?: string;
 }
 
 /** Opens the registry for a command, given its etcd settings. */
@@ -43,81 +47,74 @@ export type OpenRegistry = (settings: EtcdSettings) => ResultAsync<Registry, Ope
 /** The largest TLS file read. */
 const TLS_FILE_MAX_BYTES = 1024 * 1024;
 
-type PemKind = "certificate" | "key";
+/** The flag that carries each TLS file. */
+const TLS_FLAG = { ca: "--etcd-cafile", cert: "--etcd-certfile", key: "--etcd-keyfile" } as const;
 
-function checkPem(kind: PemKind, flag: string, path: string, bytes: Uint8Array): OpenRegistryError | undefined {
-  const bad = (why: string): OpenRegistryError => ({ kind: "etcd-tls", flag, path, message: `${flag} ${path}: ${why}` });
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  const label = kind === "certificate" ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
-  if (!label.test(text)) return bad(`is not a PEM ${kind === "certificate" ? "certificate (no -----BEGIN CERTIFICATE----- line)" : "private key (no -----BEGIN ... PRIVATE KEY----- line)"}`);
-  try {
-    if (kind === "certificate") new X509Certificate(bytes);
-    else createPrivateKey({ key: Buffer.from(bytes), format: "pem" });
-  } catch (cause) {
-    return bad(`the PEM ${kind} does not parse (${cause instanceof Error ? cause.message : String(cause)})`);
-  }
-  return undefined;
-}
+type TlsField = keyof typeof TLS_FLAG;
 
-function readTls(kind: PemKind, flag: string, path: string | undefined): ResultAsync<Uint8Array | undefined, OpenRegistryError> {
+function readTls(field: TlsField, path: string | undefined): ResultAsync<Uint8Array | undefined, OpenRegistryError> {
   if (path === undefined) return okAsync(undefined);
+  const flag = TLS_FLAG[field];
   return readRegularFile(path, { maxBytes: TLS_FILE_MAX_BYTES })
     .mapErr((e): OpenRegistryError => ({ kind: "etcd-tls", flag, path, message: `${flag}: ${e.message}` }))
-    .andThen((bytes) => {
-      if (bytes === undefined) return errAsync<Uint8Array | undefined, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag} ${path} does not exist` });
-      const problem = checkPem(kind, flag, path, bytes);
-      return problem === undefined ? okAsync(bytes) : errAsync(problem);
-    });
+    .andThen((bytes) => (bytes === undefined ? errAsync<Uint8Array, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag} ${path} does not exist` }) : okAsync(bytes)));
 }
 
 /**
- * Opens an {@link Etcd3Registry}: reads and checks the TLS files, and
- * bounds each request to 5 s.
+ * The registry's refusal as the CLI reports it: on the flag that carried
+ * the value, endpoints with their credentials redacted.
+ *
+ * @param error what `Etcd3Registry.open` said
+ * @param paths the TLS files' paths, by field
+ * @returns the error
+ */
+function onFlag(error: Etcd3RegistryOptionsError, paths: Readonly<Partial<Record<TlsField, string>>>): OpenRegistryError {
+  switch (error.kind) {
+    case "invalid-endpoint":
+      return { kind: "etcd-endpoint", flag: "--etcd-endpoints", endpoint: redactEndpoint(error.endpoint), message: `--etcd-endpoints: ${error.message}` };
+    case "invalid-tls": {
+      const path = error.file ?? paths[error.field];
+      return { kind: "etcd-tls", flag: TLS_FLAG[error.field], ...(path === undefined ? {} : { path }), message: `${TLS_FLAG[error.field]}: ${error.message}` };
+    }
+    case "client-setup":
+      return { kind: "etcd-client", message: error.message };
+  }
+}
+
+/**
+ * Opens an {@link Etcd3Registry} with `Etcd3Registry.open`: reads the TLS
+ * files, lets the registry check them with the endpoints, and bounds each
+ * request to 5 s.
  *
  * @param settings the etcd flags' values
- * @returns the registry, or which TLS file is unusable (exit 1)
+ * @returns the registry, or the flag whose value is unusable (an endpoint: exit 2; a TLS file: exit 1)
  * @example
  * ```ts
  * import { openEtcdRegistry } from "./open-etcd-registry.ts";
  * const registry = await openEtcdRegistry({ etcdEndpoints: ["http://127.0.0.1:2379"], etcdPrefix: "/coreos.com/network" });
  * ```
  */
-export const openEtcdRegistry: OpenRegistry = (settings) =>
-  ResultAsync.combine([
-    readTls("certificate", "--etcd-cafile", settings.etcdCafile),
-    readTls("certificate", "--etcd-certfile", settings.etcdCertfile),
-    readTls("key", "--etcd-keyfile", settings.etcdKeyfile),
-  ]).andThen(([ca, cert, key]) => {
-    if ((cert === undefined) !== (key === undefined)) {
-      const [flag, path] = cert === undefined ? ["--etcd-keyfile", settings.etcdKeyfile ?? ""] : ["--etcd-certfile", settings.etcdCertfile ?? ""];
-      return errAsync<Registry, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag} ${path} needs its pair: give both --etcd-certfile and --etcd-keyfile` });
-    }
-    if (cert !== undefined && key !== undefined && !new X509Certificate(cert).checkPrivateKey(createPrivateKey({ key: Buffer.from(key), format: "pem" }))) {
-      return errAsync<Registry, OpenRegistryError>({
-        kind: "etcd-tls",
-        flag: "--etcd-keyfile",
-        path: settings.etcdKeyfile ?? "",
-        message: `--etcd-keyfile ${settings.etcdKeyfile ?? ""} is not the key of --etcd-certfile ${settings.etcdCertfile ?? ""}`,
-      });
-    }
+export const openEtcdRegistry: OpenRegistry = (settings) => {
+  const paths = { ca: settings.etcdCafile, cert: settings.etcdCertfile, key: settings.etcdKeyfile };
+  return ResultAsync.combine([readTls("ca", paths.ca), readTls("cert", paths.cert), readTls("key", paths.key)]).andThen(([ca, cert, key]) => {
     const tls: { -readonly [K in keyof Etcd3Tls]?: Uint8Array } = {};
-    if (ca !== undefined) tls.ca = ca;
-    if (cert !== undefined) tls.cert = cert;
-    if (key !== undefined) tls.key = key;
-    try {
-      return okAsync<Registry, OpenRegistryError>(
-        new Etcd3Registry({
-          endpoints: settings.etcdEndpoints,
-          prefix: settings.etcdPrefix,
-          ...(Object.keys(tls).length === 0 ? {} : { tls }),
-          ...(settings.etcdUsername === undefined ? {} : { username: settings.etcdUsername, password: settings.etcdPassword ?? "" }),
-          requestTimeoutMs: 5_000,
-        }),
-      );
-    } catch (cause) {
-      return errAsync<Registry, OpenRegistryError>({ kind: "etcd-client", message: `the etcd client refused the settings: ${cause instanceof Error ? cause.message : String(cause)}` });
+    const tlsFiles: { -readonly [K in TlsField]?: string } = {};
+    for (const [field, bytes] of [["ca", ca], ["cert", cert], ["key", key]] as const) {
+      const path = paths[field];
+      if (bytes === undefined || path === undefined) continue;
+      tls[field] = bytes;
+      tlsFiles[field] = path;
     }
+    const opened = Etcd3Registry.open({
+      endpoints: settings.etcdEndpoints,
+      prefix: settings.etcdPrefix,
+      ...(Object.keys(tls).length === 0 ? {} : { tls, tlsFiles }),
+      ...(settings.etcdUsername === undefined ? {} : { username: settings.etcdUsername, password: settings.etcdPassword ?? "" }),
+      requestTimeoutMs: 5_000,
+    });
+    return opened.isOk() ? okAsync<Registry, OpenRegistryError>(opened.value) : errAsync<Registry, OpenRegistryError>(onFlag(opened.error, tlsFiles));
   });
+};
 
 /**
  * Runs a command's work with a registry opened from its etcd flags and
@@ -126,7 +123,7 @@ export const openEtcdRegistry: OpenRegistry = (settings) =>
  * @param run the command's run (values with the etcd flags, reporter)
  * @param open how to open the registry (tests pass an in-memory one)
  * @param work the command's work; resolves to the exit code
- * @returns the exit code: 1 when the registry cannot be opened, else the work's
+ * @returns the exit code: 2 for an unusable endpoint, 1 when the registry cannot be opened otherwise, else the work's
  * @example
  * ```ts
  * import { MemoryRegistry } from "../etcd/memory-registry.ts";
@@ -143,7 +140,7 @@ export async function withRegistry<F extends FlagSet>(
   work: (registry: Registry) => Promise<number>,
 ): Promise<number> {
   const opened = await open(run.values);
-  if (opened.isErr()) return run.report.error(opened.error, EXIT.failed);
+  if (opened.isErr()) return run.report.error(opened.error, opened.error.kind === "etcd-endpoint" ? EXIT.usage : EXIT.failed);
   try {
     return await work(opened.value);
   } finally {

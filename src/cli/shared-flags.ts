@@ -7,7 +7,7 @@
  * @module
  */
 import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX, DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
-import type { Ip4 } from "../subnet/ip.ts";
+import type { Ip4, Ip6 } from "../subnet/ip.ts";
 import { boolFlag, optionalFlag, valueFlag, type FlagSpec } from "./flag-spec.ts";
 import { flagTypes } from "./flag-types.ts";
 
@@ -74,6 +74,15 @@ export const publicIpFlag: FlagSpec<Ip4 | undefined> = optionalFlag("public-ip",
   type: flagTypes.orNone(flagTypes.unicastIp4),
   placeholder: "string",
   help: "address the other hosts send to, when it is not the interface's own (NAT)",
+  env: true,
+  defaultText: "none",
+});
+
+/** flanneld's `--public-ipv6`, the IPv6 counterpart of {@link publicIpFlag} for dual-stack networks. */
+export const publicIpv6Flag: FlagSpec<Ip6 | undefined> = optionalFlag("public-ipv6", {
+  type: flagTypes.orNone(flagTypes.unicastIp6),
+  placeholder: "string",
+  help: "IPv6 address the other hosts send to (dual-stack networks), when it is not the interface's own",
   env: true,
   defaultText: "none",
 });

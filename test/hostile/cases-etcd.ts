@@ -184,7 +184,7 @@ cases.push(
     setup: (ctx) => writeFileSync(join(ctx.dir, "ca.pem"), "not a certificate"),
     argv: (ctx) => ["leases", ...onEtcd("/hostile/network")(ctx), "--etcd-cafile", join(ctx.dir, "ca.pem")],
     code: 1,
-    message: /^flannel-ts leases: --etcd-cafile .* is not a PEM certificate/,
+    message: /^flannel-ts leases: --etcd-cafile: the CA certificate .* is not PEM/,
   },
 );
 

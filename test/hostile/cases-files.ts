@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CaseContext, HostileCase } from "./harness.ts";
-import { bigFile, KIND_WORDS, makeSpecial, needsRoot, re, type SpecialKind, SUBNET_ENV } from "./special-files.ts";
+import { bigFile, KIND_WORDS, makeSpecial, needsRoot, re, SUBNET_ENV, type SpecialKind } from "./special-files.ts";
 
 const closed = (ctx: CaseContext): string => `http://127.0.0.1:${ctx.closedPort ?? 9}`;
 
@@ -76,9 +76,7 @@ const SITES: readonly ReadSite[] = [
     name: "docker-config --subnet-file",
     file: (ctx) => join(ctx.dir, "subnet.env"),
     prepare: (ctx) => writeFileSync(join(ctx.dir, "daemon.json"), "{}\n"),
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     command: "docker-config",
     says: cannotRead,
     limit: MIB,
@@ -88,9 +86,7 @@ const SITES: readonly ReadSite[] = [
     name: "docker-config --daemon-json",
     file: (ctx) => join(ctx.dir, "daemon.json"),
     prepare: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV),
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     command: "docker-config",
     says: cannotRead,
     limit: 4 * MIB,
@@ -104,21 +100,7 @@ const SITES: readonly ReadSite[] = [
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
       mkdirSync(join(ctx.dir, "root/lib/systemd/system"), { recursive: true });
     },
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "daemon.json"),
-      "--systemd-root",
-      join(ctx.dir, "root"),
-      "--systemd-unit",
-      "docker.service",
-      "--dockerd-version",
-      "26",
-    ],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-root", join(ctx.dir, "root"), "--systemd-unit", "docker.service", "--dockerd-version", "26"],
     command: "docker-config",
     says: cannotRead,
     limit: MIB,
@@ -181,8 +163,7 @@ for (const site of SITES) {
     argv: site.argv,
     code: 1,
     // TLS files are bytes: what is wrong there is that they are not PEM.
-    message: (ctx) =>
-      new RegExp(`^flannel-ts ${re(site.command)}: (${site.says(site.file(ctx))}: the byte at offset 2 is not UTF-8|--etcd-(ca|cert)file .* is not a PEM certificate)`),
+    message: (ctx) => new RegExp(`^flannel-ts ${re(site.command)}: (${site.says(site.file(ctx))}: the byte at offset 2 is not UTF-8|--etcd-(ca|cert)file: the (CA|client) certificate .* (is not PEM|needs its key))`),
   });
 }
 
@@ -203,14 +184,12 @@ const BAD_CONFIGS: readonly (readonly [string, string, RegExp])[] = [
 ];
 
 for (const [what, text, message] of BAD_CONFIGS) {
-  for (
-    const [site, argv, command] of [
-      ["config check @file", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`], "config check"],
-      ["config set @file", (ctx: CaseContext) => ["config", "set", `@${join(ctx.dir, "net.json")}`, "--etcd-endpoints", closed(ctx)], "config set"],
-      ["subnet alloc --config @file", (ctx: CaseContext) => ["subnet", "alloc", "--config", `@${join(ctx.dir, "net.json")}`], "subnet alloc"],
-      ["config check --json", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`, "--json"], "config check"],
-    ] as const
-  ) {
+  for (const [site, argv, command] of [
+    ["config check @file", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`], "config check"],
+    ["config set @file", (ctx: CaseContext) => ["config", "set", `@${join(ctx.dir, "net.json")}`, "--etcd-endpoints", closed(ctx)], "config set"],
+    ["subnet alloc --config @file", (ctx: CaseContext) => ["subnet", "alloc", "--config", `@${join(ctx.dir, "net.json")}`], "subnet alloc"],
+    ["config check --json", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`, "--json"], "config check"],
+  ] as const) {
     cases.push({
       name: `${site}: ${what}`,
       setup: (ctx) => writeFileSync(join(ctx.dir, "net.json"), text),
@@ -243,27 +222,24 @@ for (const [what, text, message] of BAD_SUBNET_ENVS) {
       writeFileSync(join(ctx.dir, "subnet.env"), text());
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
     },
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     code: 1,
     message: new RegExp(`^flannel-ts docker-config: .*${message.source}`),
   });
 }
 // docker-opts reads subnet.env as the script does: only what makes mk-docker-opts.sh fail is an error.
-for (
-  const [what, text] of [
-    ["variables that double each other 40 times", bomb],
-    ["an unclosed quote", () => `${SUBNET_ENV}X="open\n`],
-    ["an invalid FLANNEL_IPMASQ", () => SUBNET_ENV.replace("=false", "=yes")],
-  ] as const
-) {
+for (const [what, text] of [
+  ["variables that double each other 40 times", bomb],
+  ["an unclosed quote", () => `${SUBNET_ENV}X="open\n`],
+  ["an invalid FLANNEL_IPMASQ", () => SUBNET_ENV.replace("=false", "=yes")],
+] as const) {
   cases.push({
     name: `docker-opts -f: ${what}`,
     setup: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), text()),
     argv: (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "docker_opts.env")],
     code: 1,
     message: /^flannel-ts docker-opts: /,
+
   });
 }
 
@@ -285,9 +261,7 @@ for (const [what, text] of BAD_DAEMON_JSONS) {
       writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV);
       writeFileSync(join(ctx.dir, "daemon.json"), text);
     },
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     code: 1,
     message: /^flannel-ts docker-config: /,
   });
@@ -317,21 +291,7 @@ for (const [what, unit, special] of BAD_UNITS) {
         makeSpecial(special, join(ctx.dir, "root", ctx.dir, "env"));
       }
     },
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "daemon.json"),
-      "--systemd-root",
-      join(ctx.dir, "root"),
-      "--systemd-unit",
-      "docker.service",
-      "--dockerd-version",
-      "26",
-    ],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-root", join(ctx.dir, "root"), "--systemd-unit", "docker.service", "--dockerd-version", "26"],
     code: 1,
     message: /^flannel-ts docker-config: /,
   });
@@ -339,20 +299,22 @@ for (const [what, unit, special] of BAD_UNITS) {
 
 /** TLS files that are not what their flag says. */
 const PEM_CERT_HEAD = "-----BEGIN CERTIFICATE-----\n";
-const BAD_TLS: readonly (readonly [string, string, string, RegExp])[] = [
-  ["--etcd-cafile", "random bytes", "\u0001\u0002garbage", /--etcd-cafile .* is not a PEM certificate/],
-  ["--etcd-cafile", "an empty file", "", /--etcd-cafile .* is not a PEM certificate/],
-  ["--etcd-cafile", "a PEM header with junk", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-cafile .* the PEM certificate does not parse/],
-  ["--etcd-cafile", "a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-cafile .* is not a PEM certificate/],
-  ["--etcd-certfile", "a PEM header with junk", `${PEM_CERT_HEAD}${"A".repeat(5000)}\n-----END CERTIFICATE-----\n`, /--etcd-certfile .* the PEM certificate does not parse/],
-  ["--etcd-keyfile", "a certificate header", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-keyfile .* is not a PEM private key/],
+// Each file alone, or (for a certificate) with itself as the key, so that the certificate is read before the pair is.
+const BAD_TLS: readonly (readonly [string, string, string, RegExp, readonly string[]])[] = [
+  ["--etcd-cafile", "random bytes", "\u0001\u0002garbage", /--etcd-cafile: the CA certificate .* is not PEM: it has no "-----BEGIN CERTIFICATE-----" block/, []],
+  ["--etcd-cafile", "an empty file", "", /--etcd-cafile: the CA certificate .* is not PEM/, []],
+  ["--etcd-cafile", "a PEM header with junk", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-cafile: the CA certificate .* has a PEM block that is not a readable X\.509 certificate \(block 1 of 1\)$/, []],
+  ["--etcd-cafile", "a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-cafile: the CA certificate .* is not PEM/, []],
+  ["--etcd-certfile", "a PEM header with junk", `${PEM_CERT_HEAD}${"A".repeat(5000)}\n-----END CERTIFICATE-----\n`, /--etcd-certfile: the client certificate .* has a PEM block that is not a readable X\.509 certificate/, ["--etcd-keyfile"]],
+  ["--etcd-certfile", "without its key", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-certfile: the client certificate .* needs its key: give both$/, []],
+  ["--etcd-keyfile", "without its certificate", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-keyfile: the client key .* needs its client certificate: give both$/, []],
 ];
-for (const [flag, what, text, message] of BAD_TLS) {
+for (const [flag, what, text, message, alsoAs] of BAD_TLS) {
   for (const command of ["leases", "config get", "demo"] as const) {
     cases.push({
       name: `${command} ${flag}: ${what}`,
       setup: (ctx) => writeFileSync(join(ctx.dir, "tls.pem"), text),
-      argv: (ctx) => [...command.split(" "), "--etcd-endpoints", closed(ctx), flag, join(ctx.dir, "tls.pem")],
+      argv: (ctx) => [...command.split(" "), "--etcd-endpoints", closed(ctx), ...[flag, ...alsoAs].flatMap((f) => [f, join(ctx.dir, "tls.pem")])],
       code: 1,
       message: new RegExp(`^flannel-ts ${command}: ${message.source}`),
     });
@@ -378,8 +340,7 @@ for (const kind of WRITE_KINDS) {
       },
       argv: (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "out")],
       code: 1,
-      message: (ctx) =>
-        new RegExp(`^flannel-ts docker-opts: refusing to write ${re(join(ctx.dir, "out"))}.*: it is a ${re(KIND_WORDS[kind])}, not a regular file; it is left as it is$`),
+      message: (ctx) => new RegExp(`^flannel-ts docker-opts: refusing to write ${re(join(ctx.dir, "out"))}.*: it is a ${re(KIND_WORDS[kind])}, not a regular file; it is left as it is$`),
     },
     {
       name: `lease acquire --subnet-file onto a ${kind}: no lease taken`,
@@ -397,21 +358,7 @@ for (const kind of WRITE_KINDS) {
         writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
         makeSpecial(kind, join(ctx.dir, "backup"));
       },
-      argv: (
-        ctx,
-      ) => [
-        "docker-config",
-        "--subnet-file",
-        join(ctx.dir, "subnet.env"),
-        "--daemon-json",
-        join(ctx.dir, "daemon.json"),
-        "--systemd-unit",
-        "none",
-        "--dockerd-version",
-        "26",
-        "--backup",
-        join(ctx.dir, "backup"),
-      ],
+      argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--backup", join(ctx.dir, "backup")],
       code: 1,
       message: (ctx) => new RegExp(`^flannel-ts docker-config: refusing to write the backup path ${re(join(ctx.dir, "backup"))}.*: it is a ${re(KIND_WORDS[kind])}`),
     },
@@ -428,19 +375,7 @@ cases.push(
   {
     name: "docker-config --daemon-json below a file",
     setup: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV),
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "subnet.env", "daemon.json"),
-      "--systemd-unit",
-      "none",
-      "--dockerd-version",
-      "26",
-    ],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "subnet.env", "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     code: 1,
     message: /^flannel-ts docker-config: cannot read .*: ENOTDIR/,
   },
@@ -451,21 +386,7 @@ cases.push(
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
       makeSpecial("directory", join(ctx.dir, "d"));
     },
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "daemon.json"),
-      "--systemd-unit",
-      "none",
-      "--dockerd-version",
-      "26",
-      "--backup",
-      join(ctx.dir, "d", "..", "daemon.json"),
-    ],
+    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--backup", join(ctx.dir, "d", "..", "daemon.json")],
     code: 2,
     message: /^flannel-ts docker-config: --backup ".*" is --daemon-json itself/,
   },

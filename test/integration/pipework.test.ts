@@ -21,11 +21,11 @@ async function pipework(...args: string[]): Promise<{ code: number; out: string;
   return { code: r.exitCode, out: r.stdout, err: r.stderr };
 }
 
-/** The same with --json, its report parsed. */
+/** The same with --json, its report parsed: on stdout when it worked, else the error object on stderr's first line. */
 async function pipeworkJson(...args: string[]): Promise<{ code: number; report: Record<string, unknown> }> {
   const r = await pipework(...args, "--json");
   try {
-    return { code: r.code, report: JSON.parse(r.out) as Record<string, unknown> };
+    return { code: r.code, report: JSON.parse(r.code === 0 ? r.out : (r.err.split("\n")[0] ?? "")) as Record<string, unknown> };
   } catch {
     throw new Error(`pipework ${args.join(" ")} printed no JSON (exit ${r.code}): ${r.out}${r.err}`);
   }
@@ -151,7 +151,7 @@ describe("flannel-ts pipework", () => {
       differences: ["it has 198.51.100.2/24, not 198.51.100.9/24", "the IPv4 default route goes through it (via 198.51.100.1 dev eth1) though no gateway was asked for"],
     }],
     ["the bridge's own address", ["pwbr0", "pw-d", "198.51.100.1/24"], 1, { kind: "address-on-bridge" }],
-    ["a bad prefix", ["pwbr9", "pw-d", "198.51.100.9/33"], 2, { kind: "invalid-argument", argument: "<address>", reason: "prefix length 33 is above 32" }],
+    ["a bad prefix", ["pwbr9", "pw-d", "198.51.100.9/33"], 2, { kind: "bad-value", argument: "<address>", message: '<address> "198.51.100.9/33": prefix length 33 is above 32', exitCode: 2 }],
   ])("refuses %s and leaves nothing behind (no veth, no bridge)", async (_, args, exit, error) => {
     const before = await state();
     const { code, report } = await pipeworkJson(...args);

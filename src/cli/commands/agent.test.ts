@@ -8,7 +8,7 @@ import { errAsync, ok, okAsync } from "neverthrow";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UdpEngineSpec } from "../../backend/udp/udp-backend.ts";
 import { MemoryRegistry } from "../../etcd/memory-registry.ts";
-import { parseIp4 } from "../../subnet/ip.ts";
+import { parseIp4, parseIp6 } from "../../subnet/ip.ts";
 import type { CliIo } from "../io.ts";
 
 function capture(env: Record<string, string> = {}): CliIo & { readonly stdout: () => string; readonly stderr: () => string } {
@@ -224,5 +224,18 @@ describe("flannel-ts agent", () => {
     const f = fixture('{"Network":"172.20.0.0/16"}');
     expect(await runAgentCommand(["--iface", "eth7", "--subnet-file", join(f.dir, "subnet.env")], io, f.deps)).toBe(1);
     expect(io.stderr()).toBe('flannel-ts agent: no interface matches --iface ["eth7"] or --iface-regex []; interfaces: eth0\n');
+  });
+
+  it.each([
+    ["--public-ipv6", ["--public-ipv6", "2001:db8::5"], {}, "2001:db8::5"],
+    ["FLANNELD_PUBLIC_IPV6", [], { FLANNELD_PUBLIC_IPV6: "2001:db8::6" }, "2001:db8::6"],
+    ["neither: the interface's own", [], {}, "2001:db8::1"],
+  ])("takes the public IPv6 address from %s", async (_name, argv, env, expected) => {
+    const io = capture(env);
+    const f = fixture('{"Network":"172.20.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:20::/56"}');
+    const deps: AgentCommandDeps = { ...f.deps, agentOptions: { ...f.deps.agentOptions, interfaces: [{ name: "eth0", mtu: 1500, addresses: [parseIp4("192.0.2.1")._unsafeUnwrap(), parseIp6("2001:db8::1")._unsafeUnwrap()] }] } };
+    // The UDP backend refuses a dual-stack network, after the external interface is chosen and logged.
+    expect(await runAgentCommand([...argv, "--subnet-file", join(f.dir, "subnet.env")], io, deps)).toBe(1);
+    expect(io.stderr()).toMatch(new RegExp(`as external interface; PublicIP 192\\.0\\.2\\.1, PublicIPv6 ${expected.replaceAll(".", "\\.")}\n`));
   });
 });

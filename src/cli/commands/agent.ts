@@ -89,6 +89,7 @@ export function agentCommand(deps: AgentCommandDeps = defaultAgentCommandDeps) {
         iface: flags.iface,
         ifaceRegex: flags.ifaceRegex,
         ...(flags.publicIp === undefined ? {} : { publicIp: flags.publicIp }),
+        ...(flags.publicIpv6 === undefined ? {} : { publicIpv6: flags.publicIpv6 }),
         subnetFile: flags.subnetFile,
         renewMarginMinutes: flags.subnetLeaseRenewMarginMinutes,
         ipMasq: flags.ipMasq,

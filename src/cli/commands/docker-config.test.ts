@@ -4,8 +4,12 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { errAsync, okAsync } from "neverthrow";
 import type { CliIo } from "../io.ts";
-import command from "./docker-config.ts";
+import { dockerConfigCommand } from "./docker-config.ts";
+
+// dockerd --validate is not asked in these tests (the host's dockerd, if any, is not the test's); its own tests are below.
+const command = dockerConfigCommand({ validate: () => okAsync({ kind: "unavailable", dockerd: "dockerd", reason: "not asked in this test" }) });
 
 const SEED = `{
   "registry-mirrors": ["https://mirror.example.invalid"],
@@ -246,5 +250,67 @@ describe("flannel-ts docker-config", () => {
       expect(await command.run([...base(), "--verify", "--allow-findings"], io)).toBe(1);
       expect(io.stderr()).toContain("the default bridge does not match the lease: mtu is 1500, expected 1472 (was dockerd restarted after daemon.json changed?)");
     });
+  });
+});
+
+describe("flannel-ts docker-config: dockerd's own check and the files the file names, as the agent's Docker step", () => {
+  const refusing = (asked: string[]) =>
+    dockerConfigCommand({
+      validate: (text) => {
+        asked.push(text);
+        return errAsync({ kind: "dockerd-refused", dockerd: "dockerd", dockerdMessage: "unable to configure the Docker daemon with file daemon.json: invalid logging level: loud", exitCode: 1, message: "dockerd would not start with this daemon.json: invalid logging level: loud" });
+      },
+    });
+
+  it("asks dockerd about the merged file; its refusal leaves daemon.json and the directory unchanged (exit 1)", async () => {
+    const asked: string[] = [];
+    const io = capture();
+    expect(await refusing(asked).run([...base(), "--allow-findings"], io)).toBe(1);
+    expect(asked).toEqual([MERGED]);
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+    expect(readdirSync(dir).sort()).toEqual(["daemon.json", "subnet.env"]);
+    expect(io.stderr().trimEnd().split("\n").at(-1)).toBe(`flannel-ts docker-config: ${daemonJson} not written: dockerd would not start with this daemon.json: invalid logging level: loud`);
+  });
+
+  it("with --json, the refusal is in the report and in the error object", async () => {
+    const io = capture();
+    expect(await refusing([]).run([...base(), "--allow-findings", "--json"], io)).toBe(1);
+    expect(JSON.parse(io.stdout())).toMatchObject({ written: false, error: `${daemonJson} not written: dockerd would not start with this daemon.json: invalid logging level: loud` });
+    const last = JSON.parse(io.stderr().trimEnd().split("\n").at(-1) ?? "") as { error: Record<string, unknown> };
+    expect(last.error).toMatchObject({ kind: "dockerd-refused", dockerd: "dockerd", dockerdExitCode: 1, exitCode: 1 });
+  });
+
+  it("--dry-run asks too, and says the write would not go through", async () => {
+    const io = capture();
+    expect(await refusing([]).run([...base(), "--allow-findings", "--dry-run"], io)).toBe(1);
+    expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
+    expect(io.stderr()).toContain(`${daemonJson} not to be written: dockerd would not start`);
+  });
+
+  it("does not ask when nothing would change", async () => {
+    writeFileSync(daemonJson, MERGED);
+    const asked: string[] = [];
+    expect(await refusing(asked).run([...base(), "--allow-findings"], capture())).toBe(0);
+    expect(asked).toEqual([]);
+  });
+
+  it("dockerd's yes is in the JSON report; the file is written", async () => {
+    const io = capture();
+    const accepting = dockerConfigCommand({ validate: () => okAsync({ kind: "valid", dockerd: "/usr/bin/dockerd" }) });
+    expect(await accepting.run([...base(), "--allow-findings", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.stdout())).toMatchObject({ written: true, dockerdValidate: { kind: "valid", dockerd: "/usr/bin/dockerd" } });
+    expect(readFileSync(daemonJson, "utf8")).toBe(MERGED);
+  });
+
+  it("a file the daemon.json names that does not exist is refused before writing (userland-proxy-path)", async () => {
+    const missing = join(dir, "no-such-docker-proxy");
+    const seed = `{\n  "userland-proxy-path": ${JSON.stringify(missing)}\n}\n`;
+    writeFileSync(daemonJson, seed);
+    const io = capture();
+    expect(await command.run(base(), io)).toBe(1);
+    expect(readFileSync(daemonJson, "utf8")).toBe(seed);
+    expect(io.stderr()).toContain("no such file or directory");
+    writeFileSync(missing, "");
+    expect(await command.run(base(), capture())).toBe(0);
   });
 });

@@ -249,4 +249,26 @@ describe("lease acquire", () => {
     expect(result.err).toMatch(/^flannel-ts lease acquire: acquired \/atomic\.io\/network\/subnets\/10\.5\.\d+\.0-24 but could not write subnet\.env: refusing to write .*; the lease was given back\n$/);
     expect((await registry.listLeases())._unsafeUnwrap().leases).toEqual([]);
   });
+
+  it.each([
+    ["a new lease: given back", false, "the lease was given back", 0],
+    ["the host's lease from before: kept", true, "the lease it held before stays", 1],
+  ])("checks subnet.env before writing it: an MTU below IPv6's 1280 on a dual-stack network is refused, the file left alone (%s)", async (_name, heldBefore, after, leasesLeft) => {
+    registry.putRaw("/atomic.io/network/config", '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:5::/48"}');
+    const file = join(dir, "subnet.env");
+    const acquire = leaseAcquireCommand(openShared(registry));
+    if (heldBefore) {
+      expect((await run(acquire, ["--public-ip", "192.0.2.1", "--subnet-file", file])).code).toBe(0);
+      rmSync(file);
+    }
+    writeFileSync(file, "# left alone\n");
+    const result = await run(acquire, ["--public-ip", "192.0.2.1", "--subnet-file", file, "--mtu", "1000", "--json"]);
+    expect(result.code, result.err).toBe(1);
+    // A warning may come first (the network's backend); the error is the last line.
+    const { error } = JSON.parse(result.err.trimEnd().split("\n").at(-1) ?? "") as { error: Record<string, unknown> };
+    expect(error).toMatchObject({ kind: "mtu-too-small-for-ipv6", key: "FLANNEL_MTU", value: "1000", path: file, exitCode: 1 });
+    expect(error["message"]).toMatch(new RegExp(`^acquired /atomic\\.io/network/subnets/10\\.5\\.\\d+\\.0-24&fd00:5:0:[0-9a-f]+::-64 but will not write ${file}: FLANNEL_MTU=1000 is below 1280, IPv6's minimum, .*; ${after}$`));
+    expect(readFileSync(file, "utf8")).toBe("# left alone\n");
+    expect((await registry.listLeases())._unsafeUnwrap().leases).toHaveLength(leasesLeft);
+  });
 });

@@ -1,13 +1,15 @@
 /**
  * `flannel-ts lease acquire`: this host's lease and subnet.env, as flanneld
- * takes them. subnet.env is checked before the lease is taken, and a lease
- * this command created is given back when subnet.env cannot be written.
+ * takes them. subnet.env is checked before the lease is taken (that it can
+ * be written) and before it is written (checkSubnetEnv: what it says makes
+ * sense), and a lease this command created is given back when subnet.env
+ * is refused or cannot be written.
  *
  * @module
  */
 import { DEFAULT_UDP_MTU, ENCAPSULATION_OVERHEAD } from "../../core/defaults.ts";
 import { acquireLease, type AcquiredLease } from "../../flannel/lease-acquire.ts";
-import type { SubnetEnv } from "../../flannel/subnet-env.ts";
+import { checkSubnetEnv, type SubnetEnv } from "../../flannel/subnet-env.ts";
 import { checkAtomicWrite } from "../../node/atomic-write.ts";
 import { readSubnetEnvFile, writeSubnetEnvFile } from "../../node/subnet-env-file.ts";
 import { formatCidr } from "../../subnet/cidr.ts";
@@ -75,13 +77,20 @@ export function leaseAcquireCommand(open: OpenRegistry = openEtcdRegistry) {
         mtu,
         ipMasq: v.ipMasq,
       };
-      const written = await writeSubnetEnvFile(subnetFile, subnetEnv);
+      // Give back what this run created; a lease the host held before stays its own.
+      const giveBack = async (): Promise<string> => {
+        if (lease.source !== "new" && lease.source !== "previous") return "the lease it held before stays";
+        const released = await registry.deleteLease(lease.lease.subnet, { ifCreateRevision: lease.lease.createRevision });
+        return released.isOk() ? "the lease was given back" : `the lease could not be given back (${released.error.message}); it expires with its TTL`;
+      };
+      // The lease and the flags together may still make a subnet.env no reader takes (an MTU below IPv6's 1280 on a dual-stack network).
+      const checked = checkSubnetEnv(subnetEnv);
+      if (checked.isErr()) {
+        return report.error({ ...checked.error, path: subnetFile, message: `acquired ${lease.lease.key} but will not write ${subnetFile}: ${checked.error.message}; ${await giveBack()}` });
+      }
+      const written = await writeSubnetEnvFile(subnetFile, checked.value);
       if (written.isErr()) {
-        // Give back what this run created; a lease the host held before stays its own.
-        const created = lease.source === "new" || lease.source === "previous";
-        const released = created ? await registry.deleteLease(lease.lease.subnet, { ifCreateRevision: lease.lease.createRevision }) : undefined;
-        const after = !created ? "the lease it held before stays" : released?.isOk() === true ? "the lease was given back" : `the lease could not be given back (${released?.isErr() === true ? released.error.message : ""}); it expires with its TTL`;
-        return report.error({ ...written.error, message: `acquired ${lease.lease.key} but could not write subnet.env: ${written.error.message}; ${after}` });
+        return report.error({ ...written.error, message: `acquired ${lease.lease.key} but could not write subnet.env: ${written.error.message}; ${await giveBack()}` });
       }
       if (v.json) {
         const l = lease.lease;

@@ -75,23 +75,50 @@ describe("flannel-ts pipework", () => {
     expect(result).toEqual({ code: 0, out: "removed eth1 of web; deleted the bridge br-test\n", err: "+ nsenter -t 4242 -n ip link del dev eth1\n+ ip link del dev br-test\n" });
   });
 
-  it("exits 2 naming the argument at fault, before looking at anything", async () => {
+  it.each([
+    [["br-test", "web", "10.9.0.2/33"], 'flannel-ts pipework: <address> "10.9.0.2/33": prefix length 33 is above 32\n'],
+    [["br-test"], "flannel-ts pipework: missing <container> (a name or ID); run flannel-ts pipework --help for usage\n"],
+    [["br-test", "web", "10.9.0.2/24", "--mtu", "65536"], 'flannel-ts pipework: --mtu: "65536" is out of range: give an MTU from 68 (IPv4\'s minimum) to 65535 (a veth\'s maximum)\n'],
+    [["br-test", "web", "fd00::2/64", "--mtu", "1200"], 'flannel-ts pipework: --mtu: "1200": IPv6 needs an MTU of at least 1280\n'],
+    [["br-test", "-i", "eth1:0", "web", "10.9.0.2/24"], 'flannel-ts pipework: --interface: "eth1:0" is not an interface name: character ":" is not allowed (use letters, digits, "_", "." and "-")\n'],
+    [["br-test", "web", "10.9.0.2/24", "02:00:00:00:00:01", "x"], 'flannel-ts pipework: unexpected argument "x": pipework takes <host-bridge> <container> <address> [<mac>]\n'],
+    [["br-test", "web", "10.9.0.2/24", "--bogus"], 'flannel-ts pipework: unknown flag "--bogus"; run flannel-ts pipework --help for the list\n'],
+  ])("%j exits 2 naming the argument at fault, before looking at anything", async (argv, message) => {
     const host = fakeHost();
-    expect(await runCaptured(pipeworkCommand({ engine, run: host.run }), ["br-test", "web", "10.9.0.2/33"])).toEqual({
-      code: 2,
-      out: "",
-      err: 'flannel-ts pipework: <address> "10.9.0.2/33": prefix length 33 is above 32; run with --help for usage\n',
-    });
-    const json = await runCaptured(pipeworkCommand({ engine, run: host.run }), ["br-test", "--json"]);
-    expect(json.code).toBe(2);
-    expect(JSON.parse(json.out)).toEqual({ error: { kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID)" } });
+    expect(await runCaptured(pipeworkCommand({ engine, run: host.run }), argv)).toEqual({ code: 2, out: "", err: message });
     expect(host.steps).toEqual([]);
   });
 
-  it("exits 1 when the container is unknown, with the error as JSON under --json", async () => {
-    const result = await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "db", "10.9.0.2/24", "--json"]);
-    expect(result.code).toBe(1);
-    expect(JSON.parse(result.out)).toEqual({ error: { kind: "container-not-found", container: "db", message: "no container db: the engine knows no container by that name or ID" } });
+  it("with --json, a usage error is one JSON object on stderr", async () => {
+    const host = fakeHost();
+    expect(await runCaptured(pipeworkCommand({ engine, run: host.run }), ["br-test", "--json"])).toEqual({
+      code: 2,
+      out: "",
+      err: `${JSON.stringify({ error: { kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID); run flannel-ts pipework --help for usage", exitCode: 2 } })}\n`,
+    });
+    expect(host.steps).toEqual([]);
+  });
+
+  it("--help prints the usage on stdout and exits 0", async () => {
+    const result = await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "--help"]);
+    expect(result).toMatchObject({ code: 0, err: "" });
+    expect(result.out).toMatch(/^Usage: flannel-ts pipework <host-bridge> \[-i <container-interface>\] <container> /);
+    expect(result.out).toContain("  -i, --interface NAME\n");
+  });
+
+  it("takes the last -i when it is given twice, as every flag of the layer", async () => {
+    const host = fakeHost();
+    const result = await runCaptured(pipeworkCommand({ engine, run: host.run }), ["br-test", "-i", "eth9", "web", "10.9.0.2/24", "--interface=eth1"]);
+    expect(result.code).toBe(0);
+    expect(host.steps).toContain(`nsenter -t 4242 -n ip link set dev ${FP.replace("fp", "fc")} name eth1`);
+  });
+
+  it("exits 1 when the container is unknown, with the error as JSON on stderr under --json", async () => {
+    expect(await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "db", "10.9.0.2/24", "--json"])).toEqual({
+      code: 1,
+      out: "",
+      err: `${JSON.stringify({ error: { kind: "container-not-found", container: "db", message: "no container db: the engine knows no container by that name or ID", exitCode: 1 } })}\n`,
+    });
     expect(await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "db", "10.9.0.2/24"])).toEqual({
       code: 1,
       out: "",
@@ -112,7 +139,8 @@ describe("flannel-ts pipework", () => {
     };
     const result = await runCaptured(pipeworkCommand({ engine, run }), ["br-test", "web", "10.9.0.2/24", "--json"]);
     expect(result.code).toBe(1);
-    const { error } = JSON.parse(result.out) as { error: Record<string, unknown> };
+    expect(result.out).toBe("");
+    const { error } = JSON.parse(result.err) as { error: Record<string, unknown> };
     expect(error).toMatchObject({ kind: "step-failed", step: `ip link set dev ${FP.replace("fp", "fc")} netns 4242`, undone: [`ip link del dev ${FP}`, "ip link del dev br-test"], undoFailures: [] });
     expect(error["done"]).toHaveLength(4);
   });

@@ -1,4 +1,5 @@
 import { err, ok } from "neverthrow";
+import { SUPPORTED_BACKENDS } from "../../backend/backend.ts";
 import { describe, expect, it } from "vitest";
 import { envVariableOf } from "../flag-spec.ts";
 import { formatUsage } from "../format-usage.ts";
@@ -44,7 +45,10 @@ describe("parseAgentFlags", () => {
     ["the last of a repeated flag wins", ["--subnet-file", "/a", "--subnet-file", "/b"], {}, { subnetFile: "/b" }],
     ["--no-source-filter", ["--no-source-filter"], {}, { sourceFilter: false }],
     ["our own flags", ["--tun-name", "flannel.7", "--release", "--healthz-port", "8471", "--iptables-resync", "30"], {}, { tunName: "flannel.7", release: true, healthzPort: 8471, iptablesResyncSeconds: 30 }],
-    ["empty optional strings are absent", ["--public-ip", "", "--etcd-cafile="], {}, {}],
+    ["empty optional strings are absent", ["--public-ip", "", "--public-ipv6=", "--etcd-cafile="], {}, {}],
+    ["--public-ipv6, written as flannel-ts writes addresses", ["--public-ipv6", "FD00:0001:0:0::7"], {}, { publicIpv6: "fd00:1::7" }],
+    ["FLANNELD_PUBLIC_IPV6", [], { FLANNELD_PUBLIC_IPV6: "2001:db8::5" }, { publicIpv6: "2001:db8::5" }],
+    ["--public-ipv6 wins over FLANNELD_PUBLIC_IPV6", ["--public-ipv6=2001:db8::6"], { FLANNELD_PUBLIC_IPV6: "2001:db8::5" }, { publicIpv6: "2001:db8::6" }],
     [
       "environment variables",
       [],
@@ -130,6 +134,19 @@ describe("parseAgentFlags", () => {
     ["missing value", ["--subnet-file"], {}, { kind: "missing-value", flag: "--subnet-file", message: "flag --subnet-file needs a value" }],
     ["public IP 0.0.0.0", ["--public-ip", "0.0.0.0"], {}, { kind: "bad-value", flag: "--public-ip", message: '--public-ip: "0.0.0.0" is not a unicast address (0.0.0.0 means any address)' }],
     ["public IP in IPv6", ["--public-ip", "fd00::1"], {}, { kind: "bad-value", flag: "--public-ip", message: '--public-ip: "fd00::1" is an IPv6 address; give an IPv4 address' }],
+    ["public IPv6 ::", ["--public-ipv6", "::"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "::" is not a unicast address (:: means any address)' }],
+    ["public IPv6 ::1", ["--public-ipv6", "::1"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "::1" is the loopback address; give one that other hosts reach' }],
+    ["public IPv6 ff02::1", ["--public-ipv6", "ff02::1"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "ff02::1" is not a unicast address (ff00::/8 is multicast)' }],
+    ["public IPv6 fe80::1", ["--public-ipv6", "fe80::1"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "fe80::1" is a link-local address (fe80::/10); give a global or unique local address' }],
+    ["public IPv6 ::ffff:192.0.2.1", ["--public-ipv6", "::ffff:192.0.2.1"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "::ffff:192.0.2.1" is an IPv4-mapped address; give the IPv4 address with --public-ip' }],
+    ["public IPv6 203.0.113.7", ["--public-ipv6", "203.0.113.7"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "203.0.113.7" is an IPv4 address; give an IPv6 address' }],
+    ["public IPv6 with a prefix", ["--public-ipv6", "fd00::1/64"], {}, { kind: "bad-value", flag: "--public-ipv6", message: '--public-ipv6: "fd00::1/64" is a CIDR; give the address without a prefix length' }],
+    [
+      "public IPv6 from the variable",
+      [],
+      { FLANNELD_PUBLIC_IPV6: "fe80::2" },
+      { kind: "bad-value", flag: "--public-ipv6", variable: "FLANNELD_PUBLIC_IPV6", message: 'FLANNELD_PUBLIC_IPV6 (for --public-ipv6): "fe80::2" is a link-local address (fe80::/10); give a global or unique local address' },
+    ],
     ["a password is never quoted", ["--etcd-password=x", "--etcd-password"], {}, { kind: "missing-value", flag: "--etcd-password", message: "flag --etcd-password needs a value" }],
   ];
   it.each(errors)("refuses: %s", (_name, argv, env, expected) => {
@@ -138,6 +155,14 @@ describe("parseAgentFlags", () => {
 });
 
 describe("the agent's help", () => {
+  it("names every backend the agent carries, each with its Backend options", () => {
+    const text = formatUsage(agentSpec);
+    for (const kind of SUPPORTED_BACKENDS) expect(text, kind).toMatch(new RegExp(`\\n  ${kind} +\\S`));
+    expect(text).toContain('the network config\'s "Backend" object');
+    expect(text.replace(/\s+/g, " ")).toContain("VNI (default 1), Port (default the kernel's 8472), GBP, Learning, DirectRouting");
+    expect(text).toContain("Port (default 8285)");
+  });
+
   it("lists every flag with its default and variable, as flanneld's help does", () => {
     const text = formatUsage(agentSpec);
     const lines = text.split("\n");
@@ -151,6 +176,7 @@ describe("the agent's help", () => {
     expect(text).toContain("  --subnet-lease-renew-margin int\n");
     expect(text).toContain("1 to 1439 (default\n        60; FLANNELD_SUBNET_LEASE_RENEW_MARGIN)");
     expect(text).toContain("  --docker-config [path]\n");
+    expect(text).toContain("  --public-ipv6 string\n");
     expect(text).toContain("  --iptables-forward-rules\n        accept forwarded traffic to and from the flannel network in iptables'\n        FORWARD chain (default true; FLANNELD_IPTABLES_FORWARD_RULES)\n");
   });
 });

@@ -2,19 +2,20 @@
  * `flannel-ts agent`, declared: flanneld's flags with flanneld's names,
  * defaults and FLANNELD_* variables (checked against flanneld v0.20.2), and
  * ours (the Docker step, the TUN name, --release, --json), which have
- * variables too.
+ * variables too; the help names the backends and their Backend options.
  *
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { DEFAULT_DAEMON_JSON, DEFAULT_HEALTHZ_IP, DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
+import { SUPPORTED_BACKENDS, type BackendKind } from "../../backend/backend.ts";
+import { DEFAULT_DAEMON_JSON, DEFAULT_HEALTHZ_IP, DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_TUN_NAME, DEFAULT_UDP_PORT, DEFAULT_VXLAN_PORT, DEFAULT_VXLAN_VNI } from "../../core/defaults.ts";
 import { splitUnitWords } from "../../dockerconf/systemd-unit.ts";
 import { formatIp } from "../../subnet/ip.ts";
 import { defineSpec } from "../command-spec.ts";
 import { boolFlag, listFlag, optionalFlag, valueFlag, withFlag, type FlagError, type FlagType, type FlagValues } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
 import { parseCommandLine } from "../parse-command-line.ts";
-import { etcdFlags, ipMasqFlag, jsonFlag, publicIpFlag, subnetFileFlag } from "../shared-flags.ts";
+import { etcdFlags, ipMasqFlag, jsonFlag, publicIpFlag, publicIpv6Flag, subnetFileFlag } from "../shared-flags.ts";
 
 /** The default of `--docker-restart-command`. */
 export const DEFAULT_DOCKER_RESTART_COMMAND = "systemctl restart docker";
@@ -34,15 +35,48 @@ const dockerdArgs: FlagType<string | undefined> = {
   parse: (text) => (text === "" ? ok(undefined) : splitUnitWords(text).map(() => text).mapErr((reason) => `cannot be split into words (${reason})`)),
 };
 
+/**
+ * What each backend the agent carries does, and the options it reads from
+ * the network config's Backend object (as src/subnet/network-config.ts
+ * parses them). Keyed by kind, so that a backend added to
+ * SUPPORTED_BACKENDS without a line here does not type-check.
+ */
+const BACKEND_HELP = {
+  udp: `TUN device and the UDP engine in this process; Port (default ${DEFAULT_UDP_PORT}). flannel calls it a backend for debugging.`,
+  vxlan: `the kernel's VXLAN device flannel.<VNI>; VNI (default ${DEFAULT_VXLAN_VNI}), Port (default the kernel's ${DEFAULT_VXLAN_PORT}), GBP, Learning, DirectRouting (plain routes to peers on the same network), MTU.`,
+  "host-gw": "routes to each peer's subnet via its PublicIP; the hosts must share one L2 network. No options.",
+} as const satisfies Readonly<Record<BackendKind, string>>;
+
+const backendLines = SUPPORTED_BACKENDS.flatMap((kind) => {
+  const [first = "", ...rest] = wrapWords(BACKEND_HELP[kind], 68);
+  return [`  ${kind.padEnd(8)} ${first}`, ...rest.map((line) => `${" ".repeat(11)}${line}`)];
+});
+
+/** Words joined into lines of at most `width` characters. */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 /** The spec of `flannel-ts agent`. */
 export const agentSpec = defineSpec({
   name: "agent",
   synopsis: "[flags]",
   description: `Run the flannel agent on this host: read the network config from etcd, lease a
-subnet, write subnet.env, carry the overlay through the UDP engine (TUN device
-plus UDP port ${DEFAULT_UDP_PORT}, or Backend.Port), keep the routes in step with the other
-hosts' leases and renew the lease. SIGINT/SIGTERM stop it cleanly and keep the
-lease (--release gives it back). Needs root (TUN device, iptables).
+subnet, write subnet.env, set up the backend that the config's Backend.Type
+names, keep the routes in step with the other hosts' leases and renew the
+lease. SIGINT/SIGTERM stop it cleanly and keep the lease (--release gives it
+back). Needs root (devices, routes, iptables).
+
+Backends, chosen and set in the network config's "Backend" object (e.g.
+{"Type": "vxlan", "VNI": 1}; see flannel-ts config check), not by flags:
+${backendLines.join("\n")}
+Another Type that flannel knows is refused at start, naming these.
 
 Every flag can also be set by its FLANNELD_* variable; the command line wins.`,
   flags: {
@@ -50,6 +84,7 @@ Every flag can also be set by its FLANNELD_* variable; the command line wins.`,
     iface: listFlag("iface", { type: flagTypes.text, placeholder: "string", help: "name or address of the interface that carries the overlay between hosts; the first that matches wins", env: true }),
     ifaceRegex: listFlag("iface-regex", { type: flagTypes.regex, help: "regex matching the interface (IP or name) to use, tried after --iface", env: true }),
     publicIp: publicIpFlag,
+    publicIpv6: publicIpv6Flag,
     subnetFile: subnetFileFlag,
     subnetLeaseRenewMargin: valueFlag("subnet-lease-renew-margin", {
       type: flagTypes.integer(1, 1439, "minutes", "less than the lease's 24 hours"),
@@ -107,6 +142,8 @@ export interface AgentFlags {
   readonly ifaceRegex: readonly string[];
   /** `--public-ip`: a unicast IPv4 address; absent when empty. */
   readonly publicIp?: string;
+  /** `--public-ipv6`: a global or unique local IPv6 address; absent when empty. */
+  readonly publicIpv6?: string;
   readonly subnetFile: string;
   /** `--subnet-lease-renew-margin`, minutes (1..1439). */
   readonly subnetLeaseRenewMarginMinutes: number;
@@ -159,6 +196,7 @@ export function agentFlagsOf(v: FlagValues<typeof agentSpec.flags>): AgentFlags 
     iface: v.iface.filter((i) => i !== ""),
     ifaceRegex: v.ifaceRegex.filter((i) => i !== ""),
     ...opt("publicIp", v.publicIp === undefined ? undefined : formatIp(v.publicIp)),
+    ...opt("publicIpv6", v.publicIpv6 === undefined ? undefined : formatIp(v.publicIpv6)),
     subnetFile: v.subnetFile,
     subnetLeaseRenewMarginMinutes: v.subnetLeaseRenewMargin,
     ipMasq: v.ipMasq,
