@@ -92,7 +92,15 @@ function main(): void {
   console.log(`--help / --version: ${helpRatio.toFixed(2)} (target at most 2: ${helpRatio <= 2 ? "met" : "NOT met"})`);
   console.log(`pipework --help / --version: ${pipeworkRatio.toFixed(2)}`);
   console.log(`import root / import subnet: ${importRatio.toFixed(2)} (target at most 2.5: ${importRatio <= 2.5 ? "met" : "NOT met"})`);
-  console.log(JSON.stringify({ rounds: ROUNDS, medianMs: med, helpOverVersion: Number(helpRatio.toFixed(3)), pipeworkHelpOverVersion: Number(pipeworkRatio.toFixed(3)), rootOverSubnet: Number(importRatio.toFixed(3)) }));
+  console.log(
+    JSON.stringify({
+      rounds: ROUNDS,
+      medianMs: med,
+      helpOverVersion: Number(helpRatio.toFixed(3)),
+      pipeworkHelpOverVersion: Number(pipeworkRatio.toFixed(3)),
+      rootOverSubnet: Number(importRatio.toFixed(3)),
+    }),
+  );
 }
 
 main();

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { agentEventLevel, formatAgentEvent, type AgentEvent } from "../flannel/agent-events.ts";
+import { type AgentEvent, agentEventLevel, formatAgentEvent } from "../flannel/agent-events.ts";
 
 /**
  * Makes a logger for the agent that writes one JSON object per event.

@@ -7,8 +7,8 @@
  * @module
  */
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
-import { readTextFile, type FileReadError } from "../node/read-text-file.ts";
-import { parseNetworkConfig, type NetworkConfig } from "../subnet/network-config.ts";
+import { type FileReadError, readTextFile } from "../node/read-text-file.ts";
+import { type NetworkConfig, parseNetworkConfig } from "../subnet/network-config.ts";
 import type { CliError } from "./reporter.ts";
 
 /** The largest config file read through `@path`: 1 MiB. */
@@ -29,7 +29,7 @@ export function readTextArg(arg: string): ResultAsync<string, FileReadError> {
   if (!arg.startsWith("@")) return okAsync(arg);
   const path = arg.slice(1);
   return readTextFile(path, { maxBytes: CONFIG_FILE_MAX_BYTES }).andThen((text) =>
-    text === undefined ? errAsync<string, FileReadError>({ kind: "file-read", path, code: "ENOENT", message: `cannot read ${path}: it does not exist` }) : okAsync(text),
+    text === undefined ? errAsync<string, FileReadError>({ kind: "file-read", path, code: "ENOENT", message: `cannot read ${path}: it does not exist` }) : okAsync(text)
   );
 }
 

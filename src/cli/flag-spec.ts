@@ -115,7 +115,10 @@ const last = (values: readonly unknown[]): unknown => values[values.length - 1];
  * const port = valueFlag("port", { type: flagTypes.port, default: 8285, help: "the UDP port" });
  * ```
  */
-export function valueFlag<T>(name: string, options: CommonOptions & { readonly type: FlagType<T>; readonly default: T; readonly defaultText?: string; readonly bare?: string }): FlagSpec<T> {
+export function valueFlag<T>(
+  name: string,
+  options: CommonOptions & { readonly type: FlagType<T>; readonly default: T; readonly defaultText?: string; readonly bare?: string },
+): FlagSpec<T> {
   return {
     ...common(name, options),
     kind: "value",
@@ -166,7 +169,10 @@ export function requiredFlag<T>(name: string, options: CommonOptions & { readonl
  * const mtu = optionalFlag("mtu", { type: flagTypes.mtu, help: "the TUN's MTU" });
  * ```
  */
-export function optionalFlag<T>(name: string, options: CommonOptions & { readonly type: FlagType<T>; readonly defaultText?: string; readonly bare?: string }): FlagSpec<T | undefined> {
+export function optionalFlag<T>(
+  name: string,
+  options: CommonOptions & { readonly type: FlagType<T>; readonly defaultText?: string; readonly bare?: string },
+): FlagSpec<T | undefined> {
   return {
     ...common(name, options),
     kind: "value",

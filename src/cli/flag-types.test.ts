@@ -88,7 +88,10 @@ describe("flagTypes", () => {
     ["unix://x:1", err("has an endpoint that is not http:// or https://; give comma-separated URLs such as http://127.0.0.1:2379")],
     ["http://127.0.0.1", err("has an endpoint without a port; give comma-separated URLs such as http://127.0.0.1:2379")],
     ["http://127.0.0.1:2379/v2", err("has an endpoint with a path; give scheme, host and port only; give comma-separated URLs such as http://127.0.0.1:2379")],
-    ["http://root:pw@127.0.0.1:2379", err("has an endpoint with a user name or password in it; give them with --etcd-username and --etcd-password; give comma-separated URLs such as http://127.0.0.1:2379")],
+    [
+      "http://root:pw@127.0.0.1:2379",
+      err("has an endpoint with a user name or password in it; give them with --etcd-username and --etcd-password; give comma-separated URLs such as http://127.0.0.1:2379"),
+    ],
     ["http://[::1:2379", err("has an endpoint that is not a URL; give comma-separated URLs such as http://127.0.0.1:2379")],
   ])("etcd endpoints %j", (text, expected) => {
     expect(flagTypes.etcdEndpoints.parse(text)).toEqual(expected);
@@ -111,7 +114,25 @@ describe("flagTypes", () => {
   });
 
   it("every type's parser takes any text without throwing", () => {
-    const types = [flagTypes.text, flagTypes.path, flagTypes.shellName, flagTypes.port, flagTypes.mtu, flagTypes.timerSeconds(1), flagTypes.ip4, flagTypes.unicastIp4, flagTypes.bindIp4, flagTypes.listenIp, flagTypes.cidr4, flagTypes.overlayNetwork, flagTypes.etcdEndpoints, flagTypes.etcdPrefix, flagTypes.interfaceName, flagTypes.regex, flagTypes.choice(["a", "b"])];
+    const types = [
+      flagTypes.text,
+      flagTypes.path,
+      flagTypes.shellName,
+      flagTypes.port,
+      flagTypes.mtu,
+      flagTypes.timerSeconds(1),
+      flagTypes.ip4,
+      flagTypes.unicastIp4,
+      flagTypes.bindIp4,
+      flagTypes.listenIp,
+      flagTypes.cidr4,
+      flagTypes.overlayNetwork,
+      flagTypes.etcdEndpoints,
+      flagTypes.etcdPrefix,
+      flagTypes.interfaceName,
+      flagTypes.regex,
+      flagTypes.choice(["a", "b"]),
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...types), fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.ipV4(), fc.ipV6(), fc.webUrl()), (type, text) => {
         const parsed = type.parse(text);

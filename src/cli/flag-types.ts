@@ -18,8 +18,8 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { cidr4, cidrOverlaps, parseCidr4, type Cidr4 } from "../subnet/cidr.ts";
-import { parseIp, parseIp4, parseIp6, type Ip4, type Ip6 } from "../subnet/ip.ts";
+import { type Cidr4, cidr4, cidrOverlaps, parseCidr4 } from "../subnet/cidr.ts";
+import { type Ip4, type Ip6, parseIp, parseIp4, parseIp6 } from "../subnet/ip.ts";
 import type { FlagType } from "./flag-spec.ts";
 
 /** The longest timer delay, in milliseconds (what setTimeout holds). */
@@ -155,7 +155,9 @@ export const flagTypes = {
   /** A shell variable name (letters, digits, _; not starting with a digit), at most 255 characters. */
   shellName: {
     placeholder: "NAME",
-    parse: (text: string) => (/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(text) ? ok(text) : err("is not a shell variable name (letters, digits and _, not starting with a digit, at most 255)")),
+    parse: (
+      text: string,
+    ) => (/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(text) ? ok(text) : err("is not a shell variable name (letters, digits and _, not starting with a digit, at most 255)")),
   } satisfies FlagType<string>,
   /** A whole number in a range. */
   integer: integerIn,
@@ -165,7 +167,12 @@ export const flagTypes = {
   mtu: {
     placeholder: "N",
     parse: (text: string) =>
-      integerIn(MTU_RANGE.min, MTU_RANGE.max).parse(text).mapErr((reason) => (reason === "is not an integer" ? reason : `is out of range: give an MTU from ${MTU_RANGE.min} (IPv4's minimum) to ${MTU_RANGE.max} (the largest packet one UDP datagram carries)`)),
+      integerIn(MTU_RANGE.min, MTU_RANGE.max).parse(text).mapErr((
+        reason,
+      ) => (reason === "is not an integer"
+        ? reason
+        : `is out of range: give an MTU from ${MTU_RANGE.min} (IPv4's minimum) to ${MTU_RANGE.max} (the largest packet one UDP datagram carries)`)
+      ),
   } satisfies FlagType<number>,
   /** Seconds for a timer: from `min` to what setTimeout holds. */
   timerSeconds: (min: number): FlagType<number> => integerIn(min, Math.floor(MAX_TIMER_MS / 1000), "seconds", "a timer holds at most 2^31-1 ms, about 24.8 days"),

@@ -70,7 +70,9 @@ describe("every command's spec", () => {
     const names = Object.values(spec.flags).map((f) => f.name);
     expect(new Set(names).size, "flag names are unique").toBe(names.length);
     for (const flag of Object.values(spec.flags)) expect(flag.help, flag.name).not.toBe("");
-    for (const line of formatUsage(spec).split("\n")) if (!line.startsWith("Usage: ") && !line.startsWith("  flannel-ts ") && !line.includes("etcdctl")) expect(line.length, line).toBeLessThanOrEqual(80);
+    for (const line of formatUsage(spec).split("\n")) {
+      if (!line.startsWith("Usage: ") && !line.startsWith("  flannel-ts ") && !line.includes("etcdctl")) expect(line.length, line).toBeLessThanOrEqual(80);
+    }
   });
 
   it("every command that prints something has --json, except the demo's transcript", async () => {

@@ -56,25 +56,40 @@ describe("flannel-ts", () => {
       const result = await cli([...entry.name.split(" "), "--json", "--no-such-flag"]);
       expect(result.code, entry.name).toBe(2);
       expect(result.out).toBe("");
-      expect(JSON.parse(result.err), entry.name).toEqual({ error: { kind: "unknown-flag", flag: "--no-such-flag", message: `unknown flag "--no-such-flag"; run flannel-ts ${entry.name} --help for the list`, exitCode: 2 } });
+      expect(JSON.parse(result.err), entry.name).toEqual({
+        error: { kind: "unknown-flag", flag: "--no-such-flag", message: `unknown flag "--no-such-flag"; run flannel-ts ${entry.name} --help for the list`, exitCode: 2 },
+      });
     }
-    expect(JSON.parse((await cli(["bogus", "--json"])).err)).toEqual({ error: { kind: "unknown-command", message: 'unknown command "bogus"; run flannel-ts --help for the list', exitCode: 2 } });
+    expect(JSON.parse((await cli(["bogus", "--json"])).err)).toEqual({
+      error: { kind: "unknown-command", message: 'unknown command "bogus"; run flannel-ts --help for the list', exitCode: 2 },
+    });
   });
 
   it("with --json, runtime failures are JSON too", async () => {
     const result = await cli(["config", "check", "@/dev/zero", "--json"]);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.err)).toEqual({ error: { kind: "file-read", path: "/dev/zero", code: "ENOTREG", fileType: "character device", message: "cannot read /dev/zero: it is a character device, not a regular file", exitCode: 1 } });
+    expect(JSON.parse(result.err)).toEqual({
+      error: {
+        kind: "file-read",
+        path: "/dev/zero",
+        code: "ENOTREG",
+        fileType: "character device",
+        message: "cannot read /dev/zero: it is a character device, not a regular file",
+        exitCode: 1,
+      },
+    });
   });
 
   it("--help and a command's usage error load no command module and neither etcd3 nor dockerode", () => {
     // A resolve hook reports every module the process loads.
-    const hook = `data:text/javascript,${encodeURIComponent(`
+    const hook = `data:text/javascript,${
+      encodeURIComponent(`
       export async function resolve(specifier, context, next) {
         const resolved = await next(specifier, context);
         process.stderr.write("loaded " + resolved.url + "\\n");
         return resolved;
-      }`)}`;
+      }`)
+    }`;
     const register = `data:text/javascript,${encodeURIComponent(`import { register } from "node:module"; register(${JSON.stringify(hook)});`)}`;
     const script = fileURLToPath(new URL("./main.ts", import.meta.url));
     for (const argv of [["--help"], ["leases", "--help"], ["docker-config", "--bogus"], ["agent", "--mtu"], ["pipework", "--help"], ["pipework", "br1", "web", "10.9.0.2/33"]]) {
@@ -87,13 +102,19 @@ describe("flannel-ts", () => {
 
   it("a dependency's deprecated call reaches the user neither as a warning nor, under --throw-deprecation, as a crash; FLANNEL_TS_DEBUG=1 shows it", () => {
     // A module loaded first that makes a deprecated call while the CLI prints, as a client library would while a command runs.
-    const deprecated = `data:text/javascript,${encodeURIComponent(`
+    const deprecated = `data:text/javascript,${
+      encodeURIComponent(`
       import { deprecate } from "node:util";
       const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = (...args) => { deprecate(() => 0, "old call", "DEP_FLANNEL_TS_TEST")(); return write(...args); };`)}`;
+      process.stdout.write = (...args) => { deprecate(() => 0, "old call", "DEP_FLANNEL_TS_TEST")(); return write(...args); };`)
+    }`;
     const script = fileURLToPath(new URL("./main.ts", import.meta.url));
     const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, ["--throw-deprecation", "--import", "tsx", "--import", deprecated, script, "--version"], { encoding: "utf8", timeout: 30_000, env: { PATH: process.env["PATH"] ?? "", ...env } });
+      spawnSync(process.execPath, ["--throw-deprecation", "--import", "tsx", "--import", deprecated, script, "--version"], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { PATH: process.env["PATH"] ?? "", ...env },
+      });
     const quiet = run({});
     expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: "" });
     expect(quiet.stdout).toMatch(/^flannel-ts \d/);

@@ -202,7 +202,10 @@ async function dispatch(argv: readonly string[], io: CliIo, report: Reporter): P
   const entry = COMMANDS.find((c) => c.name === first || c.name === `${first} ${second}`);
   if (entry === undefined) {
     const unknown = group === undefined ? first : `${first} ${second ?? ""}`;
-    return report.error({ kind: "unknown-command", message: `unknown command ${quoteExcerpt(unknown)}; run flannel-ts ${group === undefined ? "" : `${first} `}--help for the list` }, EXIT.usage);
+    return report.error({
+      kind: "unknown-command",
+      message: `unknown command ${quoteExcerpt(unknown)}; run flannel-ts ${group === undefined ? "" : `${first} `}--help for the list`,
+    }, EXIT.usage);
   }
   const rest = argv.slice(entry.name.split(" ").length);
   const answered = answerWithoutRunning(await entry.spec(), rest, io);

@@ -11,7 +11,7 @@
  * @module
  */
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
-import { Etcd3Registry, redactEndpoint, type Etcd3RegistryOptionsError, type Etcd3Tls } from "../etcd/etcd3-registry.ts";
+import { Etcd3Registry, type Etcd3RegistryOptionsError, type Etcd3Tls, redactEndpoint } from "../etcd/etcd3-registry.ts";
 import type { Registry } from "../etcd/registry.ts";
 import { readRegularFile } from "../node/read-text-file.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -57,7 +57,9 @@ function readTls(field: TlsField, path: string | undefined): ResultAsync<Uint8Ar
   const flag = TLS_FLAG[field];
   return readRegularFile(path, { maxBytes: TLS_FILE_MAX_BYTES })
     .mapErr((e): OpenRegistryError => ({ kind: "etcd-tls", flag, path, message: `${flag}: ${e.message}` }))
-    .andThen((bytes) => (bytes === undefined ? errAsync<Uint8Array, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag} ${path} does not exist` }) : okAsync(bytes)));
+    .andThen((
+      bytes,
+    ) => (bytes === undefined ? errAsync<Uint8Array, OpenRegistryError>({ kind: "etcd-tls", flag, path, message: `${flag} ${path} does not exist` }) : okAsync(bytes)));
 }
 
 /**

@@ -77,12 +77,25 @@ describe("parseCommandLine", () => {
     ["a missing value", ["--port"], {}, { kind: "missing-value", flag: "--port", message: "flag --port needs a value" }],
     ["a missing short value", ["-k"], {}, { kind: "missing-value", flag: "-k", message: "flag -k (--combined-key) needs a value" }],
     ["a bad value", ["--port", "0"], {}, { kind: "bad-value", flag: "--port", message: '--port: "0" is not a port (1 to 65535)' }],
-    ["a bad value from a variable", [], { FLANNELD_PORT: "http" }, { kind: "bad-value", flag: "--port", variable: "FLANNELD_PORT", message: 'FLANNELD_PORT (for --port): "http" is not a port (1 to 65535)' }],
+    ["a bad value from a variable", [], { FLANNELD_PORT: "http" }, {
+      kind: "bad-value",
+      flag: "--port",
+      variable: "FLANNELD_PORT",
+      message: 'FLANNELD_PORT (for --port): "http" is not a port (1 to 65535)',
+    }],
     ["a bad boolean", ["--forward=maybe"], {}, { kind: "bad-value", flag: "--forward", message: '--forward: "maybe" is not a boolean (use true or false)' }],
     ["too many positionals", ["a", "b"], {}, { kind: "unexpected-argument", message: 'unexpected argument "b": give one FILE' }],
     ["control characters are escaped", ["--port", "1\n2\u0000"], {}, { kind: "bad-value", flag: "--port", message: '--port: "1\\n2\\u0000" is not a port (1 to 65535)' }],
-    ["a long value is cut", ["--port", "9".repeat(1000)], {}, { kind: "bad-value", flag: "--port", message: `--port: "${"9".repeat(60)}…" (1000 characters) is not a port (1 to 65535)` }],
-    ["the value of an unknown flag is not echoed", ["--passwrd=hunter2"], {}, { kind: "unknown-flag", flag: "--passwrd", message: 'unknown flag "--passwrd"; run flannel-ts toy --help for the list' }],
+    ["a long value is cut", ["--port", "9".repeat(1000)], {}, {
+      kind: "bad-value",
+      flag: "--port",
+      message: `--port: "${"9".repeat(60)}…" (1000 characters) is not a port (1 to 65535)`,
+    }],
+    ["the value of an unknown flag is not echoed", ["--passwrd=hunter2"], {}, {
+      kind: "unknown-flag",
+      flag: "--passwrd",
+      message: 'unknown flag "--passwrd"; run flannel-ts toy --help for the list',
+    }],
   ];
   it.each(errors)("refuses %s", (_name, argv, env, expected) => {
     expect(parseCommandLine(spec, argv, env)).toEqual(err(expected));
@@ -90,12 +103,25 @@ describe("parseCommandLine", () => {
 
   it("never quotes a secret back", () => {
     const secret = defineSpec({ name: "toy", synopsis: "", description: "", flags: { pw: optionalFlag("password", { type: flagTypes.shellName, help: "", secret: true }) } });
-    expect(parseCommandLine(secret, ["--password", "hunter-2"], {})).toEqual(err({ kind: "bad-value", flag: "--password", message: "--password: the value given is not a shell variable name (letters, digits and _, not starting with a digit, at most 255)" }));
+    expect(parseCommandLine(secret, ["--password", "hunter-2"], {})).toEqual(
+      err({
+        kind: "bad-value",
+        flag: "--password",
+        message: "--password: the value given is not a shell variable name (letters, digits and _, not starting with a digit, at most 255)",
+      }),
+    );
   });
 
   it("wants a required flag, naming its variable", () => {
-    const required = defineSpec({ name: "toy", synopsis: "", description: "", flags: { ip: requiredFlag("public-ip", { type: flagTypes.unicastIp4, help: "this host's address", env: true }) } });
-    expect(parseCommandLine(required, [], {})).toEqual(err({ kind: "missing-flag", flag: "--public-ip", message: "--public-ip (or FLANNELD_PUBLIC_IP) is required: this host's address" }));
+    const required = defineSpec({
+      name: "toy",
+      synopsis: "",
+      description: "",
+      flags: { ip: requiredFlag("public-ip", { type: flagTypes.unicastIp4, help: "this host's address", env: true }) },
+    });
+    expect(parseCommandLine(required, [], {})).toEqual(
+      err({ kind: "missing-flag", flag: "--public-ip", message: "--public-ip (or FLANNELD_PUBLIC_IP) is required: this host's address" }),
+    );
     expect(parseCommandLine(required, [], { FLANNELD_PUBLIC_IP: "192.0.2.1" }).isOk()).toBe(true);
   });
 
@@ -107,12 +133,21 @@ describe("parseCommandLine", () => {
 
   it("never throws, and every error is one line, on any arguments and environment of every command", async () => {
     const specs = await Promise.all(COMMANDS.flatMap((c) => (c.spec === undefined ? [] : [c.spec()])));
-    const arg = fc.oneof(fc.string(), fc.constantFrom("--", "-", "-h", "--json", "--etcd-endpoints", "--mtu", "--route", "-k", "-ic", "--docker-config"), fc.string().map((s) => `--${s}`));
+    const arg = fc.oneof(
+      fc.string(),
+      fc.constantFrom("--", "-", "-h", "--json", "--etcd-endpoints", "--mtu", "--route", "-k", "-ic", "--docker-config"),
+      fc.string().map((s) => `--${s}`),
+    );
     fc.assert(
-      fc.property(fc.constantFrom(...specs), fc.array(arg, { maxLength: 8 }), fc.dictionary(fc.constantFrom("FLANNELD_ETCD_ENDPOINTS", "FLANNELD_PUBLIC_IP", "FLANNELD_IP_MASQ", "FLANNELD_SUBNET_FILE", "DOCKER_HOST"), fc.string()), (s, argv, env) => {
-        const line = parseCommandLine(s, argv, env);
-        if (line.isErr()) expect(line.error.message).not.toMatch(/[\n\r]/);
-      }),
+      fc.property(
+        fc.constantFrom(...specs),
+        fc.array(arg, { maxLength: 8 }),
+        fc.dictionary(fc.constantFrom("FLANNELD_ETCD_ENDPOINTS", "FLANNELD_PUBLIC_IP", "FLANNELD_IP_MASQ", "FLANNELD_SUBNET_FILE", "DOCKER_HOST"), fc.string()),
+        (s, argv, env) => {
+          const line = parseCommandLine(s, argv, env);
+          if (line.isErr()) expect(line.error.message).not.toMatch(/[\n\r]/);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

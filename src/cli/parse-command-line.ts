@@ -17,10 +17,10 @@ import { quoteExcerpt } from "../text/quote-excerpt.ts";
 export type CommandLine<F extends FlagSet> =
   | { readonly help: true }
   | {
-      readonly help: false;
-      readonly values: FlagValues<F>;
-      readonly positionals: readonly string[];
-    };
+    readonly help: false;
+    readonly values: FlagValues<F>;
+    readonly positionals: readonly string[];
+  };
 
 interface Occurrence {
   readonly text: string;
@@ -157,7 +157,11 @@ export function parseCommandLine<F extends FlagSet>(spec: CommandSpec<F>, argv: 
       const letter = arg[j] ?? "";
       const entry = byShort.get(letter);
       if (entry === undefined) {
-        problem ??= { kind: "unknown-flag", flag: `-${letter}`, message: `unknown flag ${quoteExcerpt(`-${letter}`)}${arg.length > 2 ? ` in ${quoteExcerpt(arg)}` : ""}; ${seeHelp}` };
+        problem ??= {
+          kind: "unknown-flag",
+          flag: `-${letter}`,
+          message: `unknown flag ${quoteExcerpt(`-${letter}`)}${arg.length > 2 ? ` in ${quoteExcerpt(arg)}` : ""}; ${seeHelp}`,
+        };
         break;
       }
       const [key, flag] = entry;
@@ -181,7 +185,10 @@ export function parseCommandLine<F extends FlagSet>(spec: CommandSpec<F>, argv: 
 
   const pos = spec.positionals;
   if (pos === undefined && positionals.length > 0) {
-    return err({ kind: "unexpected-argument", message: `unexpected argument ${quoteExcerpt(positionals[0] ?? "")}: ${program} takes only flags (a boolean takes its value as --flag=false)` });
+    return err({
+      kind: "unexpected-argument",
+      message: `unexpected argument ${quoteExcerpt(positionals[0] ?? "")}: ${program} takes only flags (a boolean takes its value as --flag=false)`,
+    });
   }
   if (pos !== undefined && positionals.length < pos.min) return err({ kind: "missing-argument", message: `${pos.missing}; run ${program} --help for usage` });
   if (pos !== undefined && positionals.length > pos.max) {

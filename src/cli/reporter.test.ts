@@ -35,7 +35,9 @@ describe("createReporter", () => {
     expect(plain.lines).toEqual(["flannel-ts udp: internal error: TypeError: Cannot read properties of undefined (reading 'x') (FLANNEL_TS_DEBUG=1 shows where)\n"]);
     const json = sink();
     createReporter(json.io, "flannel-ts udp", true).internal(cause);
-    expect(JSON.parse(json.lines[0] ?? "")).toEqual({ error: { kind: "internal", message: "internal error: TypeError: Cannot read properties of undefined (reading 'x')", exitCode: 70 } });
+    expect(JSON.parse(json.lines[0] ?? "")).toEqual({
+      error: { kind: "internal", message: "internal error: TypeError: Cannot read properties of undefined (reading 'x')", exitCode: 70 },
+    });
     const debug = sink({ FLANNEL_TS_DEBUG: "1" });
     createReporter(debug.io, "flannel-ts udp", false).internal(cause);
     expect(debug.lines[0]).toBe("flannel-ts udp: internal error: TypeError: Cannot read properties of undefined (reading 'x')\n");

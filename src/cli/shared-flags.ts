@@ -8,7 +8,7 @@
  */
 import { DEFAULT_ETCD_ENDPOINTS, DEFAULT_ETCD_PREFIX, DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import type { Ip4, Ip6 } from "../subnet/ip.ts";
-import { boolFlag, optionalFlag, valueFlag, type FlagSpec } from "./flag-spec.ts";
+import { boolFlag, type FlagSpec, optionalFlag, valueFlag } from "./flag-spec.ts";
 import { flagTypes } from "./flag-types.ts";
 
 /** The etcd flags, keyed as commands read them. */
@@ -48,7 +48,12 @@ export function etcdFlags(options: { readonly env?: boolean; readonly prefix?: s
       help: "etcd client URLs, separated by commas",
       env,
     }),
-    etcdPrefix: valueFlag("etcd-prefix", { type: flagTypes.etcdPrefix, default: options.prefix ?? DEFAULT_ETCD_PREFIX, help: "key prefix under which the config and the leases live", env }),
+    etcdPrefix: valueFlag("etcd-prefix", {
+      type: flagTypes.etcdPrefix,
+      default: options.prefix ?? DEFAULT_ETCD_PREFIX,
+      help: "key prefix under which the config and the leases live",
+      env,
+    }),
     etcdKeyfile: file("etcd-keyfile", "private key of the TLS client certificate for etcd"),
     etcdCertfile: file("etcd-certfile", "TLS client certificate presented to etcd"),
     etcdCafile: file("etcd-cafile", "CA certificate that etcd's server certificate must chain to"),

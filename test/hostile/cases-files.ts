@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CaseContext, HostileCase } from "./harness.ts";
-import { bigFile, KIND_WORDS, makeSpecial, needsRoot, re, SUBNET_ENV, type SpecialKind } from "./special-files.ts";
+import { bigFile, KIND_WORDS, makeSpecial, needsRoot, re, type SpecialKind, SUBNET_ENV } from "./special-files.ts";
 
 const closed = (ctx: CaseContext): string => `http://127.0.0.1:${ctx.closedPort ?? 9}`;
 
@@ -76,7 +76,9 @@ const SITES: readonly ReadSite[] = [
     name: "docker-config --subnet-file",
     file: (ctx) => join(ctx.dir, "subnet.env"),
     prepare: (ctx) => writeFileSync(join(ctx.dir, "daemon.json"), "{}\n"),
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     command: "docker-config",
     says: cannotRead,
     limit: MIB,
@@ -86,7 +88,9 @@ const SITES: readonly ReadSite[] = [
     name: "docker-config --daemon-json",
     file: (ctx) => join(ctx.dir, "daemon.json"),
     prepare: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV),
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     command: "docker-config",
     says: cannotRead,
     limit: 4 * MIB,
@@ -100,7 +104,21 @@ const SITES: readonly ReadSite[] = [
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
       mkdirSync(join(ctx.dir, "root/lib/systemd/system"), { recursive: true });
     },
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-root", join(ctx.dir, "root"), "--systemd-unit", "docker.service", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => [
+      "docker-config",
+      "--subnet-file",
+      join(ctx.dir, "subnet.env"),
+      "--daemon-json",
+      join(ctx.dir, "daemon.json"),
+      "--systemd-root",
+      join(ctx.dir, "root"),
+      "--systemd-unit",
+      "docker.service",
+      "--dockerd-version",
+      "26",
+    ],
     command: "docker-config",
     says: cannotRead,
     limit: MIB,
@@ -163,7 +181,12 @@ for (const site of SITES) {
     argv: site.argv,
     code: 1,
     // TLS files are bytes: what is wrong there is that they are not PEM.
-    message: (ctx) => new RegExp(`^flannel-ts ${re(site.command)}: (${site.says(site.file(ctx))}: the byte at offset 2 is not UTF-8|--etcd-(ca|cert)file: the (CA|client) certificate .* (is not PEM|needs its key))`),
+    message: (ctx) =>
+      new RegExp(
+        `^flannel-ts ${re(site.command)}: (${
+          site.says(site.file(ctx))
+        }: the byte at offset 2 is not UTF-8|--etcd-(ca|cert)file: the (CA|client) certificate .* (is not PEM|needs its key))`,
+      ),
   });
 }
 
@@ -184,12 +207,14 @@ const BAD_CONFIGS: readonly (readonly [string, string, RegExp])[] = [
 ];
 
 for (const [what, text, message] of BAD_CONFIGS) {
-  for (const [site, argv, command] of [
-    ["config check @file", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`], "config check"],
-    ["config set @file", (ctx: CaseContext) => ["config", "set", `@${join(ctx.dir, "net.json")}`, "--etcd-endpoints", closed(ctx)], "config set"],
-    ["subnet alloc --config @file", (ctx: CaseContext) => ["subnet", "alloc", "--config", `@${join(ctx.dir, "net.json")}`], "subnet alloc"],
-    ["config check --json", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`, "--json"], "config check"],
-  ] as const) {
+  for (
+    const [site, argv, command] of [
+      ["config check @file", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`], "config check"],
+      ["config set @file", (ctx: CaseContext) => ["config", "set", `@${join(ctx.dir, "net.json")}`, "--etcd-endpoints", closed(ctx)], "config set"],
+      ["subnet alloc --config @file", (ctx: CaseContext) => ["subnet", "alloc", "--config", `@${join(ctx.dir, "net.json")}`], "subnet alloc"],
+      ["config check --json", (ctx: CaseContext) => ["config", "check", `@${join(ctx.dir, "net.json")}`, "--json"], "config check"],
+    ] as const
+  ) {
     cases.push({
       name: `${site}: ${what}`,
       setup: (ctx) => writeFileSync(join(ctx.dir, "net.json"), text),
@@ -222,24 +247,27 @@ for (const [what, text, message] of BAD_SUBNET_ENVS) {
       writeFileSync(join(ctx.dir, "subnet.env"), text());
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
     },
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     code: 1,
     message: new RegExp(`^flannel-ts docker-config: .*${message.source}`),
   });
 }
 // docker-opts reads subnet.env as the script does: only what makes mk-docker-opts.sh fail is an error.
-for (const [what, text] of [
-  ["variables that double each other 40 times", bomb],
-  ["an unclosed quote", () => `${SUBNET_ENV}X="open\n`],
-  ["an invalid FLANNEL_IPMASQ", () => SUBNET_ENV.replace("=false", "=yes")],
-] as const) {
+for (
+  const [what, text] of [
+    ["variables that double each other 40 times", bomb],
+    ["an unclosed quote", () => `${SUBNET_ENV}X="open\n`],
+    ["an invalid FLANNEL_IPMASQ", () => SUBNET_ENV.replace("=false", "=yes")],
+  ] as const
+) {
   cases.push({
     name: `docker-opts -f: ${what}`,
     setup: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), text()),
     argv: (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "docker_opts.env")],
     code: 1,
     message: /^flannel-ts docker-opts: /,
-
   });
 }
 
@@ -261,7 +289,9 @@ for (const [what, text] of BAD_DAEMON_JSONS) {
       writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV);
       writeFileSync(join(ctx.dir, "daemon.json"), text);
     },
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
     code: 1,
     message: /^flannel-ts docker-config: /,
   });
@@ -291,7 +321,21 @@ for (const [what, unit, special] of BAD_UNITS) {
         makeSpecial(special, join(ctx.dir, "root", ctx.dir, "env"));
       }
     },
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-root", join(ctx.dir, "root"), "--systemd-unit", "docker.service", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => [
+      "docker-config",
+      "--subnet-file",
+      join(ctx.dir, "subnet.env"),
+      "--daemon-json",
+      join(ctx.dir, "daemon.json"),
+      "--systemd-root",
+      join(ctx.dir, "root"),
+      "--systemd-unit",
+      "docker.service",
+      "--dockerd-version",
+      "26",
+    ],
     code: 1,
     message: /^flannel-ts docker-config: /,
   });
@@ -303,11 +347,29 @@ const PEM_CERT_HEAD = "-----BEGIN CERTIFICATE-----\n";
 const BAD_TLS: readonly (readonly [string, string, string, RegExp, readonly string[]])[] = [
   ["--etcd-cafile", "random bytes", "\u0001\u0002garbage", /--etcd-cafile: the CA certificate .* is not PEM: it has no "-----BEGIN CERTIFICATE-----" block/, []],
   ["--etcd-cafile", "an empty file", "", /--etcd-cafile: the CA certificate .* is not PEM/, []],
-  ["--etcd-cafile", "a PEM header with junk", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-cafile: the CA certificate .* has a PEM block that is not a readable X\.509 certificate \(block 1 of 1\)$/, []],
+  [
+    "--etcd-cafile",
+    "a PEM header with junk",
+    `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`,
+    /--etcd-cafile: the CA certificate .* has a PEM block that is not a readable X\.509 certificate \(block 1 of 1\)$/,
+    [],
+  ],
   ["--etcd-cafile", "a private key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-cafile: the CA certificate .* is not PEM/, []],
-  ["--etcd-certfile", "a PEM header with junk", `${PEM_CERT_HEAD}${"A".repeat(5000)}\n-----END CERTIFICATE-----\n`, /--etcd-certfile: the client certificate .* has a PEM block that is not a readable X\.509 certificate/, ["--etcd-keyfile"]],
+  [
+    "--etcd-certfile",
+    "a PEM header with junk",
+    `${PEM_CERT_HEAD}${"A".repeat(5000)}\n-----END CERTIFICATE-----\n`,
+    /--etcd-certfile: the client certificate .* has a PEM block that is not a readable X\.509 certificate/,
+    ["--etcd-keyfile"],
+  ],
   ["--etcd-certfile", "without its key", `${PEM_CERT_HEAD}AAAA\n-----END CERTIFICATE-----\n`, /--etcd-certfile: the client certificate .* needs its key: give both$/, []],
-  ["--etcd-keyfile", "without its certificate", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", /--etcd-keyfile: the client key .* needs its client certificate: give both$/, []],
+  [
+    "--etcd-keyfile",
+    "without its certificate",
+    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    /--etcd-keyfile: the client key .* needs its client certificate: give both$/,
+    [],
+  ],
 ];
 for (const [flag, what, text, message, alsoAs] of BAD_TLS) {
   for (const command of ["leases", "config get", "demo"] as const) {
@@ -340,7 +402,8 @@ for (const kind of WRITE_KINDS) {
       },
       argv: (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "out")],
       code: 1,
-      message: (ctx) => new RegExp(`^flannel-ts docker-opts: refusing to write ${re(join(ctx.dir, "out"))}.*: it is a ${re(KIND_WORDS[kind])}, not a regular file; it is left as it is$`),
+      message: (ctx) =>
+        new RegExp(`^flannel-ts docker-opts: refusing to write ${re(join(ctx.dir, "out"))}.*: it is a ${re(KIND_WORDS[kind])}, not a regular file; it is left as it is$`),
     },
     {
       name: `lease acquire --subnet-file onto a ${kind}: no lease taken`,
@@ -358,7 +421,21 @@ for (const kind of WRITE_KINDS) {
         writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
         makeSpecial(kind, join(ctx.dir, "backup"));
       },
-      argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--backup", join(ctx.dir, "backup")],
+      argv: (
+        ctx,
+      ) => [
+        "docker-config",
+        "--subnet-file",
+        join(ctx.dir, "subnet.env"),
+        "--daemon-json",
+        join(ctx.dir, "daemon.json"),
+        "--systemd-unit",
+        "none",
+        "--dockerd-version",
+        "26",
+        "--backup",
+        join(ctx.dir, "backup"),
+      ],
       code: 1,
       message: (ctx) => new RegExp(`^flannel-ts docker-config: refusing to write the backup path ${re(join(ctx.dir, "backup"))}.*: it is a ${re(KIND_WORDS[kind])}`),
     },
@@ -375,7 +452,19 @@ cases.push(
   {
     name: "docker-config --daemon-json below a file",
     setup: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV),
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "subnet.env", "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (
+      ctx,
+    ) => [
+      "docker-config",
+      "--subnet-file",
+      join(ctx.dir, "subnet.env"),
+      "--daemon-json",
+      join(ctx.dir, "subnet.env", "daemon.json"),
+      "--systemd-unit",
+      "none",
+      "--dockerd-version",
+      "26",
+    ],
     code: 1,
     message: /^flannel-ts docker-config: cannot read .*: ENOTDIR/,
   },
@@ -386,7 +475,21 @@ cases.push(
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
       makeSpecial("directory", join(ctx.dir, "d"));
     },
-    argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--backup", join(ctx.dir, "d", "..", "daemon.json")],
+    argv: (
+      ctx,
+    ) => [
+      "docker-config",
+      "--subnet-file",
+      join(ctx.dir, "subnet.env"),
+      "--daemon-json",
+      join(ctx.dir, "daemon.json"),
+      "--systemd-unit",
+      "none",
+      "--dockerd-version",
+      "26",
+      "--backup",
+      join(ctx.dir, "d", "..", "daemon.json"),
+    ],
     code: 2,
     message: /^flannel-ts docker-config: --backup ".*" is --daemon-json itself/,
   },

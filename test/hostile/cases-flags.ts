@@ -32,7 +32,20 @@ const BASE: Readonly<Record<string, (ctx: CaseContext) => readonly string[]>> = 
   "config set": (ctx) => ["config", "set", '{"Network":"10.5.0.0/16"}', "--etcd-endpoints", closed(ctx)],
   "config check": () => ["config", "check", '{"Network":"10.5.0.0/16"}'],
   "docker-opts": (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "docker_opts.env")],
-  "docker-config": (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--dry-run"],
+  "docker-config": (
+    ctx,
+  ) => [
+    "docker-config",
+    "--subnet-file",
+    join(ctx.dir, "subnet.env"),
+    "--daemon-json",
+    join(ctx.dir, "daemon.json"),
+    "--systemd-unit",
+    "none",
+    "--dockerd-version",
+    "26",
+    "--dry-run",
+  ],
   // A value accepted by mistake looks the container up first (none has this name): exit 1, nothing made.
   pipework: () => ["pipework", HOSTILE_BRIDGE, "fhostile-none", "192.0.2.2/24"],
 };
@@ -82,12 +95,41 @@ const numeric: readonly (readonly [string, string, readonly string[], boolean])[
   ["pipework", "mtu", ["0", "-1", "67", "65536", "99999999999"], true],
 ];
 
-const NOT_IPV4 = ["", "::1", "fd00::1", "::ffff:192.0.2.1", "192.0.2", "192.0.2.1.5", "192.0.2.01", "192.0.2.256", "a.b.c.d", "192.0.2.1/32", " 192.0.2.1", "\u0661\u0669\u0662.0.2.1", "localhost", "192.0.2.1\n"];
+const NOT_IPV4 = [
+  "",
+  "::1",
+  "fd00::1",
+  "::ffff:192.0.2.1",
+  "192.0.2",
+  "192.0.2.1.5",
+  "192.0.2.01",
+  "192.0.2.256",
+  "a.b.c.d",
+  "192.0.2.1/32",
+  " 192.0.2.1",
+  "\u0661\u0669\u0662.0.2.1",
+  "localhost",
+  "192.0.2.1\n",
+];
 // What the agent and the variables get: one of each kind.
 const SOME_BAD_IPS = ["fd00::1", "192.0.2.256", "0.0.0.0", "224.0.0.1", "255.255.255.255"];
 const NOT_UNICAST = ["0.0.0.0", "255.255.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1"];
 
-const NOT_NETWORKS = ["0.0.0.0/0", "0.0.0.0/1", "127.0.0.0/8", "127.5.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "128.0.0.0/1", "10.5.0.0/33", "10.5.0.0/-1", "10.5.0.0", "fd00::/64", "10.5.0.0/16/1", ""];
+const NOT_NETWORKS = [
+  "0.0.0.0/0",
+  "0.0.0.0/1",
+  "127.0.0.0/8",
+  "127.5.0.0/16",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
+  "128.0.0.0/1",
+  "10.5.0.0/33",
+  "10.5.0.0/-1",
+  "10.5.0.0",
+  "fd00::/64",
+  "10.5.0.0/16/1",
+  "",
+];
 
 const BAD_ROUTES = [
   "10.9.0.0/24=192.0.2.2",
@@ -136,27 +178,33 @@ const cases: HostileCase[] = [];
 for (const [command, flag, values, every] of numeric) {
   for (const value of [...(every ? NOT_NUMBERS : []), ...values]) cases.push(flagValue(command, flag, value));
 }
-for (const [flag, values] of [
-  ["iptables-resync", ["0", "99999999999", "1.0"]],
-  ["subnet-lease-renew-margin", ["0", "1440", "x"]],
-  ["healthz-port", ["-1", "65536", "http"]],
-] as const) {
+for (
+  const [flag, values] of [
+    ["iptables-resync", ["0", "99999999999", "1.0"]],
+    ["subnet-lease-renew-margin", ["0", "1440", "x"]],
+    ["healthz-port", ["-1", "65536", "http"]],
+  ] as const
+) {
   for (const value of values) cases.push(variableValue("agent", flag, value));
 }
 for (const value of [...NOT_IPV4, ...NOT_UNICAST]) {
   cases.push(flagValue("lease acquire", "public-ip", value));
   if (value !== "0.0.0.0") cases.push(flagValue("udp", "bind", value));
 }
-for (const value of SOME_BAD_IPS) cases.push(flagValue("agent", "public-ip", value), variableValue("lease acquire", "public-ip", value), variableValue("agent", "public-ip", value));
+for (const value of SOME_BAD_IPS) {
+  cases.push(flagValue("agent", "public-ip", value), variableValue("lease acquire", "public-ip", value), variableValue("agent", "public-ip", value));
+}
 for (const value of ["::", "::1", "ff02::1", "fe80::1", "::ffff:192.0.2.1", "192.0.2.1", "fd00::g", "fd00::1/64", "2001:db8::1%eth0", "x"]) {
   cases.push(flagValue("agent", "public-ipv6", value), variableValue("agent", "public-ipv6", value));
 }
 for (const value of NOT_NETWORKS) cases.push(flagValue("udp", "network", value));
 for (const value of ["10.5.1.0", "10.5.1.0/33", "fd00::/64", ""]) cases.push(flagValue("udp", "subnet", value));
-for (const [subnet, network] of [
-  ["10.6.1.0/24", "10.5.0.0/16"],
-  ["10.0.0.0/8", "10.5.0.0/16"],
-]) {
+for (
+  const [subnet, network] of [
+    ["10.6.1.0/24", "10.5.0.0/16"],
+    ["10.0.0.0/8", "10.5.0.0/16"],
+  ]
+) {
   cases.push({
     name: `udp --subnet ${subnet} outside --network ${network}`,
     argv: () => ["udp", "--tun", HOSTILE_TUN, "--subnet", subnet ?? "", "--network", network ?? "", "--bind", "127.0.0.1"],
@@ -183,7 +231,9 @@ for (const command of ["leases", "config get", "config set", "lease acquire", "a
     cases.push({ ...flagValue(command, "etcd-endpoints", value), mustNotContain: ["hunter2"] });
     if (command !== "demo" && value.trim() !== "" && value !== ",") cases.push({ ...variableValue(command, "etcd-endpoints", value), mustNotContain: ["hunter2"] });
   }
-  for (const value of every ? BAD_PREFIXES : BAD_PREFIXES.slice(0, 2)) cases.push(flagValue(command, "etcd-prefix", value, command === "demo" ? ["--etcd-endpoints", "http://127.0.0.1:9"] : []));
+  for (const value of every ? BAD_PREFIXES : BAD_PREFIXES.slice(0, 2)) {
+    cases.push(flagValue(command, "etcd-prefix", value, command === "demo" ? ["--etcd-endpoints", "http://127.0.0.1:9"] : []));
+  }
 }
 for (const value of KEYS) cases.push({ ...flagValue("docker-opts", "combined-key", value), message: /^flannel-ts docker-opts: (--combined-key: "|-k ")/ });
 for (const value of ["(eth", "[", "*", "a{2,1}"]) cases.push(flagValue("agent", "iface-regex", value));
@@ -217,7 +267,21 @@ cases.push(
     (spelling): HostileCase => ({
       name: `docker-config --backup is --daemon-json (${spelling})`,
       setup: files,
-      argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--backup", `${ctx.dir}/${spelling}`],
+      argv: (
+        ctx,
+      ) => [
+        "docker-config",
+        "--subnet-file",
+        join(ctx.dir, "subnet.env"),
+        "--daemon-json",
+        join(ctx.dir, "daemon.json"),
+        "--systemd-unit",
+        "none",
+        "--dockerd-version",
+        "26",
+        "--backup",
+        `${ctx.dir}/${spelling}`,
+      ],
       code: 2,
       message: /^flannel-ts docker-config: --backup ".*" is --daemon-json itself/,
     }),
@@ -226,7 +290,20 @@ cases.push(
     (host): HostileCase => ({
       name: `docker-config --verify with DOCKER_HOST=${JSON.stringify(host)}`,
       setup: files,
-      argv: (ctx) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26", "--verify"],
+      argv: (
+        ctx,
+      ) => [
+        "docker-config",
+        "--subnet-file",
+        join(ctx.dir, "subnet.env"),
+        "--daemon-json",
+        join(ctx.dir, "daemon.json"),
+        "--systemd-unit",
+        "none",
+        "--dockerd-version",
+        "26",
+        "--verify",
+      ],
       env: () => ({ DOCKER_HOST: host }),
       code: 2,
       message: /^flannel-ts docker-config: DOCKER_HOST \(for --verify\): "/,
@@ -262,14 +339,22 @@ cases.push(
 // Unknown and malformed flags, on every command, as text and as JSON.
 for (const command of Object.keys(BASE)) {
   const base = BASE[command] ?? (() => []);
-  for (const [what, extra, message] of [
-    ["an unknown flag", ["--bogus"], /unknown flag "--bogus"/],
-    ["an unknown flag with a control character", ["--bo\u001bgus"], /unknown flag "--bo\\u001bgus"/],
-    ["a missing value", ["--etcd-endpoints"], /(flag --etcd-endpoints needs a value|unknown flag "--etcd-endpoints")/],
-    ["a boolean given a word", ["--json=maybe"], /(--json: "maybe" is not a boolean|unknown flag "--json")/],
-    ["a long unknown flag", [`--${"x".repeat(100_000)}`], /unknown flag "--x{58}…" \(100002 characters\)/],
-  ] as const) {
-    cases.push({ name: `${command}: ${what}`, setup: files, argv: (ctx) => [...base(ctx), ...extra], code: 2, message: new RegExp(`^flannel-ts ${re(command)}: .*${message.source}`) });
+  for (
+    const [what, extra, message] of [
+      ["an unknown flag", ["--bogus"], /unknown flag "--bogus"/],
+      ["an unknown flag with a control character", ["--bo\u001bgus"], /unknown flag "--bo\\u001bgus"/],
+      ["a missing value", ["--etcd-endpoints"], /(flag --etcd-endpoints needs a value|unknown flag "--etcd-endpoints")/],
+      ["a boolean given a word", ["--json=maybe"], /(--json: "maybe" is not a boolean|unknown flag "--json")/],
+      ["a long unknown flag", [`--${"x".repeat(100_000)}`], /unknown flag "--x{58}…" \(100002 characters\)/],
+    ] as const
+  ) {
+    cases.push({
+      name: `${command}: ${what}`,
+      setup: files,
+      argv: (ctx) => [...base(ctx), ...extra],
+      code: 2,
+      message: new RegExp(`^flannel-ts ${re(command)}: .*${message.source}`),
+    });
   }
   if (command !== "demo") {
     cases.push({ name: `${command}: an unknown flag with --json`, setup: files, argv: (ctx) => [...base(ctx), "--json", "--bogus"], code: 2, message: /^unknown flag "--bogus"/ });
@@ -277,13 +362,15 @@ for (const command of Object.keys(BASE)) {
 }
 
 // Commands and groups that do not exist.
-for (const [argv, message] of [
-  [["bogus"], /^flannel-ts: unknown command "bogus"/],
-  [["config", "bogus"], /^flannel-ts: unknown command "config bogus"/],
-  [["\u001b[2J\u001b[H"], /^flannel-ts: unknown command "\\u001b\[2J\\u001b\[H"/],
-  [["x".repeat(120_000)], /^flannel-ts: unknown command "x{60}…" \(120000 characters\)/],
-  [["bogus", "--json"], /^unknown command "bogus"/],
-] as const) {
+for (
+  const [argv, message] of [
+    [["bogus"], /^flannel-ts: unknown command "bogus"/],
+    [["config", "bogus"], /^flannel-ts: unknown command "config bogus"/],
+    [["\u001b[2J\u001b[H"], /^flannel-ts: unknown command "\\u001b\[2J\\u001b\[H"/],
+    [["x".repeat(120_000)], /^flannel-ts: unknown command "x{60}…" \(120000 characters\)/],
+    [["bogus", "--json"], /^unknown command "bogus"/],
+  ] as const
+) {
   cases.push({ name: `flannel-ts ${JSON.stringify(argv[0].slice(0, 20))} ${argv.slice(1).join(" ")}`, argv: () => argv, code: 2, message });
 }
 for (const group of ["config", "subnet", "lease"]) {
@@ -291,26 +378,28 @@ for (const group of ["config", "subnet", "lease"]) {
 }
 
 // pipework's positionals, read by pipework's parser inside the flag layer: each names the argument at fault.
-for (const [argv, message] of [
-  [[], /missing <host-bridge>; run flannel-ts pipework --help for usage$/],
-  [["br1"], /missing <container> \(a name or ID\)/],
-  [["br1", "web"], /missing <address>\/<prefix>\[@<gateway>\]/],
-  [["--remove"], /missing <host-bridge>/],
-  [["br1", "web", "10.9.0.2/33"], /<address> "10\.9\.0\.2\/33": prefix length 33 is above 32$/],
-  [["br1", "web", "10.9.0.2/24@10.8.0.1"], /<address> "10\.9\.0\.2\/24@10\.8\.0\.1": /],
-  [["br1", "web", "::ffff:10.9.0.2/200"], /<address> "::ffff:10\.9\.0\.2\/200": /],
-  [["br1", "web", "10.9.0.2"], /<address> "10\.9\.0\.2": no prefix length/],
-  [["br1", "web", "x".repeat(5000)], /<address> "x{60}…" \(5000 characters\): /],
-  [["b@d", "web", "10.9.0.2/24"], /<host-bridge> "b@d": /],
-  [["br\u001b1", "web", "10.9.0.2/24"], /<host-bridge> "br\\u001b1": /],
-  [["br1", "w b", "10.9.0.2/24"], /<container> "w b": /],
-  [["br1", "web", "10.9.0.2/24", "zz:zz"], /<mac> "zz:zz": /],
-  [["br1", "web", "10.9.0.2/24", "ff:ff:ff:ff:ff:ff"], /<mac> "ff:ff:ff:ff:ff:ff": /],
-  [["br1", "web", "10.9.0.2/24", "02:00:00:00:00:01", "extra"], /unexpected argument "extra": pipework takes /],
-  [["br1", "web", "fd00::2/64", "--mtu", "1279"], /--mtu: "1279": IPv6 needs an MTU of at least 1280$/],
-  [["br1", "-i", "../x", "web", "10.9.0.2/24"], /--interface: "\.\.\/x" is not an interface name: /],
-  [["br1", "--remove=maybe", "web"], /--remove: "maybe" is not a boolean/],
-] as const) {
+for (
+  const [argv, message] of [
+    [[], /missing <host-bridge>; run flannel-ts pipework --help for usage$/],
+    [["br1"], /missing <container> \(a name or ID\)/],
+    [["br1", "web"], /missing <address>\/<prefix>\[@<gateway>\]/],
+    [["--remove"], /missing <host-bridge>/],
+    [["br1", "web", "10.9.0.2/33"], /<address> "10\.9\.0\.2\/33": prefix length 33 is above 32$/],
+    [["br1", "web", "10.9.0.2/24@10.8.0.1"], /<address> "10\.9\.0\.2\/24@10\.8\.0\.1": /],
+    [["br1", "web", "::ffff:10.9.0.2/200"], /<address> "::ffff:10\.9\.0\.2\/200": /],
+    [["br1", "web", "10.9.0.2"], /<address> "10\.9\.0\.2": no prefix length/],
+    [["br1", "web", "x".repeat(5000)], /<address> "x{60}…" \(5000 characters\): /],
+    [["b@d", "web", "10.9.0.2/24"], /<host-bridge> "b@d": /],
+    [["br\u001b1", "web", "10.9.0.2/24"], /<host-bridge> "br\\u001b1": /],
+    [["br1", "w b", "10.9.0.2/24"], /<container> "w b": /],
+    [["br1", "web", "10.9.0.2/24", "zz:zz"], /<mac> "zz:zz": /],
+    [["br1", "web", "10.9.0.2/24", "ff:ff:ff:ff:ff:ff"], /<mac> "ff:ff:ff:ff:ff:ff": /],
+    [["br1", "web", "10.9.0.2/24", "02:00:00:00:00:01", "extra"], /unexpected argument "extra": pipework takes /],
+    [["br1", "web", "fd00::2/64", "--mtu", "1279"], /--mtu: "1279": IPv6 needs an MTU of at least 1280$/],
+    [["br1", "-i", "../x", "web", "10.9.0.2/24"], /--interface: "\.\.\/x" is not an interface name: /],
+    [["br1", "--remove=maybe", "web"], /--remove: "maybe" is not a boolean/],
+  ] as const
+) {
   const name = `pipework ${JSON.stringify(argv.join(" ").slice(0, 40))}`;
   cases.push({ name, argv: () => ["pipework", ...argv], code: 2, message: new RegExp(`^flannel-ts pipework: ${message.source}`), plainOutput: true });
   cases.push({ name: `${name} --json`, argv: () => ["pipework", ...argv, "--json"], code: 2, message: new RegExp(`^${message.source}`) });

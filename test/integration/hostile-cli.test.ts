@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FILE_CASES } from "../hostile/cases-files.ts";
 import { FLAG_CASES, HOSTILE_BRIDGE, HOSTILE_TUN } from "../hostile/cases-flags.ts";
-import { checkCase, CLI, type CaseContext, type HostileCase } from "../hostile/harness.ts";
+import { type CaseContext, checkCase, CLI, type HostileCase } from "../hostile/harness.ts";
 import { IS_ROOT } from "../hostile/special-files.ts";
 
 let shared: Omit<CaseContext, "dir"> = {};
@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   // A udp case accepted by mistake would leave its TUN device behind when killed; a pipework case, its bridge.
-  if (IS_ROOT) for (const device of [HOSTILE_TUN, HOSTILE_BRIDGE]) spawnSync("ip", ["link", "del", device], { stdio: "ignore" });
+  if (IS_ROOT) { for (const device of [HOSTILE_TUN, HOSTILE_BRIDGE]) spawnSync("ip", ["link", "del", device], { stdio: "ignore" }); }
 });
 
 const table = (cases: readonly HostileCase[]) => cases.map((c) => [c.name, c] as const);

@@ -151,7 +151,12 @@ describe("flannel-ts pipework", () => {
       differences: ["it has 198.51.100.2/24, not 198.51.100.9/24", "the IPv4 default route goes through it (via 198.51.100.1 dev eth1) though no gateway was asked for"],
     }],
     ["the bridge's own address", ["pwbr0", "pw-d", "198.51.100.1/24"], 1, { kind: "address-on-bridge" }],
-    ["a bad prefix", ["pwbr9", "pw-d", "198.51.100.9/33"], 2, { kind: "bad-value", argument: "<address>", message: '<address> "198.51.100.9/33": prefix length 33 is above 32', exitCode: 2 }],
+    ["a bad prefix", ["pwbr9", "pw-d", "198.51.100.9/33"], 2, {
+      kind: "bad-value",
+      argument: "<address>",
+      message: '<address> "198.51.100.9/33": prefix length 33 is above 32',
+      exitCode: 2,
+    }],
   ])("refuses %s and leaves nothing behind (no veth, no bridge)", async (_, args, exit, error) => {
     const before = await state();
     const { code, report } = await pipeworkJson(...args);

@@ -1,7 +1,7 @@
-import command, { defaultAgentCommandDeps, runAgentCommand, type AgentCommandDeps } from "./agent.ts";
+import command, { type AgentCommandDeps, defaultAgentCommandDeps, runAgentCommand } from "./agent.ts";
 import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errAsync, ok, okAsync } from "neverthrow";
@@ -95,7 +95,9 @@ describe("flannel-ts agent", () => {
   it("exits 2 on an etcd endpoint that is not a URL (the shared etcd flags' check)", async () => {
     const io = capture();
     expect(await runAgentCommand(["--etcd-endpoints", "etcd:2379"], io, defaultAgentCommandDeps)).toBe(2);
-    expect(io.stderr()).toBe('flannel-ts agent: --etcd-endpoints: "etcd:2379" has an endpoint without http:// or https:// in front; give comma-separated URLs such as http://127.0.0.1:2379\n');
+    expect(io.stderr()).toBe(
+      'flannel-ts agent: --etcd-endpoints: "etcd:2379" has an endpoint without http:// or https:// in front; give comma-separated URLs such as http://127.0.0.1:2379\n',
+    );
   });
 
   it("exits 2 on an unusable restart command", async () => {
@@ -192,7 +194,11 @@ describe("flannel-ts agent", () => {
   });
 
   it.each([
-    [["--iptables-resync", "99999999999"], {}, '--iptables-resync: "99999999999" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)'],
+    [
+      ["--iptables-resync", "99999999999"],
+      {},
+      '--iptables-resync: "99999999999" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)',
+    ],
     [["--iptables-resync", "2147484"], {}, '--iptables-resync: "2147484" is out of range: give seconds from 1 to 2147483 (a timer holds at most 2^31-1 ms, about 24.8 days)'],
     [[], { FLANNELD_PUBLIC_IP: "0.0.0.0" }, 'FLANNELD_PUBLIC_IP (for --public-ip): "0.0.0.0" is not a unicast address (0.0.0.0 means any address)'],
     [["--iface-regex", "(eth"], {}, '--iface-regex: "(eth" is not a regular expression (Unterminated group)'],
@@ -233,7 +239,13 @@ describe("flannel-ts agent", () => {
   ])("takes the public IPv6 address from %s", async (_name, argv, env, expected) => {
     const io = capture(env);
     const f = fixture('{"Network":"172.20.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:20::/56"}');
-    const deps: AgentCommandDeps = { ...f.deps, agentOptions: { ...f.deps.agentOptions, interfaces: [{ name: "eth0", mtu: 1500, addresses: [parseIp4("192.0.2.1")._unsafeUnwrap(), parseIp6("2001:db8::1")._unsafeUnwrap()] }] } };
+    const deps: AgentCommandDeps = {
+      ...f.deps,
+      agentOptions: {
+        ...f.deps.agentOptions,
+        interfaces: [{ name: "eth0", mtu: 1500, addresses: [parseIp4("192.0.2.1")._unsafeUnwrap(), parseIp6("2001:db8::1")._unsafeUnwrap()] }],
+      },
+    };
     // The UDP backend refuses a dual-stack network, after the external interface is chosen and logged.
     expect(await runAgentCommand([...argv, "--subnet-file", join(f.dir, "subnet.env")], io, deps)).toBe(1);
     expect(io.stderr()).toMatch(new RegExp(`as external interface; PublicIP 192\\.0\\.2\\.1, PublicIPv6 ${expected.replaceAll(".", "\\.")}\n`));

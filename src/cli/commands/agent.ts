@@ -10,12 +10,12 @@ import type { AgentExit } from "../../flannel/agent.ts";
 import { splitUnitWords } from "../../dockerconf/systemd-unit.ts";
 import { dockerStep } from "../../node/agent-docker-step.ts";
 import { agentLogWriter } from "../../node/agent-log.ts";
-import { startNodeAgent, type NodeAgentOptions } from "../../node/agent-node.ts";
+import { type NodeAgentOptions, startNodeAgent } from "../../node/agent-node.ts";
 import { agentJsonLogWriter } from "../agent-json-log.ts";
 import { defineCommand } from "../define-command.ts";
 import type { CliIo } from "../io.ts";
 import { openEtcdRegistry, type OpenRegistryError } from "../open-etcd-registry.ts";
-import { agentFlagsOf, agentSpec, type AgentFlags } from "../specs/agent.ts";
+import { type AgentFlags, agentFlagsOf, agentSpec } from "../specs/agent.ts";
 
 /** Where the process's SIGINT and SIGTERM come from; tests pass an emitter. */
 export interface SignalSource {

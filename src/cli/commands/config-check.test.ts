@@ -58,7 +58,8 @@ describe("flannel-ts config check", () => {
   });
 
   it("warns, without failing, when the network overlaps Docker's address pools (as JSON with --json)", async () => {
-    const warning = '172.17.0.0/16 overlaps 172.17.0.0/16 from Docker\'s address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json';
+    const warning =
+      '172.17.0.0/16 overlaps 172.17.0.0/16 from Docker\'s address pools: dockerd may give it to a new network; pick a flannel network outside the pools or set "default-address-pools" in daemon.json';
     const text = await run('{"Network": "172.17.0.0/16"}');
     expect([text.code, text.err]).toEqual([0, `flannel-ts config check: warning: ${warning}\n`]);
     const json = await run('{"Network": "172.17.0.0/16"}', "--json");

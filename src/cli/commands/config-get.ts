@@ -5,7 +5,7 @@
  */
 import { describeNetworkConfig, formatNetworkConfig, parseNetworkConfig } from "../../subnet/network-config.ts";
 import { defineCommand } from "../define-command.ts";
-import { openEtcdRegistry, withRegistry, type OpenRegistry } from "../open-etcd-registry.ts";
+import { openEtcdRegistry, type OpenRegistry, withRegistry } from "../open-etcd-registry.ts";
 import { configGetSpec } from "../specs/config-get.ts";
 
 /**
@@ -31,8 +31,7 @@ export function configGetCommand(open: OpenRegistry = openEtcdRegistry) {
       }
       io.out(values.json ? `${formatNetworkConfig(config.value, { indent: 2 })}\n` : describeNetworkConfig(config.value));
       return 0;
-    }),
-  );
+    }));
 }
 
 export default configGetCommand();

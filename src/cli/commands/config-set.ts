@@ -5,7 +5,7 @@
  */
 import { readNetworkConfigArg } from "../args.ts";
 import { defineCommand } from "../define-command.ts";
-import { openEtcdRegistry, withRegistry, type OpenRegistry } from "../open-etcd-registry.ts";
+import { openEtcdRegistry, type OpenRegistry, withRegistry } from "../open-etcd-registry.ts";
 import { configSetSpec } from "../specs/config-set.ts";
 
 /**

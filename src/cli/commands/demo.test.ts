@@ -54,10 +54,18 @@ describe("flannel-ts demo", () => {
     ],
     [["--bogus"], 2, 'flannel-ts demo: unknown flag "--bogus"; run flannel-ts demo --help for the list\n'],
     [["--backend", "vxlan"], 2, "flannel-ts demo: --backend vxlan needs --netns: the kernel's vxlan backend needs namespaces and root; without --netns the demo runs on udp\n"],
-    [["--backend", "host-gw"], 2, "flannel-ts demo: --backend host-gw needs --netns: the kernel's host-gw backend needs namespaces and root; without --netns the demo runs on udp\n"],
+    [
+      ["--backend", "host-gw"],
+      2,
+      "flannel-ts demo: --backend host-gw needs --netns: the kernel's host-gw backend needs namespaces and root; without --netns the demo runs on udp\n",
+    ],
     [["--backend", "ipip"], 2, 'flannel-ts demo: --backend: "ipip" is not one of udp, vxlan, host-gw\n'],
     [["--etcd-endpoints", "http://127.0.0.1:2379", "--etcd-cafile", "/nonexistent/ca.pem"], 1, "flannel-ts demo: --etcd-cafile /nonexistent/ca.pem does not exist\n"],
-    [["--etcd-endpoints", "http://127.0.0.1:2379", "--etcd-cafile", "/dev/zero"], 1, "flannel-ts demo: --etcd-cafile: cannot read /dev/zero: it is a character device, not a regular file\n"],
+    [
+      ["--etcd-endpoints", "http://127.0.0.1:2379", "--etcd-cafile", "/dev/zero"],
+      1,
+      "flannel-ts demo: --etcd-cafile: cannot read /dev/zero: it is a character device, not a regular file\n",
+    ],
   ])("refuses %j", async (argv, code, message) => {
     const c = capture();
     expect(await command.run(argv, c.io)).toBe(code);

@@ -99,7 +99,10 @@ describe("flannel-ts docker-config", () => {
     const root = join(dir, "root");
     const unit = join(root, "lib/systemd/system/docker.service");
     mkdirSync(dirname(unit), { recursive: true });
-    writeFileSync(unit, "[Service]\nType=notify\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n");
+    writeFileSync(
+      unit,
+      "[Service]\nType=notify\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
+    );
     const io = capture();
     const args = ["--subnet-file", subnetFile, "--daemon-json", daemonJson, "--dockerd-version", "20.10", "--systemd-root", root, "--allow-findings"];
     expect(await command.run(args, io)).toBe(1);
@@ -108,7 +111,10 @@ describe("flannel-ts docker-config", () => {
       "flannel-ts docker-config: error: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [unix:///var/run/docker.sock tcp://0.0.0.0:2375]); dockerd refuses to start. Fix: remove these flags from dockerd's command line with a drop-in that resets ExecStart, /etc/systemd/system/docker.service.d/zz-flannel-ts.conf:\n[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
     );
     mkdirSync(join(root, "etc/systemd/system/docker.service.d"), { recursive: true });
-    writeFileSync(join(root, "etc/systemd/system/docker.service.d/zz-flannel-ts.conf"), "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n");
+    writeFileSync(
+      join(root, "etc/systemd/system/docker.service.d/zz-flannel-ts.conf"),
+      "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
+    );
     expect(await command.run(args, capture())).toBe(0);
     expect(readFileSync(daemonJson, "utf8")).toBe(MERGED);
   });
@@ -141,8 +147,11 @@ describe("flannel-ts docker-config", () => {
   it.each([
     [["--dockerd-version", "19"], '--dockerd-version: "19" is not one of 20.10, 26'],
     [["--backup", "x", "--no-backup"], "--backup and --no-backup exclude each other"],
-    [["--default-address-pool", "base=10.0.0.0/8"], '--default-address-pool: "base=10.0.0.0/8" is not base=CIDR,size=N with N from the base\'s length to 32 (e.g. base=192.168.0.0/16,size=24)'],
-    [["--dockerd-args", '"-H fd://'], "--dockerd-args: \"\\\"-H fd://\" cannot be split into words (unclosed \")"],
+    [
+      ["--default-address-pool", "base=10.0.0.0/8"],
+      '--default-address-pool: "base=10.0.0.0/8" is not base=CIDR,size=N with N from the base\'s length to 32 (e.g. base=192.168.0.0/16,size=24)',
+    ],
+    [["--dockerd-args", '"-H fd://'], '--dockerd-args: "\\"-H fd://" cannot be split into words (unclosed ")'],
     [["--frob"], 'unknown flag "--frob"; run flannel-ts docker-config --help for the list'],
   ])("usage error %j exits 2, daemon.json untouched", async (args, message) => {
     const io = capture();
@@ -258,7 +267,13 @@ describe("flannel-ts docker-config: dockerd's own check and the files the file n
     dockerConfigCommand({
       validate: (text) => {
         asked.push(text);
-        return errAsync({ kind: "dockerd-refused", dockerd: "dockerd", dockerdMessage: "unable to configure the Docker daemon with file daemon.json: invalid logging level: loud", exitCode: 1, message: "dockerd would not start with this daemon.json: invalid logging level: loud" });
+        return errAsync({
+          kind: "dockerd-refused",
+          dockerd: "dockerd",
+          dockerdMessage: "unable to configure the Docker daemon with file daemon.json: invalid logging level: loud",
+          exitCode: 1,
+          message: "dockerd would not start with this daemon.json: invalid logging level: loud",
+        });
       },
     });
 
@@ -269,13 +284,18 @@ describe("flannel-ts docker-config: dockerd's own check and the files the file n
     expect(asked).toEqual([MERGED]);
     expect(readFileSync(daemonJson, "utf8")).toBe(SEED);
     expect(readdirSync(dir).sort()).toEqual(["daemon.json", "subnet.env"]);
-    expect(io.stderr().trimEnd().split("\n").at(-1)).toBe(`flannel-ts docker-config: ${daemonJson} not written: dockerd would not start with this daemon.json: invalid logging level: loud`);
+    expect(io.stderr().trimEnd().split("\n").at(-1)).toBe(
+      `flannel-ts docker-config: ${daemonJson} not written: dockerd would not start with this daemon.json: invalid logging level: loud`,
+    );
   });
 
   it("with --json, the refusal is in the report and in the error object", async () => {
     const io = capture();
     expect(await refusing([]).run([...base(), "--allow-findings", "--json"], io)).toBe(1);
-    expect(JSON.parse(io.stdout())).toMatchObject({ written: false, error: `${daemonJson} not written: dockerd would not start with this daemon.json: invalid logging level: loud` });
+    expect(JSON.parse(io.stdout())).toMatchObject({
+      written: false,
+      error: `${daemonJson} not written: dockerd would not start with this daemon.json: invalid logging level: loud`,
+    });
     const last = JSON.parse(io.stderr().trimEnd().split("\n").at(-1) ?? "") as { error: Record<string, unknown> };
     expect(last.error).toMatchObject({ kind: "dockerd-refused", dockerd: "dockerd", dockerdExitCode: 1, exitCode: 1 });
   });

@@ -8,17 +8,17 @@
 import { spawnSync } from "node:child_process";
 import { parseDockerdArgs } from "../../dockerconf/dockerd-args.ts";
 import type { DockerdVersion } from "../../dockerconf/dockerd-flags.ts";
-import { defaultBridgeExpectation, verifyDefaultBridge, type DefaultBridgeReport, type EngineNetworkApi } from "../../dockerconf/engine-verify.ts";
+import { defaultBridgeExpectation, type DefaultBridgeReport, type EngineNetworkApi, verifyDefaultBridge } from "../../dockerconf/engine-verify.ts";
 import { dockerNetworkSettings } from "../../dockerconf/network-settings.ts";
 import type { DaemonJsonPlan } from "../../dockerconf/plan-daemon-json.ts";
 import type { DaemonJsonIssue, DockerdCommandLine } from "../../dockerconf/validate-daemon-json.ts";
 import { planDaemonJsonFile, writeDaemonJsonPlan } from "../../node/daemon-json-file.ts";
-import { validateWithDockerd, type DockerdValidateError, type DockerdValidateOutcome } from "../../node/dockerd-validate.ts";
+import { type DockerdValidateError, type DockerdValidateOutcome, validateWithDockerd } from "../../node/dockerd-validate.ts";
 import { readSubnetEnvFile } from "../../node/subnet-env-file.ts";
 import { dockerdCommandLineFromSystemd } from "../../node/systemd-unit-files.ts";
 import type { ResultAsync } from "neverthrow";
 import { defineCommand } from "../define-command.ts";
-import { dockerConfigSpec, parseDockerHost, type DockerHost } from "../specs/docker-config.ts";
+import { dockerConfigSpec, type DockerHost, parseDockerHost } from "../specs/docker-config.ts";
 
 interface Report {
   readonly daemonJson: string;
@@ -54,7 +54,7 @@ function detectVersion(): DockerdVersion {
 
 function engineFor(host: DockerHost): Promise<EngineNetworkApi> {
   return import("dockerode").then(({ default: Docker }) =>
-    "socketPath" in host ? new Docker({ socketPath: host.socketPath }) : new Docker({ host: host.host, port: host.port, protocol: "http" }),
+    "socketPath" in host ? new Docker({ socketPath: host.socketPath }) : new Docker({ host: host.host, port: host.port, protocol: "http" })
   );
 }
 
@@ -123,7 +123,9 @@ export function dockerConfigCommand(options: DockerConfigOptions = {}) {
       if (asked.isErr()) {
         const e = asked.error;
         // dockerd's exit code under its own name: the report's exitCode is this command's.
-        const fields = e.kind === "dockerd-refused" ? { kind: e.kind, dockerd: e.dockerd, dockerdMessage: e.dockerdMessage, dockerdExitCode: e.exitCode } : { kind: e.kind, dockerd: e.dockerd };
+        const fields = e.kind === "dockerd-refused"
+          ? { kind: e.kind, dockerd: e.dockerd, dockerdMessage: e.dockerdMessage, dockerdExitCode: e.exitCode }
+          : { kind: e.kind, dockerd: e.dockerd };
         return finish(1, { ...fields, message: `${path} not ${values.dryRun ? "to be written" : "written"}: ${e.message}` });
       }
       state.report = { ...state.report, dockerdValidate: asked.value };
@@ -137,7 +139,9 @@ export function dockerConfigCommand(options: DockerConfigOptions = {}) {
     if (plan.blocking.length > 0) {
       return finish(1, {
         kind: "blocked",
-        message: `${path} not written: ${plan.blocking.length} blocking issue${plan.blocking.length === 1 ? "" : "s"} (see above${values.allowFindings ? "" : "; --allow-findings accepts security findings"})`,
+        message: `${path} not written: ${plan.blocking.length} blocking issue${plan.blocking.length === 1 ? "" : "s"} (see above${
+          values.allowFindings ? "" : "; --allow-findings accepts security findings"
+        })`,
       });
     }
     const backupPath = values.noBackup ? false : (values.backup ?? `${path}.flannel-ts.bak`);
@@ -159,11 +163,16 @@ export function dockerConfigCommand(options: DockerConfigOptions = {}) {
       const engine = await engineFor(dockerHost.value);
       const verified = await verifyDefaultBridge(engine, defaultBridgeExpectation(settings.value));
       if (verified.isErr()) {
-        state.report = { ...state.report, verify: { ok: false, ...(verified.error.kind === "bridge-mismatch" && { report: verified.error.report }), message: verified.error.message } };
+        state.report = {
+          ...state.report,
+          verify: { ok: false, ...(verified.error.kind === "bridge-mismatch" && { report: verified.error.report }), message: verified.error.message },
+        };
         return finish(1, verified.error);
       }
       state.report = { ...state.report, verify: { ok: true, report: verified.value } };
-      if (!values.json) io.out(`dockerd's default bridge has the lease's settings: subnet ${verified.value.subnet}, gateway ${verified.value.gateway}, mtu ${verified.value.mtu}\n`);
+      if (!values.json) {
+        io.out(`dockerd's default bridge has the lease's settings: subnet ${verified.value.subnet}, gateway ${verified.value.gateway}, mtu ${verified.value.mtu}\n`);
+      }
     }
     return finish(0);
   });

@@ -71,8 +71,14 @@ describe("flannel-ts docker-opts", () => {
     [["-ix"], 'unknown flag "-x" in "-ix"; run flannel-ts docker-opts --help for the list'],
     [["-k"], "flag -k (--combined-key) needs a value"],
     [["-k", "a-b"], '--combined-key: "a-b" is not a shell variable name (letters, digits and _, not starting with a digit, at most 255)'],
-    [["-k", "DOCKER_OPT_X"], '-k "DOCKER_OPT_X": the combined variable must be a shell name (letters, digits, _), not containing DOCKER_OPT_ and not one of the script\'s own variables'],
-    [["-d", "/tmp/DOCKER_OPT_x"], '-d="/tmp/DOCKER_OPT_x": the path contains DOCKER_OPT_, so the script lists it among the options; mk-docker-opts.sh\'s output for it depends on the shell, so flannel-ts refuses it'],
+    [
+      ["-k", "DOCKER_OPT_X"],
+      '-k "DOCKER_OPT_X": the combined variable must be a shell name (letters, digits, _), not containing DOCKER_OPT_ and not one of the script\'s own variables',
+    ],
+    [
+      ["-d", "/tmp/DOCKER_OPT_x"],
+      '-d="/tmp/DOCKER_OPT_x": the path contains DOCKER_OPT_, so the script lists it among the options; mk-docker-opts.sh\'s output for it depends on the shell, so flannel-ts refuses it',
+    ],
   ])("%j is a usage error (exit 2), nothing written", async (argv, message) => {
     const io = capture();
     expect(await command.run(["-f", join(dir, "none.env"), ...argv], io)).toBe(2);

@@ -72,7 +72,10 @@ describe("config set / config get", () => {
     expect((await run(set, [])).code).toBe(2);
     expect((await run(set, ["{}", "{}"])).code).toBe(2);
     expect((await run(set, ["--bogus", "{}"])).code).toBe(2);
-    expect(await run(set, ['{"Network":"10.5.0.0/16"}', "--etcd-endpoints", "127.0.0.1:2379"])).toMatchObject({ code: 2, err: expect.stringContaining("--etcd-endpoints") as unknown });
+    expect(await run(set, ['{"Network":"10.5.0.0/16"}', "--etcd-endpoints", "127.0.0.1:2379"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--etcd-endpoints") as unknown,
+    });
   });
 
   it("says when there is no config", async () => {
@@ -190,10 +193,13 @@ describe("lease acquire", () => {
     [["--public-ip", "255.255.255.255"], '--public-ip: "255.255.255.255" is not a unicast address (it is the broadcast address)'],
     [["--public-ip", "239.1.1.1"], '--public-ip: "239.1.1.1" is not a unicast address (224.0.0.0 and above are multicast and reserved)'],
     [["--public-ip", "2001:db8::1"], '--public-ip: "2001:db8::1" is an IPv6 address; give an IPv4 address'],
-    [["--public-ip", "192.0.2.1", "--ttl", "0"], "--ttl: \"0\" is out of range: give seconds from 1 to 9000000000 (etcd's largest lease TTL)"],
+    [["--public-ip", "192.0.2.1", "--ttl", "0"], '--ttl: "0" is out of range: give seconds from 1 to 9000000000 (etcd\'s largest lease TTL)'],
     [["--public-ip", "192.0.2.1", "--mtu", "x"], '--mtu: "x" is not an integer'],
-    [["--public-ip", "192.0.2.1", "--mtu", "1"], "--mtu: \"1\" is out of range: give an MTU from 68 (IPv4's minimum) to 65507 (the largest packet one UDP datagram carries)"],
-    [["--public-ip", "192.0.2.1", "--etcd-endpoints", "127.0.0.1:2379"], '--etcd-endpoints: "127.0.0.1:2379" has an endpoint without http:// or https:// in front; give comma-separated URLs such as http://127.0.0.1:2379'],
+    [["--public-ip", "192.0.2.1", "--mtu", "1"], '--mtu: "1" is out of range: give an MTU from 68 (IPv4\'s minimum) to 65507 (the largest packet one UDP datagram carries)'],
+    [
+      ["--public-ip", "192.0.2.1", "--etcd-endpoints", "127.0.0.1:2379"],
+      '--etcd-endpoints: "127.0.0.1:2379" has an endpoint without http:// or https:// in front; give comma-separated URLs such as http://127.0.0.1:2379',
+    ],
   ])("answers %j with exit 2 and takes no lease", async (argv, message) => {
     const result = await run(leaseAcquireCommand(openShared(registry)), [...argv, "--subnet-file", join(dir, "x.env")]);
     expect(result).toEqual({ code: 2, out: "", err: `flannel-ts lease acquire: ${message}\n` });
@@ -202,7 +208,11 @@ describe("lease acquire", () => {
 
   it("a bad FLANNELD_PUBLIC_IP is named as the variable", async () => {
     const result = await run(leaseAcquireCommand(openShared(registry)), ["--subnet-file", join(dir, "x.env")], { FLANNELD_PUBLIC_IP: "10.0.0.256" });
-    expect(result).toEqual({ code: 2, out: "", err: 'flannel-ts lease acquire: FLANNELD_PUBLIC_IP (for --public-ip): "10.0.0.256" is not an IPv4 address (octet 256 is above 255)\n' });
+    expect(result).toEqual({
+      code: 2,
+      out: "",
+      err: 'flannel-ts lease acquire: FLANNELD_PUBLIC_IP (for --public-ip): "10.0.0.256" is not an IPv4 address (octet 256 is above 255)\n',
+    });
   });
 
   it.each([
@@ -246,7 +256,9 @@ describe("lease acquire", () => {
     });
     const result = await run(leaseAcquireCommand(openShared(racing)), ["--public-ip", "192.0.2.1", "--subnet-file", file]);
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/^flannel-ts lease acquire: acquired \/atomic\.io\/network\/subnets\/10\.5\.\d+\.0-24 but could not write subnet\.env: refusing to write .*; the lease was given back\n$/);
+    expect(result.err).toMatch(
+      /^flannel-ts lease acquire: acquired \/atomic\.io\/network\/subnets\/10\.5\.\d+\.0-24 but could not write subnet\.env: refusing to write .*; the lease was given back\n$/,
+    );
     expect((await registry.listLeases())._unsafeUnwrap().leases).toEqual([]);
   });
 
@@ -267,7 +279,11 @@ describe("lease acquire", () => {
     // A warning may come first (the network's backend); the error is the last line.
     const { error } = JSON.parse(result.err.trimEnd().split("\n").at(-1) ?? "") as { error: Record<string, unknown> };
     expect(error).toMatchObject({ kind: "mtu-too-small-for-ipv6", key: "FLANNEL_MTU", value: "1000", path: file, exitCode: 1 });
-    expect(error["message"]).toMatch(new RegExp(`^acquired /atomic\\.io/network/subnets/10\\.5\\.\\d+\\.0-24&fd00:5:0:[0-9a-f]+::-64 but will not write ${file}: FLANNEL_MTU=1000 is below 1280, IPv6's minimum, .*; ${after}$`));
+    expect(error["message"]).toMatch(
+      new RegExp(
+        `^acquired /atomic\\.io/network/subnets/10\\.5\\.\\d+\\.0-24&fd00:5:0:[0-9a-f]+::-64 but will not write ${file}: FLANNEL_MTU=1000 is below 1280, IPv6's minimum, .*; ${after}$`,
+      ),
+    );
     expect(readFileSync(file, "utf8")).toBe("# left alone\n");
     expect((await registry.listLeases())._unsafeUnwrap().leases).toHaveLength(leasesLeft);
   });

@@ -8,7 +8,7 @@
  * @module
  */
 import { DEFAULT_UDP_MTU, ENCAPSULATION_OVERHEAD } from "../../core/defaults.ts";
-import { acquireLease, type AcquiredLease } from "../../flannel/lease-acquire.ts";
+import { type AcquiredLease, acquireLease } from "../../flannel/lease-acquire.ts";
 import { checkSubnetEnv, type SubnetEnv } from "../../flannel/subnet-env.ts";
 import { checkAtomicWrite } from "../../node/atomic-write.ts";
 import { readSubnetEnvFile, writeSubnetEnvFile } from "../../node/subnet-env-file.ts";
@@ -17,7 +17,7 @@ import { encapsulationMtu, type EncapsulationType } from "../../subnet/encapsula
 import { formatIp } from "../../subnet/ip.ts";
 import type { SubnetKey } from "../../subnet/subnet-key.ts";
 import { defineCommand } from "../define-command.ts";
-import { openEtcdRegistry, withRegistry, type OpenRegistry } from "../open-etcd-registry.ts";
+import { openEtcdRegistry, type OpenRegistry, withRegistry } from "../open-etcd-registry.ts";
 import { leaseAcquireSpec } from "../specs/lease-acquire.ts";
 import { formatSeconds } from "./leases.ts";
 
@@ -48,8 +48,11 @@ export function leaseAcquireCommand(open: OpenRegistry = openEtcdRegistry) {
     const previousEnv = await readSubnetEnvFile(subnetFile);
     if (previousEnv.isErr()) report.warning(`ignoring the previous subnet: ${previousEnv.error.message}`);
     const env = previousEnv.unwrapOr(undefined);
-    const previousSubnet: SubnetKey | undefined =
-      env?.subnet === undefined ? undefined : env.ipv6Subnet === undefined ? { ipv4: env.subnet } : { ipv4: env.subnet, ipv6: env.ipv6Subnet };
+    const previousSubnet: SubnetKey | undefined = env?.subnet === undefined
+      ? undefined
+      : env.ipv6Subnet === undefined
+      ? { ipv4: env.subnet }
+      : { ipv4: env.subnet, ipv6: env.ipv6Subnet };
 
     return withRegistry(run, open, async (registry) => {
       const acquired = await acquireLease({
@@ -86,7 +89,11 @@ export function leaseAcquireCommand(open: OpenRegistry = openEtcdRegistry) {
       // The lease and the flags together may still make a subnet.env no reader takes (an MTU below IPv6's 1280 on a dual-stack network).
       const checked = checkSubnetEnv(subnetEnv);
       if (checked.isErr()) {
-        return report.error({ ...checked.error, path: subnetFile, message: `acquired ${lease.lease.key} but will not write ${subnetFile}: ${checked.error.message}; ${await giveBack()}` });
+        return report.error({
+          ...checked.error,
+          path: subnetFile,
+          message: `acquired ${lease.lease.key} but will not write ${subnetFile}: ${checked.error.message}; ${await giveBack()}`,
+        });
       }
       const written = await writeSubnetEnvFile(subnetFile, checked.value);
       if (written.isErr()) {

@@ -8,7 +8,7 @@ import type { LeaseRecord } from "../../etcd/registry.ts";
 import { formatCidr } from "../../subnet/cidr.ts";
 import { formatIp } from "../../subnet/ip.ts";
 import { defineCommand } from "../define-command.ts";
-import { openEtcdRegistry, withRegistry, type OpenRegistry } from "../open-etcd-registry.ts";
+import { openEtcdRegistry, type OpenRegistry, withRegistry } from "../open-etcd-registry.ts";
 import { oneLine } from "../one-line.ts";
 import { leasesSpec } from "../specs/leases.ts";
 
@@ -95,8 +95,7 @@ export function leasesCommand(open: OpenRegistry = openEtcdRegistry) {
         for (const u of unreadable) report.warning(`${u.error.message} (at ${u.key})`);
       }
       return 0;
-    }),
-  );
+    }));
 }
 
 export default leasesCommand();

@@ -23,7 +23,17 @@ const attachedHost = [
 ];
 const attachedContainer = [
   lo,
-  { ifindex: 41, link_index: 40, ifname: "eth1", flags: ["UP"], mtu: 1500, link_type: "ether", address: "76:88:b3:8c:b8:6c", linkinfo: { info_kind: "veth" }, addr_info: [{ family: "inet", local: "10.9.0.2", prefixlen: 24 }] },
+  {
+    ifindex: 41,
+    link_index: 40,
+    ifname: "eth1",
+    flags: ["UP"],
+    mtu: 1500,
+    link_type: "ether",
+    address: "76:88:b3:8c:b8:6c",
+    linkinfo: { info_kind: "veth" },
+    addr_info: [{ family: "inet", local: "10.9.0.2", prefixlen: 24 }],
+  },
 ];
 
 /** A pretend host: empty (or with eth1 on br-test) until a step runs, then the other way round. */
@@ -66,7 +76,16 @@ describe("flannel-ts pipework", () => {
     const result = await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "web", "10.9.0.2/24", "--json"]);
     expect(result.code).toBe(0);
     expect(result.err).toBe("");
-    expect(JSON.parse(result.out)).toMatchObject({ action: "add", changed: true, bridgeCreated: true, interface: "eth1", hostInterface: FP, address: "10.9.0.2/24", mtu: 1500, container: { id: ID, name: "web", pid: 4242 } });
+    expect(JSON.parse(result.out)).toMatchObject({
+      action: "add",
+      changed: true,
+      bridgeCreated: true,
+      interface: "eth1",
+      hostInterface: FP,
+      address: "10.9.0.2/24",
+      mtu: 1500,
+      container: { id: ID, name: "web", pid: 4242 },
+    });
   });
 
   it("removes with --remove", async () => {
@@ -78,9 +97,15 @@ describe("flannel-ts pipework", () => {
   it.each([
     [["br-test", "web", "10.9.0.2/33"], 'flannel-ts pipework: <address> "10.9.0.2/33": prefix length 33 is above 32\n'],
     [["br-test"], "flannel-ts pipework: missing <container> (a name or ID); run flannel-ts pipework --help for usage\n"],
-    [["br-test", "web", "10.9.0.2/24", "--mtu", "65536"], 'flannel-ts pipework: --mtu: "65536" is out of range: give an MTU from 68 (IPv4\'s minimum) to 65535 (a veth\'s maximum)\n'],
+    [
+      ["br-test", "web", "10.9.0.2/24", "--mtu", "65536"],
+      "flannel-ts pipework: --mtu: \"65536\" is out of range: give an MTU from 68 (IPv4's minimum) to 65535 (a veth's maximum)\n",
+    ],
     [["br-test", "web", "fd00::2/64", "--mtu", "1200"], 'flannel-ts pipework: --mtu: "1200": IPv6 needs an MTU of at least 1280\n'],
-    [["br-test", "-i", "eth1:0", "web", "10.9.0.2/24"], 'flannel-ts pipework: --interface: "eth1:0" is not an interface name: character ":" is not allowed (use letters, digits, "_", "." and "-")\n'],
+    [
+      ["br-test", "-i", "eth1:0", "web", "10.9.0.2/24"],
+      'flannel-ts pipework: --interface: "eth1:0" is not an interface name: character ":" is not allowed (use letters, digits, "_", "." and "-")\n',
+    ],
     [["br-test", "web", "10.9.0.2/24", "02:00:00:00:00:01", "x"], 'flannel-ts pipework: unexpected argument "x": pipework takes <host-bridge> <container> <address> [<mac>]\n'],
     [["br-test", "web", "10.9.0.2/24", "--bogus"], 'flannel-ts pipework: unknown flag "--bogus"; run flannel-ts pipework --help for the list\n'],
   ])("%j exits 2 naming the argument at fault, before looking at anything", async (argv, message) => {
@@ -94,7 +119,11 @@ describe("flannel-ts pipework", () => {
     expect(await runCaptured(pipeworkCommand({ engine, run: host.run }), ["br-test", "--json"])).toEqual({
       code: 2,
       out: "",
-      err: `${JSON.stringify({ error: { kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID); run flannel-ts pipework --help for usage", exitCode: 2 } })}\n`,
+      err: `${
+        JSON.stringify({
+          error: { kind: "missing-argument", argument: "<container>", message: "missing <container> (a name or ID); run flannel-ts pipework --help for usage", exitCode: 2 },
+        })
+      }\n`,
     });
     expect(host.steps).toEqual([]);
   });
@@ -117,7 +146,9 @@ describe("flannel-ts pipework", () => {
     expect(await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "db", "10.9.0.2/24", "--json"])).toEqual({
       code: 1,
       out: "",
-      err: `${JSON.stringify({ error: { kind: "container-not-found", container: "db", message: "no container db: the engine knows no container by that name or ID", exitCode: 1 } })}\n`,
+      err: `${
+        JSON.stringify({ error: { kind: "container-not-found", container: "db", message: "no container db: the engine knows no container by that name or ID", exitCode: 1 } })
+      }\n`,
     });
     expect(await runCaptured(pipeworkCommand({ engine, run: fakeHost().run }), ["br-test", "db", "10.9.0.2/24"])).toEqual({
       code: 1,
@@ -141,7 +172,12 @@ describe("flannel-ts pipework", () => {
     expect(result.code).toBe(1);
     expect(result.out).toBe("");
     const { error } = JSON.parse(result.err) as { error: Record<string, unknown> };
-    expect(error).toMatchObject({ kind: "step-failed", step: `ip link set dev ${FP.replace("fp", "fc")} netns 4242`, undone: [`ip link del dev ${FP}`, "ip link del dev br-test"], undoFailures: [] });
+    expect(error).toMatchObject({
+      kind: "step-failed",
+      step: `ip link set dev ${FP.replace("fp", "fc")} netns 4242`,
+      undone: [`ip link del dev ${FP}`, "ip link del dev br-test"],
+      undoFailures: [],
+    });
     expect(error["done"]).toHaveLength(4);
   });
 });

@@ -20,7 +20,12 @@ function describeDone(report: PipeworkReport): string {
     if (report.bridgeRemoved) parts.push(`deleted the bridge ${report.bridge}`);
     return `${parts.length === 0 ? "deleted the veth an interrupted run left" : parts.join("; ")}\n`;
   }
-  const details = [report.address, report.gateway === undefined ? undefined : `gateway ${report.gateway}`, report.mac === undefined ? undefined : `MAC ${report.mac}`, report.mtu === undefined ? undefined : `MTU ${report.mtu}`].filter((d) => d !== undefined);
+  const details = [
+    report.address,
+    report.gateway === undefined ? undefined : `gateway ${report.gateway}`,
+    report.mac === undefined ? undefined : `MAC ${report.mac}`,
+    report.mtu === undefined ? undefined : `MTU ${report.mtu}`,
+  ].filter((d) => d !== undefined);
   const on = `${what} is on ${report.bridge} (host end ${report.hostInterface}): ${details.join(", ")}`;
   if (!report.changed) return `nothing to do: ${on}\n`;
   return `${on}${report.bridgeCreated ? `; created the bridge ${report.bridge}` : ""}\n`;

@@ -27,7 +27,10 @@ describe("flannel-ts subnet alloc", () => {
 
   it("prints dual-stack keys, reading the config from @file", async () => {
     const file = join(dir, "net.json");
-    writeFileSync(file, '{"Network": "10.5.0.0/28", "SubnetLen": 30, "SubnetMin": "10.5.0.8", "SubnetMax": "10.5.0.8", "EnableIPv6": true, "IPv6Network": "fd00::/62", "IPv6SubnetMin": "fd00:0:0:2::", "IPv6SubnetMax": "fd00:0:0:2::"}');
+    writeFileSync(
+      file,
+      '{"Network": "10.5.0.0/28", "SubnetLen": 30, "SubnetMin": "10.5.0.8", "SubnetMax": "10.5.0.8", "EnableIPv6": true, "IPv6Network": "fd00::/62", "IPv6SubnetMin": "fd00:0:0:2::", "IPv6SubnetMax": "fd00:0:0:2::"}',
+    );
     expect(await run("--config", `@${file}`)).toEqual({ code: 0, out: "10.5.0.8-30&fd00:0:0:2::-64\n", err: "" });
   });
 
@@ -40,9 +43,21 @@ describe("flannel-ts subnet alloc", () => {
   });
 
   it.each([
-    [["--config", '{"Network": "10.5.0.0/33"}'], 1, 'flannel-ts subnet alloc: line 1, column 13: Network "10.5.0.0/33" is not a CIDR (prefix length 33 is above 32); write it like "10.5.0.0/16"\n'],
-    [["--config", small, "--taken", "10.5.0.300-30"], 2, 'flannel-ts subnet alloc: --taken: "10.5.0.300-30" is neither a lease key (octet 300 is above 255) nor a CIDR (missing prefix length (/N))\n'],
-    [["--config", '{"EnableIPv4": false, "EnableIPv6": true, "IPv6Network": "fd00::/48"}'], 1, "flannel-ts subnet alloc: the config is IPv6-only (EnableIPv4 false), and flannel's lease keys start with an IPv4 subnet: enable IPv4 to lease through etcd\n"],
+    [
+      ["--config", '{"Network": "10.5.0.0/33"}'],
+      1,
+      'flannel-ts subnet alloc: line 1, column 13: Network "10.5.0.0/33" is not a CIDR (prefix length 33 is above 32); write it like "10.5.0.0/16"\n',
+    ],
+    [
+      ["--config", small, "--taken", "10.5.0.300-30"],
+      2,
+      'flannel-ts subnet alloc: --taken: "10.5.0.300-30" is neither a lease key (octet 300 is above 255) nor a CIDR (missing prefix length (/N))\n',
+    ],
+    [
+      ["--config", '{"EnableIPv4": false, "EnableIPv6": true, "IPv6Network": "fd00::/48"}'],
+      1,
+      "flannel-ts subnet alloc: the config is IPv6-only (EnableIPv4 false), and flannel's lease keys start with an IPv4 subnet: enable IPv4 to lease through etcd\n",
+    ],
     [[], 2, "flannel-ts subnet alloc: --config is required: the network config, inline or @path\n"],
     [["--config", small, "--seed", "x"], 2, 'flannel-ts subnet alloc: --seed: "x" is not an integer\n'],
     [["--config", small, "--seed", "99999999999"], 2, 'flannel-ts subnet alloc: --seed: "99999999999" is out of range: give from -2147483648 to 4294967295\n'],

@@ -13,15 +13,13 @@ import { defineCommand } from "../define-command.ts";
 import type { CliIo } from "../io.ts";
 import { udpRoutes, udpSpec } from "../specs/udp.ts";
 
-
 /** The MTU for the TUN: the underlay interface's (the one holding `bind`, else the default route's) minus 28. */
 async function defaultMtu(bind: Ip4): Promise<number> {
   const { defaultRouteInterface, listHostInterfaces } = await import("../../node/host-interfaces.ts");
   const interfaces = listHostInterfaces();
-  const holder =
-    bind.value === 0
-      ? interfaces.find((i) => i.name === defaultRouteInterface())
-      : interfaces.find((i) => i.addresses.some((a) => a.family === 4 && a.value === bind.value));
+  const holder = bind.value === 0
+    ? interfaces.find((i) => i.name === defaultRouteInterface())
+    : interfaces.find((i) => i.addresses.some((a) => a.family === 4 && a.value === bind.value));
   const mtu = holder !== undefined && holder.mtu > 0 ? holder.mtu : 1500;
   return mtu - ENCAPSULATION_OVERHEAD.udp;
 }
@@ -74,7 +72,17 @@ export default defineCommand(udpSpec, async ({ values: f, io, report }) => {
   const address = `${formatIp(cidrAddress(cidrNetwork(f.subnet)))}/32`;
   if (f.json) {
     const offload = { tso: engine.offload.tun, gso: engine.offload.gso, gro: engine.offload.gro };
-    const line = { device: engine.device, address, mtu, network: formatCidr(f.network), bind: formatIp(f.bind), port: f.port, routes: routes.value.length, sourceFilter: !f.noSourceFilter, offload };
+    const line = {
+      device: engine.device,
+      address,
+      mtu,
+      network: formatCidr(f.network),
+      bind: formatIp(f.bind),
+      port: f.port,
+      routes: routes.value.length,
+      sourceFilter: !f.noSourceFilter,
+      offload,
+    };
     io.err(`${JSON.stringify({ started: line })}\n`);
   } else {
     const on = (b: boolean): string => (b ? "on" : "off");

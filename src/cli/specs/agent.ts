@@ -7,12 +7,21 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { SUPPORTED_BACKENDS, type BackendKind } from "../../backend/backend.ts";
-import { DEFAULT_DAEMON_JSON, DEFAULT_HEALTHZ_IP, DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_TUN_NAME, DEFAULT_UDP_PORT, DEFAULT_VXLAN_PORT, DEFAULT_VXLAN_VNI } from "../../core/defaults.ts";
+import { type BackendKind, SUPPORTED_BACKENDS } from "../../backend/backend.ts";
+import {
+  DEFAULT_DAEMON_JSON,
+  DEFAULT_HEALTHZ_IP,
+  DEFAULT_IPTABLES_RESYNC_SECONDS,
+  DEFAULT_RENEW_MARGIN_MINUTES,
+  DEFAULT_TUN_NAME,
+  DEFAULT_UDP_PORT,
+  DEFAULT_VXLAN_PORT,
+  DEFAULT_VXLAN_VNI,
+} from "../../core/defaults.ts";
 import { splitUnitWords } from "../../dockerconf/systemd-unit.ts";
 import { formatIp } from "../../subnet/ip.ts";
 import { defineSpec } from "../command-spec.ts";
-import { boolFlag, listFlag, optionalFlag, valueFlag, withFlag, type FlagError, type FlagType, type FlagValues } from "../flag-spec.ts";
+import { boolFlag, type FlagError, type FlagType, type FlagValues, listFlag, optionalFlag, valueFlag, withFlag } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
 import { parseCommandLine } from "../parse-command-line.ts";
 import { etcdFlags, ipMasqFlag, jsonFlag, publicIpFlag, publicIpv6Flag, subnetFileFlag } from "../shared-flags.ts";
@@ -43,7 +52,8 @@ const dockerdArgs: FlagType<string | undefined> = {
  */
 const BACKEND_HELP = {
   udp: `TUN device and the UDP engine in this process; Port (default ${DEFAULT_UDP_PORT}). flannel calls it a backend for debugging.`,
-  vxlan: `the kernel's VXLAN device flannel.<VNI>; VNI (default ${DEFAULT_VXLAN_VNI}), Port (default the kernel's ${DEFAULT_VXLAN_PORT}), GBP, Learning, DirectRouting (plain routes to peers on the same network), MTU.`,
+  vxlan:
+    `the kernel's VXLAN device flannel.<VNI>; VNI (default ${DEFAULT_VXLAN_VNI}), Port (default the kernel's ${DEFAULT_VXLAN_PORT}), GBP, Learning, DirectRouting (plain routes to peers on the same network), MTU.`,
   "host-gw": "routes to each peer's subnet via its PublicIP; the hosts must share one L2 network. No options.",
 } as const satisfies Readonly<Record<BackendKind, string>>;
 
@@ -81,7 +91,12 @@ Another Type that flannel knows is refused at start, naming these.
 Every flag can also be set by its FLANNELD_* variable; the command line wins.`,
   flags: {
     ...etcdFlags(),
-    iface: listFlag("iface", { type: flagTypes.text, placeholder: "string", help: "name or address of the interface that carries the overlay between hosts; the first that matches wins", env: true }),
+    iface: listFlag("iface", {
+      type: flagTypes.text,
+      placeholder: "string",
+      help: "name or address of the interface that carries the overlay between hosts; the first that matches wins",
+      env: true,
+    }),
     ifaceRegex: listFlag("iface-regex", { type: flagTypes.regex, help: "regex matching the interface (IP or name) to use, tried after --iface", env: true }),
     publicIp: publicIpFlag,
     publicIpv6: publicIpv6Flag,
@@ -95,8 +110,17 @@ Every flag can also be set by its FLANNELD_* variable; the command line wins.`,
     ipMasq: ipMasqFlag,
     healthzIp: valueFlag("healthz-ip", { type: flagTypes.listenIp, default: DEFAULT_HEALTHZ_IP, help: "address the /healthz endpoint listens on", env: true }),
     healthzPort: valueFlag("healthz-port", { type: flagTypes.integer(0, 65_535), default: 0, help: "port of the /healthz endpoint; 0 turns it off", env: true }),
-    iptablesForwardRules: boolFlag("iptables-forward-rules", { default: true, help: "accept forwarded traffic to and from the flannel network in iptables' FORWARD chain", env: true }),
-    iptablesResync: valueFlag("iptables-resync", { type: flagTypes.timerSeconds(1), default: DEFAULT_IPTABLES_RESYNC_SECONDS, help: "seconds between checks that the iptables rules are still in place", env: true }),
+    iptablesForwardRules: boolFlag("iptables-forward-rules", {
+      default: true,
+      help: "accept forwarded traffic to and from the flannel network in iptables' FORWARD chain",
+      env: true,
+    }),
+    iptablesResync: valueFlag("iptables-resync", {
+      type: flagTypes.timerSeconds(1),
+      default: DEFAULT_IPTABLES_RESYNC_SECONDS,
+      help: "seconds between checks that the iptables rules are still in place",
+      env: true,
+    }),
     release: boolFlag("release", { help: "give the lease back on SIGINT/SIGTERM (flanneld keeps it)", env: true }),
     dockerConfig: optionalFlag("docker-config", {
       type: flagTypes.orNone(flagTypes.path),
@@ -120,7 +144,10 @@ Every flag can also be set by its FLANNELD_* variable; the command line wins.`,
     }),
     dockerAllowFindings: boolFlag("docker-allow-findings", { help: "write daemon.json despite security findings such as a tcp:// host without TLS (they are logged)", env: true }),
     tunName: valueFlag("tun-name", { type: flagTypes.interfaceName, placeholder: "string", default: DEFAULT_TUN_NAME, help: "name of the UDP engine's TUN device", env: true }),
-    noSourceFilter: boolFlag("no-source-filter", { help: "accept encapsulated packets from any address, not only from the PublicIPs of current leases (as flanneld does)", env: true }),
+    noSourceFilter: boolFlag("no-source-filter", {
+      help: "accept encapsulated packets from any address, not only from the PublicIPs of current leases (as flanneld does)",
+      env: true,
+    }),
     json: withFlag(jsonFlag, { help: "log as JSON lines ({time, level, event, message}) on stderr; errors too", env: true }),
   },
 });

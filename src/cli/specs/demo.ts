@@ -40,12 +40,14 @@ real flannel network by accident. Its output is a transcript; it has no --json.`
     }),
     interval: valueFlag("interval", { type: flagTypes.integer(0, 10_000, "milliseconds"), placeholder: "MS", default: 200, help: "milliseconds between two echo requests" }),
     netns: boolFlag("netns", {
-      help: "as root: each host in a network namespace (veth pair with 192.0.2.1 and 192.0.2.2), its data path a flannel-ts udp process with a TUN device (or the kernel's, with --backend), docker0 with the lease's bip and a container namespace behind it; the kernel's ping between the containers; all removed at the end. Needs iproute2 and ping.",
+      help:
+        "as root: each host in a network namespace (veth pair with 192.0.2.1 and 192.0.2.2), its data path a flannel-ts udp process with a TUN device (or the kernel's, with --backend), docker0 with the lease's bip and a container namespace behind it; the kernel's ping between the containers; all removed at the end. Needs iproute2 and ping.",
     }),
     backend: valueFlag<DemoBackend>("backend", {
       type: flagTypes.choice(["udp", "vxlan", "host-gw"]),
       default: "udp",
-      help: "the network config's Backend. vxlan and host-gw need --netns: the agents program the kernel in each host's namespace (a VXLAN device flannel.1 with the peer's route, neighbour and FDB entry; or a route via the peer's address), and the kernel carries the pings",
+      help:
+        "the network config's Backend. vxlan and host-gw need --netns: the agents program the kernel in each host's namespace (a VXLAN device flannel.1 with the peer's route, neighbour and FDB entry; or a route via the peer's address), and the kernel carries the pings",
     }),
     ...etcd,
     etcdEndpoints: withFlag(whenGiven(etcd.etcdEndpoints), { help: "use etcd (comma-separated client URLs) instead of the in-memory store", defaultText: "the in-memory store" }),
@@ -57,10 +59,21 @@ usage error; with --netns 130 after SIGINT and 143 after SIGTERM (after
 cleaning up).`,
   check: (values) => {
     if (values.backend !== "udp" && !values.netns) {
-      return err({ kind: "conflict", flag: "--backend", message: `--backend ${values.backend} needs --netns: the kernel's ${values.backend} backend needs namespaces and root; without --netns the demo runs on udp` });
+      return err({
+        kind: "conflict",
+        flag: "--backend",
+        message: `--backend ${values.backend} needs --netns: the kernel's ${values.backend} backend needs namespaces and root; without --netns the demo runs on udp`,
+      });
     }
     if (values.etcdEndpoints !== undefined) return ok(undefined);
-    const names = { etcdPrefix: "etcd-prefix", etcdKeyfile: "etcd-keyfile", etcdCertfile: "etcd-certfile", etcdCafile: "etcd-cafile", etcdUsername: "etcd-username", etcdPassword: "etcd-password" } as const;
+    const names = {
+      etcdPrefix: "etcd-prefix",
+      etcdKeyfile: "etcd-keyfile",
+      etcdCertfile: "etcd-certfile",
+      etcdCafile: "etcd-cafile",
+      etcdUsername: "etcd-username",
+      etcdPassword: "etcd-password",
+    } as const;
     const stray = (Object.keys(names) as (keyof typeof names)[]).find((key) => values[key] !== undefined);
     if (stray === undefined) return ok(undefined);
     return err({ kind: "conflict", flag: `--${names[stray]}`, message: `--${names[stray]} needs --etcd-endpoints: without it the demo uses its in-memory store` });

@@ -10,7 +10,7 @@ import { splitUnitWords } from "../../dockerconf/systemd-unit.ts";
 import { parseCidr4 } from "../../subnet/cidr.ts";
 import type { AddressPool } from "../../subnet/docker-address-pools.ts";
 import { defineSpec } from "../command-spec.ts";
-import { boolFlag, listFlag, optionalFlag, valueFlag, withFlag, type FlagError, type FlagType } from "../flag-spec.ts";
+import { boolFlag, type FlagError, type FlagType, listFlag, optionalFlag, valueFlag, withFlag } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
 import { quoteExcerpt } from "../../text/quote-excerpt.ts";
 import { jsonFlag, subnetFileFlag } from "../shared-flags.ts";
@@ -67,7 +67,9 @@ export function parseDockerHost(value: string | undefined): Result<DockerHost, F
   } catch {
     return bad("is not tcp://host:port");
   }
-  if (url.hostname === "" || url.username !== "" || url.password !== "" || (url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") return bad("is not tcp://host:port");
+  if (url.hostname === "" || url.username !== "" || url.password !== "" || (url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
+    return bad("is not tcp://host:port");
+  }
   const port = url.port === "" ? 2375 : Number(url.port);
   return ok({ host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port });
 }
@@ -99,7 +101,11 @@ untouched and the exit status is 1. Every input (flags, DOCKER_HOST for
       defaultText: "docker.service when it exists",
     }),
     systemdRoot: valueFlag("systemd-root", { type: flagTypes.path, placeholder: "DIR", default: "/", help: "read unit files under DIR instead of /" }),
-    dockerdVersion: optionalFlag("dockerd-version", { type: flagTypes.choice(["20.10", "26"] as const), help: "whose rules", defaultText: "from dockerd --version, 26 when there is no dockerd" }),
+    dockerdVersion: optionalFlag("dockerd-version", {
+      type: flagTypes.choice(["20.10", "26"] as const),
+      help: "whose rules",
+      defaultText: "from dockerd --version, 26 when there is no dockerd",
+    }),
     ipMasq: boolFlag("ip-masq", { help: "also set ip-masq (the inverse of FLANNEL_IPMASQ)" }),
     fixedCidr: boolFlag("fixed-cidr", { help: "also set fixed-cidr to the leased subnet" }),
     defaultAddressPool: listFlag("default-address-pool", { type: addressPool, help: "also set default-address-pools (repeatable)" }),
@@ -108,7 +114,8 @@ untouched and the exit status is 1. Every input (flags, DOCKER_HOST for
     noBackup: boolFlag("no-backup", { help: "keep no copy of the previous file" }),
     dryRun: boolFlag("dry-run", { help: "print the unified diff and the issues; write nothing" }),
     verify: boolFlag("verify", {
-      help: "check the running dockerd (Engine API at DOCKER_HOST, unix:// or tcp://, default /var/run/docker.sock): the default bridge must have the lease's subnet, gateway and MTU",
+      help:
+        "check the running dockerd (Engine API at DOCKER_HOST, unix:// or tcp://, default /var/run/docker.sock): the default bridge must have the lease's subnet, gateway and MTU",
     }),
     json: withFlag(jsonFlag, { help: "print one JSON report on stdout; errors and warnings as JSON too, one object per line on stderr" }),
   },
@@ -117,7 +124,11 @@ untouched and the exit status is 1. Every input (flags, DOCKER_HOST for
   check: (values, _positionals, env) => {
     if (values.backup !== undefined && values.noBackup) return err({ kind: "conflict", flag: "--backup", message: "--backup and --no-backup exclude each other" });
     if (values.backup !== undefined && normalize(values.backup) === normalize(values.daemonJson)) {
-      return err({ kind: "conflict", flag: "--backup", message: `--backup ${quoteExcerpt(values.backup, { max: PATH_MAX_SHOWN })} is --daemon-json itself: the backup would replace the file it keeps` });
+      return err({
+        kind: "conflict",
+        flag: "--backup",
+        message: `--backup ${quoteExcerpt(values.backup, { max: PATH_MAX_SHOWN })} is --daemon-json itself: the backup would replace the file it keeps`,
+      });
     }
     if (values.verify) return parseDockerHost(env["DOCKER_HOST"]).map(() => undefined);
     return ok(undefined);

@@ -14,7 +14,7 @@ import { parseInterfaceName } from "../../pipework/parse-interface-name.ts";
 import { DEFAULT_CONTAINER_INTERFACE, type PipeworkRequest } from "../../pipework/pipework-request.ts";
 import { quoteExcerpt } from "../../text/quote-excerpt.ts";
 import { defineSpec } from "../command-spec.ts";
-import { boolFlag, optionalFlag, valueFlag, withFlag, type FlagError, type FlagType, type FlagValues } from "../flag-spec.ts";
+import { boolFlag, type FlagError, type FlagType, type FlagValues, optionalFlag, valueFlag, withFlag } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
 import { jsonFlag } from "../shared-flags.ts";
 
@@ -108,7 +108,8 @@ Needs root, iproute2's ip and nsenter; the container is found through the
 Engine API (DOCKER_HOST, else /var/run/docker.sock).`,
   positionals: {
     name: "<host-bridge> <container> <address>/<prefix>[@<gateway>] [<mac>]",
-    help: "a Linux bridge of the host (e.g. docker0 or br1); the container's name or ID; its address, IPv4 or IPv6, with the prefix and an optional gateway inside it (for IPv6 also link-local), e.g. 10.9.0.2/24@10.9.0.1 or fd00:9::2/64; a unicast MAC (default: the kernel picks one)",
+    help:
+      "a Linux bridge of the host (e.g. docker0 or br1); the container's name or ID; its address, IPv4 or IPv6, with the prefix and an optional gateway inside it (for IPv6 also link-local), e.g. 10.9.0.2/24@10.9.0.1 or fd00:9::2/64; a unicast MAC (default: the kernel picks one)",
     // Counted by pipework's parser in the check, which names the missing one.
     min: 0,
     max: 4,

@@ -5,7 +5,7 @@
  */
 import { err, ok } from "neverthrow";
 import { defineSpec } from "../command-spec.ts";
-import { listFlag, optionalFlag, requiredFlag, type FlagType } from "../flag-spec.ts";
+import { type FlagType, listFlag, optionalFlag, requiredFlag } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
 import { jsonFlag } from "../shared-flags.ts";
 import type { TakenSubnet } from "../../subnet/allocate-subnet.ts";

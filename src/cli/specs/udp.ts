@@ -10,10 +10,10 @@ import { err, ok, type Result } from "neverthrow";
 import { parseRouteSpec } from "../../backend/udp/parse-route-spec.ts";
 import type { Route } from "../../backend/udp/route-table.ts";
 import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
-import { cidrContains, cidrOverlaps, formatCidr, type Cidr4 } from "../../subnet/cidr.ts";
+import { type Cidr4, cidrContains, cidrOverlaps, formatCidr } from "../../subnet/cidr.ts";
 import { formatIp } from "../../subnet/ip.ts";
 import { defineSpec } from "../command-spec.ts";
-import { boolFlag, listFlag, optionalFlag, requiredFlag, valueFlag, withFlag, type FlagError } from "../flag-spec.ts";
+import { boolFlag, type FlagError, listFlag, optionalFlag, requiredFlag, valueFlag, withFlag } from "../flag-spec.ts";
 import { flagTypes } from "../flag-types.ts";
 import { quoteExcerpt } from "../../text/quote-excerpt.ts";
 import { jsonFlag } from "../shared-flags.ts";
@@ -25,7 +25,11 @@ export const udpFlags = {
   network: requiredFlag("network", { type: flagTypes.overlayNetwork, help: "the flannel network, e.g. 10.5.0.0/16 (not 0.0.0.0/0, loopback or multicast)" }),
   bind: requiredFlag("bind", { type: flagTypes.bindIp4, help: "the underlay address to bind the UDP port to (0.0.0.0 for every address)" }),
   port: valueFlag("port", { type: flagTypes.port, default: DEFAULT_UDP_PORT, help: "the UDP port, the same on every host" }),
-  route: listFlag("route", { type: flagTypes.text, placeholder: "CIDR=IP[:PORT]", help: "a peer's subnet (inside --network, apart from --subnet and the other routes) and its public IP; repeat for more" }),
+  route: listFlag("route", {
+    type: flagTypes.text,
+    placeholder: "CIDR=IP[:PORT]",
+    help: "a peer's subnet (inside --network, apart from --subnet and the other routes) and its public IP; repeat for more",
+  }),
   mtu: optionalFlag("mtu", { type: flagTypes.mtu, help: "the TUN's MTU", defaultText: "the MTU of the interface that holds --bind, or of the default route's, minus 28" }),
   noSourceFilter: boolFlag("no-source-filter", { help: "accept datagrams from any sender, as flanneld does" }),
   noOffload: boolFlag("no-offload", { help: "do not use TSO/GSO/GRO (the bytes on the wire are the same; only slower)" }),
@@ -76,7 +80,9 @@ export const udpSpec = defineSpec({
 (address: the subnet's network address as /32, MTU: the underlay's MTU - 28,
 a route for the whole network through it), forwards IPv4 packets between it
 and the peers' UDP port (the packet is the datagram's payload, as flanneld's
-UDP backend sends it), and removes the device on SIGINT or SIGTERM.
+UDP backend sends it), and on SIGINT or SIGTERM takes back what it changed
+(a persistent TUN that existed is kept). A route for the network that exists
+already is an error, not replaced.
 Datagrams are accepted only from the routes' peers unless --no-source-filter.
 Needs root and iproute2's ip. Every flag is checked before a device is touched.
 
