@@ -39,8 +39,12 @@ describe("parseIp6 and formatIp", () => {
     expect(parseIp6(text).map(formatIp)).toEqual(ok(formatted));
   });
 
-  it.each(["fe80::1%eth0", "1.2.3.4", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "g::"])("refuses %s", (text) => {
+  it.each(["fe80::1%eth0", "1.2.3.4", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "g::", "fd00::1/64", "::1/128", "fd00:: 1", "+1::"])("refuses %s", (text) => {
     expect(parseIp6(text).isErr()).toBe(true);
+  });
+
+  it("names a stray character and where it is", () => {
+    expect(parseIp6("fd00::1/64").mapErr((e) => e.reason)).toEqual(err('unexpected character "/" at offset 7'));
   });
 });
 

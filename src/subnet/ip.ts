@@ -113,6 +113,10 @@ export function parseIp6(text: string): Result<Ip6, IpError> {
   if (text.includes("%")) return err(invalid(text, "zones (%...) are not allowed here"));
   if (!text.includes(":")) return err(invalid(text, "not IPv6: no ':'"));
   if (!IPCIDR.isValidAddress(text)) return err(invalid(text, "not a valid IPv6 address"));
+  // The validator above also takes a prefix ("fd00::1/64"), and parseInt
+  // would then stop at the "/": an address is hex digits, ':' and '.' only.
+  const stray = /[^0-9a-fA-F:.]/.exec(text);
+  if (stray !== null) return err(invalid(text, `unexpected character ${JSON.stringify(stray[0])} at offset ${stray.index}`));
   let body = text;
   const groups: number[] = [];
   const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(body);
@@ -126,7 +130,7 @@ export function parseIp6(text: string): Result<Ip6, IpError> {
   }
   const halves = body.split("::");
   if (halves.length > 2) return err(invalid(text, "'::' appears more than once"));
-  const read = (s: string): number[] => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
+  const read = (s: string): number[] => (s === "" ? [] : s.split(":").map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
   const head = read(halves[0] ?? "");
   const rest = halves.length === 2 ? read(halves[1] ?? "") : [];
   const missing = 8 - head.length - rest.length - tail.length;
