@@ -21,8 +21,11 @@ export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
  * @returns the text, or why the file cannot be read
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "neverthrow";
  * import { readTextArg } from "./args.ts";
- * const text = await readTextArg('{"Network": "10.5.0.0/16"}'); // ok, the text itself
+ * const text = await readTextArg('{"Network": "10.5.0.0/16"}');
+ * assert.deepEqual(text, ok('{"Network": "10.5.0.0/16"}')); // not a file: the text itself
  * ```
  */
 export function readTextArg(arg: string): ResultAsync<string, FileReadError> {

@@ -41,10 +41,12 @@ const prefixOf = (spec: { readonly program?: string | undefined; readonly name: 
  * @returns the exit code when answered, `undefined` when the command should run
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineSpec } from "./command-spec.ts";
  * import { answerWithoutRunning } from "./define-command.ts";
  * const spec = defineSpec({ name: "leases", synopsis: "", description: "", flags: {} });
- * const code = answerWithoutRunning(spec, ["--bogus"], { out: () => undefined, err: () => undefined, env: {} }); // 2
+ * const code = answerWithoutRunning(spec, ["--bogus"], { out: () => undefined, err: () => undefined, env: {} });
+ * assert.equal(code, 2);
  * ```
  */
 export function answerWithoutRunning<F extends FlagSet>(spec: CommandSpec<F>, argv: readonly string[], io: CliIo): number | undefined {

@@ -74,8 +74,9 @@ export interface FlagError {
  * @returns e.g. `FLANNELD_ETCD_ENDPOINTS`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { envVariableOf } from "./flag-spec.ts";
- * const name: string = envVariableOf("subnet-lease-renew-margin"); // "FLANNELD_SUBNET_LEASE_RENEW_MARGIN"
+ * assert.equal(envVariableOf("subnet-lease-renew-margin"), "FLANNELD_SUBNET_LEASE_RENEW_MARGIN");
  * ```
  */
 export function envVariableOf(flag: string): string {

@@ -123,8 +123,9 @@ const list = (entries: readonly CommandEntry[]): string[] => entries.map((c) => 
  * @returns the text, ending in a newline
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { topUsage } from "./main.ts";
- * const help: string = topUsage(); // "Usage: flannel-ts <command> [flags]\n..."
+ * assert.match(topUsage(), /^Usage: flannel-ts <command> \[flags\]\n/);
  * ```
  */
 export function topUsage(): string {
@@ -163,8 +164,10 @@ const isHelp = (arg: string | undefined): boolean => arg === "-h" || arg === "--
  * @returns the exit code (see the exit-code table)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./main.ts";
- * const code = await main(["config", "check", '{"Network":"10.5.0.0/16"}'], { out: (t) => void t, err: (t) => void t, env: {} }); // 0
+ * const code = await main(["config", "check", '{"Network":"10.5.0.0/16"}'], { out: (t) => void t, err: (t) => void t, env: {} });
+ * assert.equal(code, 0);
  * ```
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

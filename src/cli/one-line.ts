@@ -28,8 +28,9 @@ export const MAX_MESSAGE_CHARS = 2000;
  * @returns one line
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { oneLine } from "./one-line.ts";
- * const line: string = oneLine("cannot read\n/etc/x"); // "cannot read\\n/etc/x"
+ * assert.equal(oneLine("cannot read\n/etc/x"), "cannot read\\n/etc/x");
  * ```
  */
 export function oneLine(message: string): string {
@@ -45,8 +46,9 @@ export function oneLine(message: string): string {
  * @returns the text without passwords
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { maskUrlPasswords } from "./one-line.ts";
- * const safe: string = maskUrlPasswords("etcd at https://root:s3cret@10.0.0.1:2379 did not answer"); // "... https://root:***@10.0.0.1:2379 ..."
+ * assert.equal(maskUrlPasswords("etcd at https://root:s3cret@10.0.0.1:2379 did not answer"), "etcd at https://root:***@10.0.0.1:2379 did not answer");
  * ```
  */
 export function maskUrlPasswords(text: string): string {

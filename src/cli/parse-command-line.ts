@@ -230,8 +230,9 @@ export function parseCommandLine<F extends FlagSet>(spec: CommandSpec<F>, argv: 
  * @returns true when --json is among them (before `--`)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wantsJson } from "./parse-command-line.ts";
- * const asked: boolean = wantsJson(["--bogus", "--json"]); // true
+ * assert.equal(wantsJson(["--bogus", "--json"]), true);
  * ```
  */
 export function wantsJson(argv: readonly string[]): boolean {

@@ -32,9 +32,10 @@ export const ETCD_FLAG_KEYS = ["etcdEndpoints", "etcdPrefix", "etcdKeyfile", "et
  * @returns the seven flags
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { etcdFlags } from "./shared-flags.ts";
  * const flags = etcdFlags();
- * flags.etcdPrefix.defaultText; // '"/coreos.com/network"'
+ * assert.equal(flags.etcdPrefix.defaultText, '"/coreos.com/network"');
  * ```
  */
 export function etcdFlags(options: { readonly env?: boolean; readonly prefix?: string } = {}): EtcdFlags {

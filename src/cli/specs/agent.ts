@@ -205,10 +205,12 @@ const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
  * @returns the flags (empty strings dropped, addresses as text)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandLine } from "../parse-command-line.ts";
  * import { agentFlagsOf, agentSpec } from "./agent.ts";
  * const line = parseCommandLine(agentSpec, ["--ip-masq"], {});
- * if (line.isOk() && !line.value.help) agentFlagsOf(line.value.values).ipMasq; // true
+ * assert.ok(line.isOk() && !line.value.help);
+ * assert.equal(agentFlagsOf(line.value.values).ipMasq, true);
  * ```
  */
 export function agentFlagsOf(v: FlagValues<typeof agentSpec.flags>): AgentFlags {

@@ -47,8 +47,11 @@ export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
  * @returns where dockerd is, or why the value cannot be used (exit 2)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "neverthrow";
  * import { parseDockerHost } from "./docker-config.ts";
- * const at = parseDockerHost("tcp://10.0.0.5:2375"); // ok({ host: "10.0.0.5", port: 2375 })
+ * const at = parseDockerHost("tcp://10.0.0.5:2375");
+ * assert.deepEqual(at, ok({ host: "10.0.0.5", port: 2375 }));
  * ```
  */
 export function parseDockerHost(value: string | undefined): Result<DockerHost, FlagError> {

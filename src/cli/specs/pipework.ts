@@ -79,9 +79,11 @@ function toFlagError(error: PipeworkArgError): FlagError {
  * @returns the request, or the flag layer's error naming the flag or argument at fault
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { ok } from "neverthrow";
  * import { pipeworkRequestOf } from "./pipework.ts";
  * const request = pipeworkRequestOf({ interface: "eth1", mtu: undefined, remove: false, json: false }, ["br1", "web", "10.9.0.2/24"]);
- * request.map((r) => r.action); // ok("add")
+ * assert.deepEqual(request.map((r) => r.action), ok("add"));
  * ```
  */
 export function pipeworkRequestOf(values: FlagValues<typeof pipeworkFlags>, positionals: readonly string[]): Result<PipeworkRequest, FlagError> {
