@@ -82,9 +82,12 @@ describe("a second engine while one runs", () => {
     running = await snapshot(net.a);
   });
 
-  afterAll(() => {
+  // Wait for both to exit: the next describe snapshots the namespace, and an
+  // engine still taking its device and route back would change it under it.
+  afterAll(async () => {
     first?.signal("SIGTERM");
     peer?.signal("SIGTERM");
+    await Promise.all([first?.exited, peer?.exited]);
   });
 
   const cases: readonly (readonly [string, string[], RegExp])[] = [
