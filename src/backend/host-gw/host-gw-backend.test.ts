@@ -1,34 +1,20 @@
 import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { parseLeaseAttrs } from "../../etcd/lease-attrs.ts";
 import type { LeaseRecord } from "../../etcd/registry.ts";
-import { IFF, RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../../netlink/constants.ts";
+import { IFF } from "../../netlink/constants.ts";
 import type { LinkInfo } from "../../netlink/link-info.ts";
-import type { RouteInfo } from "../../netlink/route-info.ts";
-import { parseCidr, parseCidr4, parseCidr6 } from "../../subnet/cidr.ts";
-import { parseIp, parseIp4, parseIp6 } from "../../subnet/ip.ts";
+import { parseCidr4 } from "../../subnet/cidr.ts";
+import { parseIp4, parseIp6 } from "../../subnet/ip.ts";
 import { parseNetworkConfig } from "../../subnet/network-config.ts";
-import { formatSubnetKey } from "../../subnet/subnet-key.ts";
 import type { Backend, ExternalInterface, PeerChange } from "../backend.ts";
 import { MemoryRtnetlink } from "../memory-rtnetlink.ts";
+import { hostRoute, leaseRecord } from "../../../test/helpers/backend-fixtures.ts";
 import { hostGwBackend } from "./host-gw-backend.ts";
 
 const eth0: LinkInfo = { index: 2, name: "eth0", type: 1, flags: IFF.UP, up: true, mtu: 1500 };
 const eth1: LinkInfo = { index: 3, name: "eth1", type: 1, flags: IFF.UP, up: true, mtu: 9000 };
 
-function route(dst: string, oif: number, gateway?: string): RouteInfo {
-  return {
-    dst: parseCidr(dst)._unsafeUnwrap(),
-    ...(gateway === undefined ? {} : { gateway: parseIp(gateway)._unsafeUnwrap() }),
-    oif,
-    onlink: false,
-    table: RT_TABLE.MAIN,
-    protocol: gateway === undefined ? RTPROT.KERNEL : RTPROT.BOOT,
-    scope: gateway === undefined ? RT_SCOPE.LINK : RT_SCOPE.UNIVERSE,
-    type: RTN.UNICAST,
-    flags: 0,
-  };
-}
+const route = hostRoute;
 
 const hostRoutes = [route("192.0.2.0/24", 2), route("0.0.0.0/0", 2, "192.0.2.254"), route("198.51.100.0/24", 3), route("fd00:9::/64", 2)];
 const external: ExternalInterface = {
@@ -42,10 +28,7 @@ const external: ExternalInterface = {
 const IPV4 = '{"Network":"10.5.0.0/16","Backend":{"Type":"host-gw"}}';
 const DUAL = '{"Network":"10.5.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"host-gw"}}';
 
-function lease(subnet: string, value: string, ipv6Subnet?: string): LeaseRecord {
-  const key = { ipv4: parseCidr4(subnet)._unsafeUnwrap(), ...(ipv6Subnet === undefined ? {} : { ipv6: parseCidr6(ipv6Subnet)._unsafeUnwrap() }) };
-  return { key: `/coreos.com/network/subnets/${formatSubnetKey(key)}`, subnet: key, attrs: parseLeaseAttrs(value)._unsafeUnwrap(), value, createRevision: 1, modRevision: 1 };
-}
+const lease = leaseRecord;
 const peer = (subnet: string, publicIp: string): LeaseRecord => lease(subnet, `{"PublicIP":"${publicIp}","PublicIPv6":null,"BackendType":"host-gw"}`);
 
 const A = peer("10.5.2.0/24", "192.0.2.2");

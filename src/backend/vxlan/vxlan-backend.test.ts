@@ -2,36 +2,23 @@ import { err, ok } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { formatLeaseAttrs, type LeaseAttrs, parseLeaseAttrs } from "../../etcd/lease-attrs.ts";
 import type { LeaseRecord } from "../../etcd/registry.ts";
-import { IFF, NTF, NUD, RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../../netlink/constants.ts";
+import { IFF, NTF, NUD, RTN } from "../../netlink/constants.ts";
 import type { LinkInfo } from "../../netlink/link-info.ts";
 import { deleteLink } from "../../netlink/link-requests.ts";
 import { formatMac, parseMac } from "../../netlink/mac.ts";
-import type { RouteInfo } from "../../netlink/route-info.ts";
-import { parseCidr, parseCidr4, parseCidr6 } from "../../subnet/cidr.ts";
+import { parseCidr4, parseCidr6 } from "../../subnet/cidr.ts";
 import { parseIp, parseIp4, parseIp6 } from "../../subnet/ip.ts";
 import { parseNetworkConfig } from "../../subnet/network-config.ts";
 import { seededRandom } from "../../subnet/random.ts";
-import { formatSubnetKey } from "../../subnet/subnet-key.ts";
 import type { Backend, ExternalInterface, PeerChange } from "../backend.ts";
 import { MemoryRtnetlink } from "../memory-rtnetlink.ts";
+import { hostRoute, leaseRecord } from "../../../test/helpers/backend-fixtures.ts";
 import { vxlanBackend } from "./vxlan-backend.ts";
 
 const eth0: LinkInfo = { index: 2, name: "eth0", type: 1, flags: IFF.UP, up: true, mtu: 1500 };
 const eth1: LinkInfo = { index: 3, name: "eth1", type: 1, flags: IFF.UP, up: true, mtu: 1500 };
 
-function route(dst: string, oif: number, gateway?: string): RouteInfo {
-  return {
-    dst: parseCidr(dst)._unsafeUnwrap(),
-    ...(gateway === undefined ? {} : { gateway: parseIp(gateway)._unsafeUnwrap() }),
-    oif,
-    onlink: false,
-    table: RT_TABLE.MAIN,
-    protocol: gateway === undefined ? RTPROT.KERNEL : RTPROT.BOOT,
-    scope: gateway === undefined ? RT_SCOPE.LINK : RT_SCOPE.UNIVERSE,
-    type: RTN.UNICAST,
-    flags: 0,
-  };
-}
+const route = hostRoute;
 
 /** This host: eth0 at 192.0.2.1/24 and fd00:9::1/64, a default route via 192.0.2.254; eth1 at 198.51.100.1/24. */
 const hostRoutes = [route("192.0.2.0/24", 2), route("0.0.0.0/0", 2, "192.0.2.254"), route("fd00:9::/64", 2), route("198.51.100.0/24", 3)];
@@ -48,11 +35,7 @@ const external: ExternalInterface = {
 const IPV4 = '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}';
 const DUAL = '{"Network":"10.9.0.0/16","EnableIPv6":true,"IPv6Network":"fd10::/56","Backend":{"Type":"vxlan"}}';
 
-function lease(subnet: string, value: string, ipv6Subnet?: string): LeaseRecord {
-  const key = { ipv4: parseCidr4(subnet)._unsafeUnwrap(), ...(ipv6Subnet === undefined ? {} : { ipv6: parseCidr6(ipv6Subnet)._unsafeUnwrap() }) };
-  const attrs = parseLeaseAttrs(value)._unsafeUnwrap();
-  return { key: `/coreos.com/network/subnets/${formatSubnetKey(key)}`, subnet: key, attrs, value, createRevision: 1, modRevision: 1 };
-}
+const lease = leaseRecord;
 
 /** A VXLAN peer as flanneld writes its lease. */
 const peer = (subnet: string, publicIp: string, vtepMac: string): LeaseRecord =>
