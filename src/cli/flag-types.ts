@@ -77,7 +77,7 @@ function notUnicast(ip: Ip4): string | undefined {
 }
 
 const ip6 = (text: string): Result<Ip6, string> => {
-  // parseIp6 reads the last group with parseInt, which stops at "/": "fd00::1/64" would pass as fd00::1.
+  // parseIp6 refuses a CIDR too; a prefix length gets a message that says what to give instead.
   if (text.includes("/")) return err("is a CIDR; give the address without a prefix length");
   const parsed = parseIp6(text);
   if (parsed.isOk()) return ok(parsed.value);
