@@ -22,4 +22,4 @@ export type {
   WrittenLease,
 } from "./registry.ts";
 export { MemoryRegistry, type MemoryRegistryOptions } from "./memory-registry.ts";
-export { ETCD_RECEIVE_LIMIT_BYTES, Etcd3Registry, type Etcd3RegistryOptions, type Etcd3RegistryOptionsError, type Etcd3Tls, redactEndpoint } from "./etcd3-registry.ts";
+export { Etcd3Registry, type Etcd3RegistryOptions, type Etcd3RegistryOptionsError, type Etcd3Tls, ETCD_RECEIVE_LIMIT_BYTES, redactEndpoint } from "./etcd3-registry.ts";
