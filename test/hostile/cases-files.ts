@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CaseContext, HostileCase } from "./harness.ts";
+import { type CaseContext, dockerConfigArgv, type HostileCase } from "./harness.ts";
 import { bigFile, KIND_WORDS, makeSpecial, needsRoot, re, type SpecialKind, SUBNET_ENV } from "./special-files.ts";
 
 const closed = (ctx: CaseContext): string => `http://127.0.0.1:${ctx.closedPort ?? 9}`;
@@ -76,9 +76,7 @@ const SITES: readonly ReadSite[] = [
     name: "docker-config --subnet-file",
     file: (ctx) => join(ctx.dir, "subnet.env"),
     prepare: (ctx) => writeFileSync(join(ctx.dir, "daemon.json"), "{}\n"),
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => dockerConfigArgv(ctx, "none"),
     command: "docker-config",
     says: cannotRead,
     limit: MIB,
@@ -88,9 +86,7 @@ const SITES: readonly ReadSite[] = [
     name: "docker-config --daemon-json",
     file: (ctx) => join(ctx.dir, "daemon.json"),
     prepare: (ctx) => writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV),
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => dockerConfigArgv(ctx, "none"),
     command: "docker-config",
     says: cannotRead,
     limit: 4 * MIB,
@@ -104,21 +100,7 @@ const SITES: readonly ReadSite[] = [
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
       mkdirSync(join(ctx.dir, "root/lib/systemd/system"), { recursive: true });
     },
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "daemon.json"),
-      "--systemd-root",
-      join(ctx.dir, "root"),
-      "--systemd-unit",
-      "docker.service",
-      "--dockerd-version",
-      "26",
-    ],
+    argv: (ctx) => dockerConfigArgv(ctx, "root"),
     command: "docker-config",
     says: cannotRead,
     limit: MIB,
@@ -247,9 +229,7 @@ for (const [what, text, message] of BAD_SUBNET_ENVS) {
       writeFileSync(join(ctx.dir, "subnet.env"), text());
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
     },
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => dockerConfigArgv(ctx, "none"),
     code: 1,
     message: new RegExp(`^flannel-ts docker-config: .*${message.source}`),
   });
@@ -289,9 +269,7 @@ for (const [what, text] of BAD_DAEMON_JSONS) {
       writeFileSync(join(ctx.dir, "subnet.env"), SUBNET_ENV);
       writeFileSync(join(ctx.dir, "daemon.json"), text);
     },
-    argv: (
-      ctx,
-    ) => ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), "--systemd-unit", "none", "--dockerd-version", "26"],
+    argv: (ctx) => dockerConfigArgv(ctx, "none"),
     code: 1,
     message: /^flannel-ts docker-config: /,
   });
@@ -321,21 +299,7 @@ for (const [what, unit, special] of BAD_UNITS) {
         makeSpecial(special, join(ctx.dir, "root", ctx.dir, "env"));
       }
     },
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "daemon.json"),
-      "--systemd-root",
-      join(ctx.dir, "root"),
-      "--systemd-unit",
-      "docker.service",
-      "--dockerd-version",
-      "26",
-    ],
+    argv: (ctx) => dockerConfigArgv(ctx, "root"),
     code: 1,
     message: /^flannel-ts docker-config: /,
   });
@@ -421,21 +385,7 @@ for (const kind of WRITE_KINDS) {
         writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
         makeSpecial(kind, join(ctx.dir, "backup"));
       },
-      argv: (
-        ctx,
-      ) => [
-        "docker-config",
-        "--subnet-file",
-        join(ctx.dir, "subnet.env"),
-        "--daemon-json",
-        join(ctx.dir, "daemon.json"),
-        "--systemd-unit",
-        "none",
-        "--dockerd-version",
-        "26",
-        "--backup",
-        join(ctx.dir, "backup"),
-      ],
+      argv: (ctx) => dockerConfigArgv(ctx, "none", "--backup", join(ctx.dir, "backup")),
       code: 1,
       message: (ctx) => new RegExp(`^flannel-ts docker-config: refusing to write the backup path ${re(join(ctx.dir, "backup"))}.*: it is a ${re(KIND_WORDS[kind])}`),
     },
@@ -475,21 +425,7 @@ cases.push(
       writeFileSync(join(ctx.dir, "daemon.json"), "{}\n");
       makeSpecial("directory", join(ctx.dir, "d"));
     },
-    argv: (
-      ctx,
-    ) => [
-      "docker-config",
-      "--subnet-file",
-      join(ctx.dir, "subnet.env"),
-      "--daemon-json",
-      join(ctx.dir, "daemon.json"),
-      "--systemd-unit",
-      "none",
-      "--dockerd-version",
-      "26",
-      "--backup",
-      join(ctx.dir, "d", "..", "daemon.json"),
-    ],
+    argv: (ctx) => dockerConfigArgv(ctx, "none", "--backup", join(ctx.dir, "d", "..", "daemon.json")),
     code: 2,
     message: /^flannel-ts docker-config: --backup ".*" is --daemon-json itself/,
   },

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CaseContext, HostileCase } from "./harness.ts";
+import { type CaseContext, dockerConfigArgv, type HostileCase } from "./harness.ts";
 import { re, SUBNET_ENV } from "./special-files.ts";
 
 /** The TUN name udp cases give: a value accepted by mistake would create it (the suite removes it). */
@@ -32,20 +32,7 @@ const BASE: Readonly<Record<string, (ctx: CaseContext) => readonly string[]>> = 
   "config set": (ctx) => ["config", "set", '{"Network":"10.5.0.0/16"}', "--etcd-endpoints", closed(ctx)],
   "config check": () => ["config", "check", '{"Network":"10.5.0.0/16"}'],
   "docker-opts": (ctx) => ["docker-opts", "-f", join(ctx.dir, "subnet.env"), "-d", join(ctx.dir, "docker_opts.env")],
-  "docker-config": (
-    ctx,
-  ) => [
-    "docker-config",
-    "--subnet-file",
-    join(ctx.dir, "subnet.env"),
-    "--daemon-json",
-    join(ctx.dir, "daemon.json"),
-    "--systemd-unit",
-    "none",
-    "--dockerd-version",
-    "26",
-    "--dry-run",
-  ],
+  "docker-config": (ctx) => dockerConfigArgv(ctx, "none", "--dry-run"),
   // A value accepted by mistake looks the container up first (none has this name): exit 1, nothing made.
   pipework: () => ["pipework", HOSTILE_BRIDGE, "fhostile-none", "192.0.2.2/24"],
 };
@@ -267,21 +254,7 @@ cases.push(
     (spelling): HostileCase => ({
       name: `docker-config --backup is --daemon-json (${spelling})`,
       setup: files,
-      argv: (
-        ctx,
-      ) => [
-        "docker-config",
-        "--subnet-file",
-        join(ctx.dir, "subnet.env"),
-        "--daemon-json",
-        join(ctx.dir, "daemon.json"),
-        "--systemd-unit",
-        "none",
-        "--dockerd-version",
-        "26",
-        "--backup",
-        `${ctx.dir}/${spelling}`,
-      ],
+      argv: (ctx) => dockerConfigArgv(ctx, "none", "--backup", `${ctx.dir}/${spelling}`),
       code: 2,
       message: /^flannel-ts docker-config: --backup ".*" is --daemon-json itself/,
     }),
@@ -290,20 +263,7 @@ cases.push(
     (host): HostileCase => ({
       name: `docker-config --verify with DOCKER_HOST=${JSON.stringify(host)}`,
       setup: files,
-      argv: (
-        ctx,
-      ) => [
-        "docker-config",
-        "--subnet-file",
-        join(ctx.dir, "subnet.env"),
-        "--daemon-json",
-        join(ctx.dir, "daemon.json"),
-        "--systemd-unit",
-        "none",
-        "--dockerd-version",
-        "26",
-        "--verify",
-      ],
+      argv: (ctx) => dockerConfigArgv(ctx, "none", "--verify"),
       env: () => ({ DOCKER_HOST: host }),
       code: 2,
       message: /^flannel-ts docker-config: DOCKER_HOST \(for --verify\): "/,

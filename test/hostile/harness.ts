@@ -30,6 +30,16 @@ export interface CaseContext {
   readonly httpPort?: number;
 }
 
+/**
+ * docker-config's arguments on a case's own files (subnet.env and daemon.json
+ * in its folder, dockerd 26), with the systemd unit left out ("none") or read
+ * below `<dir>/root` ("root"), then `extra`.
+ */
+export function dockerConfigArgv(ctx: CaseContext, systemd: "none" | "root", ...extra: string[]): string[] {
+  const unit = systemd === "none" ? ["--systemd-unit", "none"] : ["--systemd-root", join(ctx.dir, "root"), "--systemd-unit", "docker.service"];
+  return ["docker-config", "--subnet-file", join(ctx.dir, "subnet.env"), "--daemon-json", join(ctx.dir, "daemon.json"), ...unit, "--dockerd-version", "26", ...extra];
+}
+
 /** One bad input. */
 export interface HostileCase {
   /** What is wrong, for the test's name. */
