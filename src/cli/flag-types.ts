@@ -19,7 +19,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { type Cidr4, cidr4, cidrOverlaps, parseCidr4 } from "../subnet/cidr.ts";
-import { type Ip4, type Ip6, parseIp, parseIp4, parseIp6 } from "../subnet/ip.ts";
+import { type Ip, type Ip4, type Ip6, parseIp, parseIp4, parseIp6 } from "../subnet/ip.ts";
 import type { FlagType } from "./flag-spec.ts";
 
 /** The longest timer delay, in milliseconds (what setTimeout holds). */
@@ -193,6 +193,8 @@ export const flagTypes = {
     placeholder: "IP",
     parse: (text: string) => ip4(text).andThen((ip) => (ip.value === 0 || notUnicast(ip) === undefined ? ok(ip) : err(notUnicast(ip) ?? ""))),
   } satisfies FlagType<Ip4>,
+  /** An IPv4 or IPv6 address. */
+  ip: { placeholder: "IP", parse: (text: string) => parseIp(text).mapErr((e) => `is not an IP address (${reasonOf(e)})`) } satisfies FlagType<Ip>,
   /** An IPv4 or IPv6 address to listen on, kept as written. */
   listenIp: { placeholder: "string", parse: (text: string) => parseIp(text).map(() => text).mapErr((e) => `is not an IP address (${reasonOf(e)})`) } satisfies FlagType<string>,
   /** An IPv4 CIDR. */

@@ -1,10 +1,11 @@
-import { err, ok } from "neverthrow";
+import { err, ok, type Result } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { parseIp, parseIp4 } from "../subnet/index.ts";
-import { chooseExternalInterface, type HostInterface } from "./external-interface.ts";
+import { chooseExternalInterface, type HostInterface, type RouteToAddress } from "./external-interface.ts";
 
 const ip = (s: string) => parseIp(s)._unsafeUnwrap();
 const ip4 = (s: string) => parseIp4(s)._unsafeUnwrap();
+const reach = (address: string, route: Result<RouteToAddress, string>) => ({ address, route });
 const host: HostInterface[] = [
   { name: "lo", mtu: 65536, addresses: [ip("127.0.0.1"), ip("::1")] },
   { name: "eth0", mtu: 1500, addresses: [ip("fe80::1"), ip("192.0.2.10"), ip("192.0.2.11")] },
@@ -21,6 +22,32 @@ describe("chooseExternalInterface", () => {
     ["--iface-regex on names", { ifaceRegex: ["^eth1$"] }, "eth1", 9000, "198.51.100.7", "198.51.100.7"],
     ["--iface-regex on addresses", { ifaceRegex: ["^192\\.0\\.2\\.11$"] }, "eth0", 1500, "192.0.2.11", "192.0.2.11"],
     ["--public-ip behind NAT", { iface: ["eth0"], publicIp: "203.0.113.5" }, "eth0", 1500, "192.0.2.10", "203.0.113.5"],
+    [
+      "--iface-can-reach: the route's interface and source",
+      { ifaceCanReach: reach("192.0.2.1", ok({ interface: "eth0", source: ip("192.0.2.11") })) },
+      "eth0",
+      1500,
+      "192.0.2.11",
+      "192.0.2.11",
+    ],
+    ["--iface-can-reach without a source: the first IPv4", { ifaceCanReach: reach("198.51.100.1", ok({ interface: "eth1" })) }, "eth1", 9000, "198.51.100.7", "198.51.100.7"],
+    ["--iface before --iface-can-reach", { iface: ["eth1"], ifaceCanReach: reach("192.0.2.1", ok({ interface: "eth0" })) }, "eth1", 9000, "198.51.100.7", "198.51.100.7"],
+    [
+      "--iface-can-reach after an --iface that is not there",
+      { iface: ["eth9"], ifaceCanReach: reach("192.0.2.1", ok({ interface: "eth0" })) },
+      "eth0",
+      1500,
+      "192.0.2.10",
+      "192.0.2.10",
+    ],
+    [
+      "--iface-can-reach over the default route",
+      { ifaceCanReach: reach("192.0.2.1", ok({ interface: "eth0" })), defaultRouteInterface: "eth1" },
+      "eth0",
+      1500,
+      "192.0.2.10",
+      "192.0.2.10",
+    ],
   ])("%s", (_name, options, name, mtu, ifaceAddress, publicIp) => {
     expect(chooseExternalInterface(host, options)).toEqual(ok({ name, mtu, ifaceAddress: ip4(ifaceAddress), publicIp: ip4(publicIp) }));
   });
@@ -31,6 +58,14 @@ describe("chooseExternalInterface", () => {
     [{}, "no default route to choose the interface from: pass --iface or --public-ip with --iface"],
     [{ ifaceRegex: ["("] }, '--iface-regex "(" is not a valid regular expression'],
     [{ iface: ["eth0"], publicIp: "203.0.113.500" }, '--public-ip: invalid IP address "203.0.113.500": octet 500 is above 255'],
+    [
+      { ifaceCanReach: reach("203.0.113.9", err("no route to 203.0.113.9")), defaultRouteInterface: "eth0" },
+      "no interface matches --iface [] or --iface-regex [] or --iface-can-reach 203.0.113.9 (no route to 203.0.113.9); interfaces: lo, eth0, eth1, wg0",
+    ],
+    [
+      { iface: ["eth9"], ifaceCanReach: reach("203.0.113.9", ok({ interface: "tun7" })) },
+      'no interface matches --iface ["eth9"] or --iface-regex [] or --iface-can-reach 203.0.113.9 (its route leaves through tun7, which is not among the interfaces); interfaces: lo, eth0, eth1, wg0',
+    ],
   ])("refuses %j", (options, message) => {
     expect(chooseExternalInterface(host, options)).toEqual(err({ kind: "external-interface", message }));
   });

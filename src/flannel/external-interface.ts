@@ -23,8 +23,21 @@ export interface ExternalInterfaceOptions {
   readonly ipv6?: boolean;
   /** `--public-ipv6`: the IPv6 address peers use. */
   readonly publicIpv6?: string;
-  /** The interface of the default route, used when neither iface nor ifaceRegex is given. */
+  /**
+   * `--iface-can-reach`, tried after `iface` and `ifaceRegex`: an address,
+   * and the kernel's route to it as the caller looked it up (`ip route get`,
+   * `Rtnetlink.routeTo`), or why there is none. The route's interface is
+   * chosen, with the route's source address.
+   */
+  readonly ifaceCanReach?: { readonly address: string; readonly route: Result<RouteToAddress, string> };
+  /** The interface of the default route, used when none of iface, ifaceRegex and ifaceCanReach is given. */
   readonly defaultRouteInterface?: string;
+}
+
+/** Where the kernel sends packets for an address: the interface, and the source address it gives them. */
+export interface RouteToAddress {
+  readonly interface: string;
+  readonly source?: Ip;
 }
 
 /** Why no external interface could be chosen. */
@@ -66,8 +79,21 @@ function pick(interfaces: readonly HostInterface[], options: ExternalInterfaceOp
     const byName = interfaces.find((i) => re.test(i.name));
     if (byName !== undefined) return ok({ iface: byName, address: undefined });
   }
-  if (ifaces.length > 0 || regexes.length > 0) {
-    return fail(`no interface matches --iface ${JSON.stringify(ifaces)} or --iface-regex ${JSON.stringify(regexes)}; interfaces: ${interfaces.map((i) => i.name).join(", ")}`);
+  const canReach = options.ifaceCanReach;
+  let canReachReason = "";
+  if (canReach !== undefined) {
+    const route = canReach.route;
+    const iface = route.isOk() ? interfaces.find((i) => i.name === route.value.interface) : undefined;
+    if (route.isOk() && iface !== undefined) {
+      const source = route.value.source;
+      return ok({ iface, address: source?.family === 4 ? source : undefined });
+    }
+    canReachReason = route.isErr() ? route.error : `its route leaves through ${route.value.interface}, which is not among the interfaces`;
+  }
+  if (ifaces.length > 0 || regexes.length > 0 || canReach !== undefined) {
+    const tried = [`--iface ${JSON.stringify(ifaces)}`, `--iface-regex ${JSON.stringify(regexes)}`];
+    if (canReach !== undefined) tried.push(`--iface-can-reach ${canReach.address} (${canReachReason})`);
+    return fail(`no interface matches ${tried.join(" or ")}; interfaces: ${interfaces.map((i) => i.name).join(", ")}`);
   }
   const name = options.defaultRouteInterface;
   if (name === undefined) return fail("no default route to choose the interface from: pass --iface or --public-ip with --iface");
@@ -78,8 +104,10 @@ function pick(interfaces: readonly HostInterface[], options: ExternalInterfaceOp
 /**
  * Chooses the interface and public IP the way flanneld does: the first
  * `--iface` that names an interface or one of its addresses, then the first
- * `--iface-regex` match, else the default route's interface; its first IPv4
- * address; `--public-ip` overrides the address peers are told. On dual-stack
+ * `--iface-regex` match, then the interface of the route to
+ * `--iface-can-reach` (with the route's source address), else the default
+ * route's interface; its first IPv4 address; `--public-ip` overrides the
+ * address peers are told. On dual-stack
  * networks also the interface's first global IPv6 address, and
  * `--public-ipv6` over it.
  *

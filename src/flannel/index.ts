@@ -22,7 +22,7 @@ export {
 } from "./subnet-env.ts";
 export { DOCKER_OPTS_DEFAULTS, type DockerOptsError, type DockerOptsOptions, mkDockerOpts } from "./docker-opts.ts";
 export { FORWARD_CHAIN, forwardRules, type IptablesRule, MASQ_CHAIN, type MasqOptions, masqRules } from "./iptables-rules.ts";
-export { chooseExternalInterface, type ExternalInterfaceError, type ExternalInterfaceOptions, type HostInterface } from "./external-interface.ts";
+export { chooseExternalInterface, type ExternalInterfaceError, type ExternalInterfaceOptions, type HostInterface, type RouteToAddress } from "./external-interface.ts";
 export {
   type AcquireBackoff,
   type AcquiredLease,

@@ -20,7 +20,7 @@ export { deleteLink, dumpLinks, getLink, type LinkChange, newLinkVxlan, setLink,
 export { type AddressInfo, decodeAddress } from "./address-info.ts";
 export { type AddressFilter, type AddressSpec, deleteAddress, dumpAddresses, newAddress, replaceAddress } from "./address-requests.ts";
 export { decodeRoute, type RouteInfo } from "./route-info.ts";
-export { deleteRoute, dumpRoutes, formatRoute, newRoute, replaceRoute, type RouteFilter, type RouteSpec } from "./route-requests.ts";
+export { deleteRoute, dumpRoutes, formatRoute, getRoute, newRoute, replaceRoute, type RouteFilter, type RouteSpec } from "./route-requests.ts";
 export { decodeNeighbour, type NeighbourInfo } from "./neighbour-info.ts";
 export { deleteNeighbour, dumpNeighbours, type NeighbourFilter, type NeighbourKey, type NeighbourSpec, replaceNeighbour } from "./neighbour-requests.ts";
 export { decodeFdbEntry, type FdbEntry } from "./fdb-entry.ts";

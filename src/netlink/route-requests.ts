@@ -197,3 +197,29 @@ export function dumpRoutes(filter: RouteFilter): NetlinkQuery<RouteInfo> {
         : decodeRoute(message).map((r) => ((filter.table === undefined || r.table === filter.table) && (oif === undefined || r.oif === oif) ? r : undefined)),
   };
 }
+
+/**
+ * RTM_GETROUTE for one address, as `ip route get` asks: the route the kernel
+ * would take to it, with the output device (`oif`) and the source address it
+ * would use (`prefsrc`). flanneld's `--iface-can-reach` picks its interface
+ * this way. An address with no route is refused (ENETUNREACH).
+ *
+ * @param destination the address to reach
+ * @returns the query; its one value is the route
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRoute } from "flannel-ts/netlink";
+ * import { parseIp } from "flannel-ts/subnet";
+ * const query = getRoute(parseIp("192.0.2.7")._unsafeUnwrap());
+ * assert.equal(query.description, "get route to 192.0.2.7");
+ * // rtmsg (AF_INET, a /32 destination), then RTA_DST: 8 bytes, type 1, 192.0.2.7.
+ * assert.deepEqual([...query.payload], [2, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 1, 0, 192, 0, 2, 7]);
+ * ```
+ */
+export function getRoute(destination: Ip): NetlinkQuery<RouteInfo> {
+  const w = new ByteWriter();
+  writeRtMsg(w, { family: afOf(destination.family), dstLength: destination.family === 4 ? 32 : 128, srcLength: 0, tos: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 });
+  attributeIp(w, RTA.DST, destination);
+  return { type: RTM.GETROUTE, flags: NLM_F.REQUEST, payload: w.finish(), description: `get route to ${formatIp(destination)}`, decode: decodeRoute };
+}

@@ -13,11 +13,13 @@ import type { NetlinkBatchError } from "./netlink-errors.ts";
 import type { NetlinkQuery, NetlinkRequest } from "./netlink-request.ts";
 import type { NetlinkTransport } from "./netlink-transport.ts";
 import type { RouteInfo } from "./route-info.ts";
-import { dumpRoutes, type RouteFilter } from "./route-requests.ts";
+import type { Ip } from "../subnet/ip.ts";
+import { dumpRoutes, getRoute, type RouteFilter } from "./route-requests.ts";
 import { runQuery } from "./run-query.ts";
 import { SequenceNumbers } from "./sequence-numbers.ts";
 
 const ENODEV = 19;
+const ENETUNREACH = 101;
 
 /** Limits of the {@link Rtnetlink} facade; each has the batch layer's default. */
 export interface RtnetlinkOptions {
@@ -141,6 +143,30 @@ export class Rtnetlink {
    */
   routes(filter: RouteFilter): ResultAsync<RouteInfo[], NetlinkBatchError> {
     return this.query(dumpRoutes(filter));
+  }
+
+  /**
+   * One device by index.
+   *
+   * @param index e.g. a route's `oif`
+   * @returns the device, or undefined when there is none (ENODEV)
+   */
+  linkByIndex(index: number): ResultAsync<LinkInfo | undefined, NetlinkBatchError> {
+    return this.query(getLink(index))
+      .map((links) => links[0])
+      .orElse((e) => (e.kind === "netlink-query-refused" && e.failure.errno === ENODEV ? okAsync(undefined) : errAsync(e)));
+  }
+
+  /**
+   * The route the kernel would take to one address, as `ip route get` shows it.
+   *
+   * @param destination the address
+   * @returns the route, with its device (`oif`) and source address (`prefsrc`); undefined when the kernel has no route to it (ENETUNREACH)
+   */
+  routeTo(destination: Ip): ResultAsync<RouteInfo | undefined, NetlinkBatchError> {
+    return this.query(getRoute(destination))
+      .map((routes) => routes[0])
+      .orElse((e) => (e.kind === "netlink-query-refused" && e.failure.errno === ENETUNREACH ? okAsync(undefined) : errAsync(e)));
   }
 
   /**

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
+import { errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import type { Registry } from "../etcd/registry.ts";
@@ -18,7 +18,9 @@ import type { DockerStep, Firewall } from "../flannel/agent-ports.ts";
 import { registryLeases, type RegistryLeasesOptions } from "../flannel/agent-registry-leases.ts";
 import { type AgentError, type AgentExit, type AgentHealth, type RunningAgent, startAgent } from "../flannel/agent.ts";
 import type { ExternalInterface } from "../backend/backend.ts";
-import { chooseExternalInterface, type ExternalInterfaceError, type HostInterface } from "../flannel/external-interface.ts";
+import { chooseExternalInterface, type ExternalInterfaceError, type ExternalInterfaceOptions, type HostInterface, type RouteToAddress } from "../flannel/external-interface.ts";
+import { formatIp, type Ip, parseIp } from "../subnet/ip.ts";
+import { routeToAddress } from "./route-to-address.ts";
 import type { SubnetKey } from "../subnet/subnet-key.ts";
 import type { Random } from "../subnet/random.ts";
 import { iptablesFirewall } from "./agent-firewall.ts";
@@ -40,6 +42,10 @@ export interface NodeAgentOptions {
   readonly iface?: readonly string[];
   /** `--iface-regex` values. Default none. */
   readonly ifaceRegex?: readonly string[];
+  /** `--iface-can-reach`: an IPv4 or IPv6 address; the interface of the route to it is chosen when no `iface` or `ifaceRegex` matches. Default none. */
+  readonly ifaceCanReach?: string;
+  /** Looks up the route to `ifaceCanReach`. Default: {@link routeToAddress} (RTM_GETROUTE in this thread's network namespace). */
+  readonly routeTo?: (address: Ip) => ResultAsync<RouteToAddress, string>;
   /** `--public-ip`. Default: the interface's address. */
   readonly publicIp?: string;
   /** `--public-ipv6`. Default: the interface's global IPv6 address (dual-stack networks only). */
@@ -125,12 +131,31 @@ export interface NodeAgent {
  * ```
  */
 export function startNodeAgent(options: NodeAgentOptions): ResultAsync<NodeAgent, NodeAgentError> {
+  return canReachRoute(options).andThen((ifaceCanReach) => startWith(options, ifaceCanReach));
+}
+
+type CanReach = ExternalInterfaceOptions["ifaceCanReach"];
+
+/** The address of `--iface-can-reach` and the kernel's route to it (a read, before anything starts); nothing when not asked for. */
+function canReachRoute(options: NodeAgentOptions): ResultAsync<CanReach, ExternalInterfaceError> {
+  const text = options.ifaceCanReach;
+  if (text === undefined || text === "") return okAsync(undefined);
+  const address = parseIp(text);
+  if (address.isErr()) return errAsync({ kind: "external-interface", message: `--iface-can-reach: ${address.error.message}` });
+  const lookup = options.routeTo ?? ((a: Ip) => routeToAddress(a));
+  // A lookup that fails is not an error yet: an --iface may still match; the choice says why when none does.
+  const settled = async (): Promise<Result<CanReach, ExternalInterfaceError>> => ok({ address: formatIp(address.value), route: await lookup(address.value) });
+  return new ResultAsync(settled());
+}
+
+function startWith(options: NodeAgentOptions, ifaceCanReach: CanReach): ResultAsync<NodeAgent, NodeAgentError> {
   const interfaces = options.interfaces ?? listHostInterfaces();
   const defaultIface = options.defaultRouteInterface ?? defaultRouteInterface();
   const choose = (ipv6: boolean): Result<ExternalInterface, ExternalInterfaceError> =>
     chooseExternalInterface(interfaces, {
       ...(options.iface === undefined ? {} : { iface: options.iface }),
       ...(options.ifaceRegex === undefined ? {} : { ifaceRegex: options.ifaceRegex }),
+      ...(ifaceCanReach === undefined ? {} : { ifaceCanReach }),
       ...(options.publicIp === undefined ? {} : { publicIp: options.publicIp }),
       ...(options.publicIpv6 === undefined ? {} : { publicIpv6: options.publicIpv6 }),
       ...(defaultIface === undefined ? {} : { defaultRouteInterface: defaultIface }),

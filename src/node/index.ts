@@ -47,6 +47,7 @@ export { dockerStep, type DockerStepOptions, engineFromEnvironment } from "./age
 export { koffiLibc } from "./koffi-libc.ts";
 export { startUdpEngine } from "./udp-engine-node.ts";
 export { openNetlinkSocket, openRtnetlink } from "./netlink-socket.ts";
+export { type RouteLookupPort, routeToAddress } from "./route-to-address.ts";
 export { DEFAULT_DAD_TIMEOUT_MS, pipework, type PipeworkError, type PipeworkOptions, type PipeworkStepError, type PipeworkUnsettledError } from "./pipework.ts";
 export { type ContainerInspectApi, findPipeworkContainer, type PipeworkContainerError } from "./pipework-container.ts";
 export { observePipework, type PipeworkCommandError, type PipeworkObserveError } from "./pipework-observe.ts";

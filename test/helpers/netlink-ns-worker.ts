@@ -23,16 +23,19 @@ import {
   setLink,
 } from "../../src/netlink/index.ts";
 import { openRtnetlink } from "../../src/node/netlink-socket.ts";
+import { routeToAddress } from "../../src/node/route-to-address.ts";
 import { formatCidr, parseCidr } from "../../src/subnet/cidr.ts";
 import { formatIp, parseIp } from "../../src/subnet/ip.ts";
 import { type Family, peer } from "./netlink-peers.ts";
 
 export interface Command {
-  readonly op: "setup" | "peers" | "delete-peers" | "dump" | "errors" | "link";
+  readonly op: "setup" | "peers" | "delete-peers" | "dump" | "errors" | "link" | "route-to";
   readonly family?: Family;
   readonly from?: number;
   readonly count?: number;
   readonly name?: string;
+  /** route-to: the address to look the route up for. */
+  readonly address?: string;
 }
 
 const DEVICE: Record<Family, string> = { 4: "nl-vx4", 6: "nl-vx6" };
@@ -118,6 +121,16 @@ async function run(rtnl: Rtnetlink, command: Command): Promise<unknown> {
         routes: routes.map((r) => `${formatCidr(r.dst)}${r.gateway ? ` via ${formatIp(r.gateway)}` : ""}${r.onlink ? " onlink" : ""}`),
         neighbours: neighbours.map((n) => `${formatIp(n.ip)} ${n.mac ? formatMac(n.mac) : "-"} ${n.state}`),
         fdb: fdb.map((e) => `${formatMac(e.mac)}${e.dst ? ` dst ${formatIp(e.dst)}` : ""} ${e.flags} ${e.state}`),
+      };
+    }
+    case "route-to": {
+      // What --iface-can-reach sees: the agent's lookup (its own socket), and the raw route from this one.
+      const address = must(parseIp(command.address ?? ""));
+      const chosen = await routeToAddress(address);
+      const route = must(await rtnl.routeTo(address));
+      return {
+        chosen: chosen.isOk() ? { interface: chosen.value.interface, source: chosen.value.source && formatIp(chosen.value.source) } : { error: chosen.error },
+        route: route === undefined ? null : { gateway: route.gateway && formatIp(route.gateway), prefsrc: route.prefsrc && formatIp(route.prefsrc), oif: route.oif },
       };
     }
     case "errors": {

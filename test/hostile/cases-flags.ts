@@ -184,6 +184,10 @@ for (const value of SOME_BAD_IPS) {
 for (const value of ["::", "::1", "ff02::1", "fe80::1", "::ffff:192.0.2.1", "192.0.2.1", "fd00::g", "fd00::1/64", "2001:db8::1%eth0", "x"]) {
   cases.push(flagValue("agent", "public-ipv6", value), variableValue("agent", "public-ipv6", value));
 }
+// flanneld's help says "IP or name", but it parses the value as an IP: a name is refused here, before any lookup.
+for (const value of ["eth0", "256.0.0.1", "fd00::g", "192.0.2.1/24", "2001:db8::1%eth0", " "]) {
+  cases.push(flagValue("agent", "iface-can-reach", value), variableValue("agent", "iface-can-reach", value));
+}
 for (const value of NOT_NETWORKS) cases.push(flagValue("udp", "network", value));
 for (const value of ["10.5.1.0", "10.5.1.0/33", "fd00::/64", ""]) cases.push(flagValue("udp", "subnet", value));
 for (

@@ -172,6 +172,42 @@ describe("rtnetlink in a namespace, checked against iproute2", () => {
     ]);
   });
 
+  it("looks up the route to an address as `ip route get` does (--iface-can-reach), and says when there is none", async () => {
+    const links = await ipJson<Array<{ ifindex: number; ifname: string }>>(["link", "show"]);
+    const nameOf = (index: number | undefined) => links.find((l) => l.ifindex === index)?.ifname;
+    const kept = peer(4, 0);
+    const targets = ["192.0.2.7", "2001:db8::7", "127.0.0.1", formatIp({ family: 4, value: (kept.subnet.address as number) + 9 }), "203.0.113.1", "2001:db8:ffff::1"];
+    const seen: string[] = [];
+    for (const address of targets) {
+      const ours = await ask<{ chosen: { interface?: string; source?: string; error?: string }; route: { gateway?: string; prefsrc?: string; oif?: number } | null }>({
+        op: "route-to",
+        address,
+      });
+      const theirs = await run("ip", ["-n", NS, "-j", "route", "get", address]);
+      if (theirs.code !== 0) {
+        expect(theirs.stderr, address).toMatch(/Network is unreachable/);
+        expect(ours, address).toEqual({ chosen: { error: `no route to ${address}` }, route: null });
+      } else {
+        const [route] = JSON.parse(theirs.stdout) as Array<{ dev: string; prefsrc?: string; gateway?: string }>;
+        expect({ dev: nameOf(ours.route?.oif), prefsrc: ours.route?.prefsrc, gateway: ours.route?.gateway }, address).toEqual({
+          dev: route!.dev,
+          prefsrc: route!.prefsrc,
+          gateway: route!.gateway,
+        });
+        expect(ours.chosen, address).toEqual({ interface: route!.dev, source: route!.prefsrc });
+      }
+      seen.push(`${address}: ${ours.chosen.interface ?? ours.chosen.error}`);
+    }
+    expect(seen).toEqual([
+      "192.0.2.7: nl-u0",
+      "2001:db8::7: nl-u0",
+      "127.0.0.1: lo",
+      `${targets[3]}: nl-vx4`,
+      "203.0.113.1: no route to 203.0.113.1",
+      "2001:db8:ffff::1: no route to 2001:db8:ffff::1",
+    ]);
+  });
+
   it("returns each refused request with its errno name and description, and applies the others", async () => {
     const result = await ask<{ applied: number; failures: Array<{ index: number; errnoName: string; message: string }> }>({ op: "errors" });
     expect(result.applied).toBe(1);

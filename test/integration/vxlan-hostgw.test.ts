@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3Registry } from "../../src/etcd/index.ts";
 import { type AgentEvent, formatAgentEvent } from "../../src/flannel/index.ts";
 import { formatMac, type NetlinkTransportError, RT_TABLE, type Rtnetlink } from "../../src/netlink/index.ts";
-import { iptablesFirewall, type NodeAgent, nodeBackends, openRtnetlink, runCommand, startNodeAgent } from "../../src/node/index.ts";
-import { type Cidr4, type Cidr6, cidrAddress, formatCidr, formatIp, ip4, parseCidr4, parseIp } from "../../src/subnet/index.ts";
+import { iptablesFirewall, type NodeAgent, nodeBackends, openRtnetlink, routeToAddress, runCommand, startNodeAgent } from "../../src/node/index.ts";
+import { type Cidr4, type Cidr6, cidrAddress, formatCidr, formatIp, type Ip, ip4, parseCidr4, parseIp } from "../../src/subnet/index.ts";
 import { type EtcdNode, startEtcd } from "../../src/testing/index.ts";
 import { createUnderlay, must, run, type Underlay } from "../helpers/netns.ts";
 
@@ -110,12 +110,19 @@ async function site(): Promise<{ underlay: Underlay; a: Host; b: Host; destroy: 
   };
 }
 
-async function startAgent(host: Host, prefix: string): Promise<NodeAgent> {
+/**
+ * Starts the host's agent on `--iface <veth>`, or with `ifaceCanReach` on
+ * `--iface-can-reach <address>` alone: the interface and PublicIP then come
+ * from the kernel's route to that address in the host's namespace.
+ */
+async function startAgent(host: Host, prefix: string, choice: { readonly ifaceCanReach?: string } = {}): Promise<NodeAgent> {
   const registry = new Etcd3Registry({ endpoints: [...etcd.endpoints], prefix });
   const started = await startNodeAgent({
     registry,
     log: (event: AgentEvent) => host.events.push(formatAgentEvent(event)),
-    iface: [host.veth],
+    ...(choice.ifaceCanReach === undefined
+      ? { iface: [host.veth] }
+      : { ifaceCanReach: choice.ifaceCanReach, routeTo: (address: Ip) => routeToAddress(address, rtnetlinkIn(host.ns)) }),
     interfaces: [{ name: host.veth, mtu: 1500, addresses: [parseIp(host.ipv4)._unsafeUnwrap(), parseIp(host.ipv6)._unsafeUnwrap()] }],
     defaultRouteInterface: host.veth,
     subnetFile: join(tmp, `${prefix.replaceAll("/", "_")}-${host.name}.env`),
@@ -203,7 +210,8 @@ describe("VXLAN over IPv4", () => {
     s = await site();
     expect((await etcd.etcdctl(["put", `${prefix}/config`, '{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}'])).exitCode).toBe(0);
     await startAgent(s.a, prefix);
-    await startAgent(s.b, prefix);
+    // b finds its interface as --iface-can-reach finds it: the route to a's address leaves through b's veth from 192.0.2.2.
+    await startAgent(s.b, prefix, { ifaceCanReach: s.a.ipv4 });
   });
   afterAll(() => s?.destroy());
 
@@ -219,6 +227,7 @@ describe("VXLAN over IPv4", () => {
       vxlan: { id: 1, local: parseIp("192.0.2.1")._unsafeUnwrap(), port: 8472, learning: false, gbp: false, link: (await a.rtnl.linkByName(a.veth))._unsafeUnwrap()!.index },
       up: true,
     });
+    expect(b.events.filter((e) => e.startsWith("using interface"))).toEqual([`using interface ${b.veth} (192.0.2.2, MTU 1500) as external interface; PublicIP 192.0.2.2`]);
     expect(await leaseValue(prefix, b)).toBe(`{"PublicIP":"192.0.2.2","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"${formatMac(flannelB.mac!)}"}}`);
     expect(await vxlanEntries(a, "flannel.1", subnetB)).toEqual({
       route: `${formatCidr(subnetB)} via ${formatIp(cidrAddress(subnetB))} onlink`,

@@ -88,6 +88,7 @@ export function agentCommand(deps: AgentCommandDeps = defaultAgentCommandDeps) {
         log: flags.json ? agentJsonLogWriter(io.err) : agentLogWriter(io.err),
         iface: flags.iface,
         ifaceRegex: flags.ifaceRegex,
+        ...(flags.ifaceCanReach === undefined ? {} : { ifaceCanReach: flags.ifaceCanReach }),
         ...(flags.publicIp === undefined ? {} : { publicIp: flags.publicIp }),
         ...(flags.publicIpv6 === undefined ? {} : { publicIpv6: flags.publicIpv6 }),
         subnetFile: flags.subnetFile,

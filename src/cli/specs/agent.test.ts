@@ -71,6 +71,10 @@ describe("parseAgentFlags", () => {
     ["empty optional strings are absent", ["--public-ip", "", "--public-ipv6=", "--etcd-cafile="], {}, {}],
     ["--public-ipv6, written as flannel-ts writes addresses", ["--public-ipv6", "FD00:0001:0:0::7"], {}, { publicIpv6: "fd00:1::7" }],
     ["FLANNELD_PUBLIC_IPV6", [], { FLANNELD_PUBLIC_IPV6: "2001:db8::5" }, { publicIpv6: "2001:db8::5" }],
+    ["--iface-can-reach, IPv4", ["--iface-can-reach", "192.0.2.1"], {}, { ifaceCanReach: "192.0.2.1" }],
+    ["--iface-can-reach, IPv6 in its short form", ["--iface-can-reach=2001:DB8:0::1"], {}, { ifaceCanReach: "2001:db8::1" }],
+    ["FLANNELD_IFACE_CAN_REACH", [], { FLANNELD_IFACE_CAN_REACH: "198.51.100.1" }, { ifaceCanReach: "198.51.100.1" }],
+    ["an empty FLANNELD_IFACE_CAN_REACH is no value", [], { FLANNELD_IFACE_CAN_REACH: "" }, {}],
     ["--public-ipv6 wins over FLANNELD_PUBLIC_IPV6", ["--public-ipv6=2001:db8::6"], { FLANNELD_PUBLIC_IPV6: "2001:db8::5" }, { publicIpv6: "2001:db8::6" }],
     [
       "environment variables",
@@ -226,6 +230,11 @@ describe("parseAgentFlags", () => {
         message: 'FLANNELD_PUBLIC_IPV6 (for --public-ipv6): "fe80::2" is a link-local address (fe80::/10); give a global or unique local address',
       },
     ],
+    ["--iface-can-reach takes an address, not a name", ["--iface-can-reach", "eth0"], {}, {
+      kind: "bad-value",
+      flag: "--iface-can-reach",
+      message: '--iface-can-reach: "eth0" is not an IP address (expected 4 dot-separated octets, found 1)',
+    }],
     ["a password is never quoted", ["--etcd-password=x", "--etcd-password"], {}, { kind: "missing-value", flag: "--etcd-password", message: "flag --etcd-password needs a value" }],
   ];
   it.each(errors)("refuses: %s", (_name, argv, env, expected) => {

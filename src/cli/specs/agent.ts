@@ -98,6 +98,13 @@ Every flag can also be set by its FLANNELD_* variable; the command line wins.`,
       env: true,
     }),
     ifaceRegex: listFlag("iface-regex", { type: flagTypes.regex, help: "regex matching the interface (IP or name) to use, tried after --iface", env: true }),
+    ifaceCanReach: optionalFlag("iface-can-reach", {
+      type: flagTypes.orNone(flagTypes.ip),
+      placeholder: "string",
+      help: "use the interface of the route to this address (as 'ip route get' shows it), tried after --iface and --iface-regex",
+      env: true,
+      defaultText: "none",
+    }),
     publicIp: publicIpFlag,
     publicIpv6: publicIpv6Flag,
     subnetFile: subnetFileFlag,
@@ -167,6 +174,8 @@ export interface AgentFlags {
   readonly iface: readonly string[];
   /** `--iface-regex`, in order (repeatable). */
   readonly ifaceRegex: readonly string[];
+  /** `--iface-can-reach`: an IPv4 or IPv6 address; absent when empty. */
+  readonly ifaceCanReach?: string;
   /** `--public-ip`: a unicast IPv4 address; absent when empty. */
   readonly publicIp?: string;
   /** `--public-ipv6`: a global or unique local IPv6 address; absent when empty. */
@@ -224,6 +233,7 @@ export function agentFlagsOf(v: FlagValues<typeof agentSpec.flags>): AgentFlags 
     ...opt("etcdPassword", v.etcdPassword),
     iface: v.iface.filter((i) => i !== ""),
     ifaceRegex: v.ifaceRegex.filter((i) => i !== ""),
+    ...opt("ifaceCanReach", v.ifaceCanReach === undefined ? undefined : formatIp(v.ifaceCanReach)),
     ...opt("publicIp", v.publicIp === undefined ? undefined : formatIp(v.publicIp)),
     ...opt("publicIpv6", v.publicIpv6 === undefined ? undefined : formatIp(v.publicIpv6)),
     subnetFile: v.subnetFile,
