@@ -238,12 +238,31 @@ describe("checkAtomicWrite", () => {
     expect((await checkAtomicWrite(path))._unsafeUnwrapErr()).toMatchObject(expected);
   });
 
-  // Skipped as root, which CI is: root writes into a 0555 directory anyway
-  // (CAP_DAC_OVERRIDE), so there is no such directory to try. Root's own
-  // refusals (device, FIFO, socket, directory targets) are the cases above;
-  // this one runs in an ordinary user's `npm run test:unit`.
-  it.runIf(process.getuid?.() !== 0)("fails in a directory it may not write (not as root)", async () => {
+  // Root writes into a 0555 directory anyway (CAP_DAC_OVERRIDE). As root,
+  // which CI is, the check therefore runs in a child process that setpriv
+  // starts without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so that the
+  // directory's mode applies as it does to an ordinary user.
+  it("fails in a directory it may not write, and creates nothing there", async () => {
     mkdirSync(join(dir, "ro"), { mode: 0o555 });
-    expect((await checkAtomicWrite(join(dir, "ro", "f")))._unsafeUnwrapErr()).toMatchObject({ step: "open", code: "EACCES" });
+    const target = join(dir, "ro", "f");
+    if (process.getuid?.() !== 0) {
+      expect((await checkAtomicWrite(target))._unsafeUnwrapErr()).toMatchObject({ step: "open", code: "EACCES" });
+    } else {
+      const module = fileURLToPath(new URL("./atomic-write.ts", import.meta.url));
+      const script = `const { checkAtomicWrite } = await import(${
+        JSON.stringify(module)
+      }); const r = await checkAtomicWrite(process.argv[1]); console.log(JSON.stringify(r.isErr() ? r.error : null));`;
+      const child = spawnSync(
+        "setpriv",
+        ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, "--import", "tsx", "--input-type=module", "-e", script, target],
+        {
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
+      expect(child.status, child.stderr).toBe(0);
+      expect(JSON.parse(child.stdout)).toMatchObject({ step: "open", code: "EACCES" });
+    }
+    expect(readdirSync(join(dir, "ro"))).toEqual([]);
   });
 });
