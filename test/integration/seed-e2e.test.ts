@@ -36,6 +36,31 @@ async function run(host: DockerHost, cmd: readonly string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * Runs a busybox container on each host and checks its eth0: an address in
+ * the host's subnet, the overlay's MTU. Then each pings the other (three
+ * pings each way) and a full-size packet (MTU less IP and ICMP headers)
+ * crosses unfragmented.
+ */
+async function containersPingAcross(flannel: AgentHosts, subnets: readonly string[], mtu: number): Promise<void> {
+  const addresses: string[] = [];
+  for (const [i, host] of flannel.hosts.entries()) {
+    await run(host, ["docker", "run", "-d", "--name", "seed", innerBusyboxImage, "sleep", "3600"]);
+    const eth0 = (await inspectContainerNetwork(host, "seed")).interfaces.find((x) => x.name === "eth0");
+    const address = eth0?.addresses.find((a) => a.family === "inet");
+    expect(address?.cidr).toMatch(new RegExp(`^${escape(subnets[i]!.replace(/0\/24$/, ""))}\\d+/24$`));
+    expect(eth0?.mtu).toBe(mtu);
+    addresses.push(address!.address);
+  }
+  const [h1, h2] = flannel.hosts;
+  const ping1 = await h1!.exec(["docker", "exec", "seed", "ping", "-c", "3", "-W", "3", addresses[1]!]);
+  expect(ping1.stdout, ping1.stdout + ping1.stderr).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
+  const ping2 = await h2!.exec(["docker", "exec", "seed", "ping", "-c", "3", "-W", "3", addresses[0]!]);
+  expect(ping2.stdout, ping2.stdout + ping2.stderr).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
+  const big = await h1!.exec(["docker", "exec", "seed", "ping", "-c", "1", "-W", "3", "-s", String(mtu - 28), addresses[1]!]);
+  expect(big.stdout, big.stdout + big.stderr).toMatch(/1 packets received/);
+}
+
 describe("over UDP", () => {
   let flannel: AgentHosts;
   let subnets: string[];
@@ -112,23 +137,7 @@ describe("over UDP", () => {
     });
 
     it("gives a container on each host an address in its host's subnet, and they ping each other across the overlay", async () => {
-      const addresses: string[] = [];
-      for (const [i, host] of flannel.hosts.entries()) {
-        await run(host, ["docker", "run", "-d", "--name", "seed", innerBusyboxImage, "sleep", "3600"]);
-        const view = await inspectContainerNetwork(host, "seed");
-        const address = view.interfaces.find((x) => x.name === "eth0")?.addresses.find((a) => a.family === "inet");
-        expect(address?.cidr).toMatch(new RegExp(`^${escape(subnets[i]!.replace(/0\/24$/, ""))}\\d+/24$`));
-        expect(view.interfaces.find((x) => x.name === "eth0")?.mtu).toBe(1472);
-        addresses.push(address!.address);
-      }
-      const [h1, h2] = flannel.hosts;
-      const ping1 = await h1!.exec(["docker", "exec", "seed", "ping", "-c", "3", "-W", "3", addresses[1]!]);
-      expect(ping1.stdout, ping1.stdout + ping1.stderr).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
-      const ping2 = await h2!.exec(["docker", "exec", "seed", "ping", "-c", "3", "-W", "3", addresses[0]!]);
-      expect(ping2.stdout, ping2.stdout + ping2.stderr).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
-      // A full-size packet (MTU 1472 minus IP and ICMP headers) crosses too, unfragmented.
-      const big = await h1!.exec(["docker", "exec", "seed", "ping", "-c", "1", "-W", "3", "-s", "1444", addresses[1]!]);
-      expect(big.stdout, big.stdout + big.stderr).toMatch(/1 packets received/);
+      await containersPingAcross(flannel, subnets, 1472);
     });
 
     it("each agent logged the other host as a peer", () => {
@@ -269,23 +278,7 @@ describe("over VXLAN", () => {
   });
 
   it("gives a container on each host an address in its host's subnet, and they ping each other across the VXLAN overlay", async () => {
-    const addresses: string[] = [];
-    for (const [i, host] of flannel.hosts.entries()) {
-      await run(host, ["docker", "run", "-d", "--name", "seed", innerBusyboxImage, "sleep", "3600"]);
-      const eth0 = (await inspectContainerNetwork(host, "seed")).interfaces.find((x) => x.name === "eth0");
-      const address = eth0?.addresses.find((a) => a.family === "inet");
-      expect(address?.cidr).toMatch(new RegExp(`^${escape(subnets[i]!.replace(/0\/24$/, ""))}\\d+/24$`));
-      expect(eth0?.mtu).toBe(1450);
-      addresses.push(address!.address);
-    }
-    const [h1, h2] = flannel.hosts;
-    const ping1 = await h1!.exec(["docker", "exec", "seed", "ping", "-c", "3", "-W", "3", addresses[1]!]);
-    expect(ping1.stdout, ping1.stdout + ping1.stderr).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
-    const ping2 = await h2!.exec(["docker", "exec", "seed", "ping", "-c", "3", "-W", "3", addresses[0]!]);
-    expect(ping2.stdout, ping2.stdout + ping2.stderr).toMatch(/3 packets transmitted, 3 packets received, 0% packet loss/);
-    // A full-size packet (MTU 1450 minus IP and ICMP headers) crosses too, unfragmented.
-    const big = await h1!.exec(["docker", "exec", "seed", "ping", "-c", "1", "-W", "3", "-s", "1422", addresses[1]!]);
-    expect(big.stdout, big.stdout + big.stderr).toMatch(/1 packets received/);
+    await containersPingAcross(flannel, subnets, 1450);
   });
 
   it("SIGTERM stops an agent cleanly: flannel.1 and the rules removed, lease kept", async () => {
