@@ -18,7 +18,8 @@
  * @module
  */
 import { err, ok, type Result } from "neverthrow";
-import { type Cidr4, cidr4, cidrOverlaps, parseCidr4 } from "../subnet/cidr.ts";
+import { type Cidr4, parseCidr4 } from "../subnet/cidr.ts";
+import { overlayReservedClash } from "../subnet/overlay-reserved.ts";
 import { type Ip, type Ip4, type Ip6, parseIp, parseIp4, parseIp6 } from "../subnet/ip.ts";
 import type { FlagType } from "./flag-spec.ts";
 
@@ -58,6 +59,8 @@ function integerIn(min: number, max: number, what = "", why = ""): FlagType<numb
   };
 }
 
+const anyIp = (text: string): Result<Ip, string> => parseIp(text).mapErr((e) => `is not an IP address (${reasonOf(e)})`);
+
 const ip4 = (text: string): Result<Ip4, string> => {
   const parsed = parseIp4(text);
   if (parsed.isOk()) return ok(parsed.value);
@@ -95,12 +98,6 @@ function notUnicast6(ip: Ip6): string | undefined {
   if (ip.value >> 32n === 0xffffn) return "is an IPv4-mapped address; give the IPv4 address with --public-ip";
   return undefined;
 }
-
-const reservedForOverlay: readonly (readonly [string, Cidr4])[] = [
-  ["this-network addresses (0.0.0.0/8)", cidr4(0, 8)],
-  ["loopback (127.0.0.0/8)", cidr4(0x7f000000, 8)],
-  ["multicast, reserved and broadcast addresses (224.0.0.0/3)", cidr4(MULTICAST_FIRST, 3)],
-];
 
 function ipv4Cidr(text: string): Result<Cidr4, string> {
   const parsed = parseCidr4(text);
@@ -194,9 +191,9 @@ export const flagTypes = {
     parse: (text: string) => ip4(text).andThen((ip) => (ip.value === 0 || notUnicast(ip) === undefined ? ok(ip) : err(notUnicast(ip) ?? ""))),
   } satisfies FlagType<Ip4>,
   /** An IPv4 or IPv6 address. */
-  ip: { placeholder: "IP", parse: (text: string) => parseIp(text).mapErr((e) => `is not an IP address (${reasonOf(e)})`) } satisfies FlagType<Ip>,
+  ip: { placeholder: "IP", parse: anyIp } satisfies FlagType<Ip>,
   /** An IPv4 or IPv6 address to listen on, kept as written. */
-  listenIp: { placeholder: "string", parse: (text: string) => parseIp(text).map(() => text).mapErr((e) => `is not an IP address (${reasonOf(e)})`) } satisfies FlagType<string>,
+  listenIp: { placeholder: "string", parse: (text: string) => anyIp(text).map(() => text) } satisfies FlagType<string>,
   /** An IPv4 CIDR. */
   cidr4: { placeholder: "CIDR", parse: ipv4Cidr } satisfies FlagType<Cidr4>,
   /** A flannel network: an IPv4 CIDR that is not 0.0.0.0/0 and leaves loopback, multicast and 0.0.0.0/8 alone. */
@@ -205,8 +202,8 @@ export const flagTypes = {
     parse: (text: string) =>
       ipv4Cidr(text).andThen((network) => {
         if (network.prefix === 0) return err("is every IPv4 address: an overlay network must leave the host's other routes alone (e.g. 10.5.0.0/16)");
-        const clash = reservedForOverlay.find(([, reserved]) => cidrOverlaps(network, reserved));
-        return clash === undefined ? ok(network) : err(`overlaps ${clash[0]}; pick a private range such as 10.5.0.0/16`);
+        const clash = overlayReservedClash(network);
+        return clash === undefined ? ok(network) : err(`overlaps ${clash}; pick a private range such as 10.5.0.0/16`);
       }),
   } satisfies FlagType<Cidr4>,
   /** etcd client URLs separated by commas (blanks around commas allowed): http(s), a host and a port, nothing else. */

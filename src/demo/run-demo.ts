@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { BackendKind } from "../backend/backend.ts";
 import { err, ok, okAsync, type Result, ResultAsync } from "neverthrow";
 import type { UdpCounters } from "../backend/udp/udp-counters.ts";
 import type { Clock } from "../core/clock.ts";
@@ -31,7 +32,7 @@ import type { PingResult } from "./pinger.ts";
 export const DEMO_NETWORK_CONFIG = '{"Network":"172.20.0.0/16"}';
 
 /** The backends the demo runs: UDP anywhere, the kernel's VXLAN and host-gw only in namespaces (`--netns`). */
-export type DemoBackend = "udp" | "vxlan" | "host-gw";
+export type DemoBackend = BackendKind;
 
 /** What a ping from one container to another is asked to do. */
 export interface DemoPingRequest {

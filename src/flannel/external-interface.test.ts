@@ -52,6 +52,14 @@ describe("chooseExternalInterface", () => {
     expect(chooseExternalInterface(host, options)).toEqual(ok({ name, mtu, ifaceAddress: ip4(ifaceAddress), publicIp: ip4(publicIp) }));
   });
 
+  it("--iface-can-reach on a dual-stack network: the route's interface also gives its first global IPv6 address (flanneld v0.20.2 leaves it unset)", () => {
+    const dual: HostInterface[] = [...host, { name: "eth2", mtu: 1500, addresses: [ip("fe80::20"), ip("192.0.2.20"), ip("2001:db8::20"), ip("2001:db8::21")] }];
+    const chosen = chooseExternalInterface(dual, { ipv6: true, ifaceCanReach: reach("192.0.2.1", ok({ interface: "eth2", source: ip("192.0.2.20") })) });
+    expect(chosen).toEqual(
+      ok({ name: "eth2", mtu: 1500, ifaceAddress: ip4("192.0.2.20"), publicIp: ip4("192.0.2.20"), ifaceAddressV6: ip("2001:db8::20"), publicIpv6: ip("2001:db8::20") }),
+    );
+  });
+
   it.each([
     [{ iface: ["eth9"] }, 'no interface matches --iface ["eth9"] or --iface-regex []; interfaces: lo, eth0, eth1, wg0'],
     [{ iface: ["wg0"] }, "interface wg0 has no IPv4 address"],

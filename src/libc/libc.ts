@@ -32,7 +32,7 @@ export interface Libc {
 }
 
 /** errno values (Linux). */
-export const ERRNO = { EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, ENODEV: 19, EINVAL: 22, ENOBUFS: 105 } as const;
+export const ERRNO = { EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, ENODEV: 19, EINVAL: 22, ENOBUFS: 105, ENETUNREACH: 101 } as const;
 
 /** Linux constants used to open and drive the TUN device and the UDP socket. */
 export const LINUX = {

@@ -14,12 +14,17 @@ import type { NetlinkQuery, NetlinkRequest } from "./netlink-request.ts";
 import type { NetlinkTransport } from "./netlink-transport.ts";
 import type { RouteInfo } from "./route-info.ts";
 import type { Ip } from "../subnet/ip.ts";
+import { ERRNO } from "../libc/libc.ts";
 import { dumpRoutes, getRoute, type RouteFilter } from "./route-requests.ts";
 import { runQuery } from "./run-query.ts";
 import { SequenceNumbers } from "./sequence-numbers.ts";
 
-const ENODEV = 19;
-const ENETUNREACH = 101;
+/** A get's one value, or undefined when the kernel refuses it with `errno` (no such device, no route). */
+function oneOrNone<T>(answer: ResultAsync<T[], NetlinkBatchError>, errno: number): ResultAsync<T | undefined, NetlinkBatchError> {
+  return answer
+    .map((values): T | undefined => values[0])
+    .orElse((e) => (e.kind === "netlink-query-refused" && e.failure.errno === errno ? okAsync(undefined) : errAsync(e)));
+}
 
 /** Limits of the {@link Rtnetlink} facade; each has the batch layer's default. */
 export interface RtnetlinkOptions {
@@ -120,9 +125,7 @@ export class Rtnetlink {
    * @returns the device, or undefined when there is none (ENODEV)
    */
   linkByName(name: string): ResultAsync<LinkInfo | undefined, NetlinkBatchError> {
-    return this.query(getLink(name))
-      .map((links) => links[0])
-      .orElse((e) => (e.kind === "netlink-query-refused" && e.failure.errno === ENODEV ? okAsync(undefined) : errAsync(e)));
+    return oneOrNone(this.query(getLink(name)), ERRNO.ENODEV);
   }
 
   /**
@@ -152,9 +155,7 @@ export class Rtnetlink {
    * @returns the device, or undefined when there is none (ENODEV)
    */
   linkByIndex(index: number): ResultAsync<LinkInfo | undefined, NetlinkBatchError> {
-    return this.query(getLink(index))
-      .map((links) => links[0])
-      .orElse((e) => (e.kind === "netlink-query-refused" && e.failure.errno === ENODEV ? okAsync(undefined) : errAsync(e)));
+    return oneOrNone(this.query(getLink(index)), ERRNO.ENODEV);
   }
 
   /**
@@ -164,9 +165,7 @@ export class Rtnetlink {
    * @returns the route, with its device (`oif`) and source address (`prefsrc`); undefined when the kernel has no route to it (ENETUNREACH)
    */
   routeTo(destination: Ip): ResultAsync<RouteInfo | undefined, NetlinkBatchError> {
-    return this.query(getRoute(destination))
-      .map((routes) => routes[0])
-      .orElse((e) => (e.kind === "netlink-query-refused" && e.failure.errno === ENETUNREACH ? okAsync(undefined) : errAsync(e)));
+    return oneOrNone(this.query(getRoute(destination)), ERRNO.ENETUNREACH);
   }
 
   /**

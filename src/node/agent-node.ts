@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { errAsync, ok, okAsync, type Result, ResultAsync } from "neverthrow";
+import { errAsync, okAsync, type Result, ResultAsync } from "neverthrow";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { DEFAULT_IPTABLES_RESYNC_SECONDS, DEFAULT_RENEW_MARGIN_MINUTES, DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
 import type { Registry } from "../etcd/registry.ts";
@@ -144,8 +144,7 @@ function canReachRoute(options: NodeAgentOptions): ResultAsync<CanReach, Externa
   if (address.isErr()) return errAsync({ kind: "external-interface", message: `--iface-can-reach: ${address.error.message}` });
   const lookup = options.routeTo ?? ((a: Ip) => routeToAddress(a));
   // A lookup that fails is not an error yet: an --iface may still match; the choice says why when none does.
-  const settled = async (): Promise<Result<CanReach, ExternalInterfaceError>> => ok({ address: formatIp(address.value), route: await lookup(address.value) });
-  return new ResultAsync(settled());
+  return ResultAsync.fromSafePromise(Promise.resolve(lookup(address.value))).map((route) => ({ address: formatIp(address.value), route }));
 }
 
 function startWith(options: NodeAgentOptions, ifaceCanReach: CanReach): ResultAsync<NodeAgent, NodeAgentError> {

@@ -62,6 +62,7 @@ export { createSubnetPool, type OutOfSubnetsError, type SubnetPool, type SubnetP
 export { type AllocatedSubnet, allocateSubnet, createSubnetAllocator, type SubnetAllocator, type TakenSubnet } from "./allocate-subnet.ts";
 export { bridgeAddress } from "./bridge-address.ts";
 export { encapsulationMtu, type EncapsulationMtuError, type EncapsulationType, MIN_IPV4_MTU } from "./encapsulation-mtu.ts";
+export { overlayReservedClash } from "./overlay-reserved.ts";
 export {
   type AddressPool,
   DOCKER_DEFAULT_ADDRESS_POOLS,

@@ -1,41 +1,28 @@
 import { err, ok, type Result } from "neverthrow";
 import { DEFAULT_TUN_NAME, DEFAULT_UDP_PORT } from "../../core/defaults.ts";
-import { type Cidr4, cidr4, cidrContains, cidrContainsIp, cidrOverlaps, formatCidr } from "../../subnet/cidr.ts";
+import { cidrContains, cidrContainsIp, cidrOverlaps, formatCidr } from "../../subnet/cidr.ts";
 import { formatIp, type Ip4 } from "../../subnet/ip.ts";
+import { MIN_IPV4_MTU } from "../../subnet/encapsulation-mtu.ts";
+import { overlayReservedClash } from "../../subnet/overlay-reserved.ts";
 import { tunNameProblem } from "./open-tun.ts";
-import type { Route } from "./route-table.ts";
+import type { UdpEngineOptions } from "./udp-engine.ts";
 import { MAX_UDP_PAYLOAD } from "./udp-pumps.ts";
 
-/** The engine options {@link checkUdpEngineOptions} reads (a subset of `UdpEngineOptions`). */
-export interface CheckedUdpEngineOptions {
-  readonly device?: string;
-  readonly subnet: Cidr4;
-  readonly network: Cidr4;
-  readonly mtu?: number;
-  readonly bind?: Ip4;
-  readonly port?: number;
-  readonly routes?: Iterable<Route>;
-}
+/** The engine options {@link checkUdpEngineOptions} reads. */
+export type CheckedUdpEngineOptions = Pick<UdpEngineOptions, "device" | "subnet" | "network" | "mtu" | "bind" | "port" | "routes">;
 
 /** An engine option the engine refuses, found before anything on the host is changed. */
 export interface UdpEngineOptionError {
   readonly kind: "udp-engine-option";
   /** The option, as named in `UdpEngineOptions`. */
-  readonly option: "device" | "subnet" | "network" | "mtu" | "bind" | "port" | "routes";
+  readonly option: keyof CheckedUdpEngineOptions;
   /** The refused value, as text. */
   readonly value: string;
   readonly message: string;
 }
 
 /** The smallest MTU: IPv4's minimum (RFC 791). The largest is what one UDP datagram carries. */
-const MIN_MTU = 68;
 const MULTICAST_FIRST = 0xe0000000;
-
-const RESERVED: readonly (readonly [string, Cidr4])[] = [
-  ["this-network addresses (0.0.0.0/8)", cidr4(0, 8)],
-  ["loopback (127.0.0.0/8)", cidr4(0x7f000000, 8)],
-  ["multicast, reserved and broadcast addresses (224.0.0.0/3)", cidr4(MULTICAST_FIRST, 3)],
-];
 
 function notUnicast(ip: Ip4): string | undefined {
   if (ip.value === 0) return "0.0.0.0 (any address)";
@@ -69,16 +56,16 @@ export function checkUdpEngineOptions(options: CheckedUdpEngineOptions): Result<
   const badName = tunNameProblem(device);
   if (badName !== undefined) return refuse("device", JSON.stringify(device), badName);
   const mtu = options.mtu ?? 1472;
-  if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_UDP_PAYLOAD) {
-    return refuse("mtu", String(mtu), `is not between ${MIN_MTU} and ${MAX_UDP_PAYLOAD} (the largest packet one UDP datagram carries)`);
+  if (!Number.isInteger(mtu) || mtu < MIN_IPV4_MTU || mtu > MAX_UDP_PAYLOAD) {
+    return refuse("mtu", String(mtu), `is not between ${MIN_IPV4_MTU} and ${MAX_UDP_PAYLOAD} (the largest packet one UDP datagram carries)`);
   }
   const port = options.port ?? DEFAULT_UDP_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return refuse("port", String(port), "is not between 1 and 65535");
   const { network, subnet } = options;
   const net = formatCidr(network);
   if (network.prefix === 0) return refuse("network", net, "is every IPv4 address: its route would take over the default route; give the flannel network, e.g. 10.5.0.0/16");
-  const reserved = RESERVED.find(([, range]) => cidrOverlaps(network, range));
-  if (reserved !== undefined) return refuse("network", net, `overlaps ${reserved[0]}`);
+  const reserved = overlayReservedClash(network);
+  if (reserved !== undefined) return refuse("network", net, `overlaps ${reserved}`);
   if (!cidrContains(network, subnet)) return refuse("subnet", formatCidr(subnet), `is not inside network ${net}`);
   if (options.bind !== undefined && options.bind.value !== 0) {
     const bind = formatIp(options.bind);

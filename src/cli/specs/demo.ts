@@ -5,6 +5,7 @@
  * @module
  */
 import { err, ok } from "neverthrow";
+import { SUPPORTED_BACKENDS } from "../../backend/backend.ts";
 import type { DemoBackend } from "../../demo/run-demo.ts";
 import { defineSpec } from "../command-spec.ts";
 import { boolFlag, optionalFlag, valueFlag, whenGiven, withFlag } from "../flag-spec.ts";
@@ -44,7 +45,7 @@ real flannel network by accident. Its output is a transcript; it has no --json.`
         "as root: each host in a network namespace (veth pair with 192.0.2.1 and 192.0.2.2), its data path a flannel-ts udp process with a TUN device (or the kernel's, with --backend), docker0 with the lease's bip and a container namespace behind it; the kernel's ping between the containers; all removed at the end. Needs iproute2 and ping.",
     }),
     backend: valueFlag<DemoBackend>("backend", {
-      type: flagTypes.choice(["udp", "vxlan", "host-gw"]),
+      type: flagTypes.choice(SUPPORTED_BACKENDS),
       default: "udp",
       help:
         "the network config's Backend. vxlan and host-gw need --netns: the agents program the kernel in each host's namespace (a VXLAN device flannel.1 with the peer's route, neighbour and FDB entry; or a route via the peer's address), and the kernel carries the pings",
