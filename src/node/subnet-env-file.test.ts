@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ok } from "neverthrow";
@@ -29,6 +29,16 @@ describe("subnet.env files", () => {
     expect(readFileSync(path, "utf8")).toBe("FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n");
     expect(statSync(path).mode & 0o777).toBe(0o644);
     expect(await readSubnetEnvFile(path)).toEqual(ok({ ...env, extra: [] }));
+  });
+
+  it("refuses values no reader takes before touching the file (the agent and lease acquire write through here)", async () => {
+    const path = join(dir, "subnet.env");
+    writeFileSync(path, "FLANNEL_NETWORK=10.5.0.0/16\n");
+    const outside = { ...env, subnet: parseCidr4("10.6.1.0/24")._unsafeUnwrap() };
+    expect((await writeSubnetEnvFile(path, outside))._unsafeUnwrapErr()).toMatchObject({ key: "FLANNEL_SUBNET", value: "10.6.1.1/24" });
+    expect((await writeSubnetEnvFile(path, { ...env, mtu: 1 }))._unsafeUnwrapErr()).toMatchObject({ key: "FLANNEL_MTU", value: "1" });
+    expect(readFileSync(path, "utf8")).toBe("FLANNEL_NETWORK=10.5.0.0/16\n");
+    expect(readdirSync(dir)).toEqual(["subnet.env"]);
   });
 
   it("a missing file is no previous lease", async () => {

@@ -6,7 +6,15 @@
  */
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import { DEFAULT_SUBNET_FILE } from "../core/defaults.ts";
-import { formatSubnetEnv, type FormatSubnetEnvOptions, parseSubnetEnv, type SubnetEnv, type SubnetEnvError } from "../flannel/subnet-env.ts";
+import {
+  checkSubnetEnv,
+  formatSubnetEnv,
+  type FormatSubnetEnvOptions,
+  parseSubnetEnv,
+  type SubnetEnv,
+  type SubnetEnvCheckError,
+  type SubnetEnvError,
+} from "../flannel/subnet-env.ts";
 import { atomicWriteFile, type AtomicWriteOptions, type AtomicWriteReport, type FileWriteError } from "./atomic-write.ts";
 import { DEFAULT_MAX_READ_BYTES, type FileReadError, readTextFile } from "./read-text-file.ts";
 
@@ -46,12 +54,14 @@ export interface WriteSubnetEnvFileOptions extends FormatSubnetEnvOptions {
  * Writes subnet.env as flanneld does: the directory is created (0755) when
  * missing, a new file gets mode 0644, an existing one keeps its mode and
  * owner (as flanneld's writer keeps the permissions), and the file is
- * replaced atomically.
+ * replaced atomically. Values no reader takes (`checkSubnetEnv`: a subnet
+ * outside its network, an MTU below IPv6's 1280 on a dual-stack network,
+ * ...) are refused before the file is touched.
  *
  * @param path default `/run/flannel/subnet.env`
  * @param env the values
  * @param options whether to keep extra keys
- * @returns what was written, or a {@link FileWriteError}
+ * @returns what was written, or a {@link FileWriteError}, or the `SubnetEnvCheckError` of a value refused (the file unchanged)
  * @example
  * ```ts ignore
  * import { writeSubnetEnvFile } from "flannel-ts/node";
@@ -64,6 +74,12 @@ export interface WriteSubnetEnvFileOptions extends FormatSubnetEnvOptions {
  * if (written.isErr()) console.error(written.error.message);
  * ```
  */
-export function writeSubnetEnvFile(path: string, env: SubnetEnv, options: WriteSubnetEnvFileOptions = {}): ResultAsync<AtomicWriteReport, FileWriteError> {
-  return atomicWriteFile(path, formatSubnetEnv(env, options), { mkdir: true, mode: 0o644, ...(options.fs !== undefined && { fs: options.fs }) });
+export function writeSubnetEnvFile(
+  path: string,
+  env: SubnetEnv,
+  options: WriteSubnetEnvFileOptions = {},
+): ResultAsync<AtomicWriteReport, FileWriteError | SubnetEnvCheckError> {
+  const checked = checkSubnetEnv(env);
+  if (checked.isErr()) return errAsync(checked.error);
+  return atomicWriteFile(path, formatSubnetEnv(checked.value, options), { mkdir: true, mode: 0o644, ...(options.fs !== undefined && { fs: options.fs }) });
 }

@@ -1,7 +1,7 @@
 /**
  * `flannel-ts lease acquire`: this host's lease and subnet.env, as flanneld
  * takes them. subnet.env is checked before the lease is taken (that it can
- * be written) and before it is written (checkSubnetEnv: what it says makes
+ * be written) and by its writer (writeSubnetEnvFile runs checkSubnetEnv: what it says makes
  * sense), and a lease this command created is given back when subnet.env
  * is refused or cannot be written.
  *
@@ -9,7 +9,7 @@
  */
 import { DEFAULT_UDP_MTU, ENCAPSULATION_OVERHEAD } from "../../core/defaults.ts";
 import { type AcquiredLease, acquireLease } from "../../flannel/lease-acquire.ts";
-import { checkSubnetEnv, type SubnetEnv } from "../../flannel/subnet-env.ts";
+import type { SubnetEnv } from "../../flannel/subnet-env.ts";
 import { checkAtomicWrite } from "../../node/atomic-write.ts";
 import { readSubnetEnvFile, writeSubnetEnvFile } from "../../node/subnet-env-file.ts";
 import { formatCidr } from "../../subnet/cidr.ts";
@@ -86,18 +86,14 @@ export function leaseAcquireCommand(open: OpenRegistry = openEtcdRegistry) {
         const released = await registry.deleteLease(lease.lease.subnet, { ifCreateRevision: lease.lease.createRevision });
         return released.isOk() ? "the lease was given back" : `the lease could not be given back (${released.error.message}); it expires with its TTL`;
       };
-      // The lease and the flags together may still make a subnet.env no reader takes (an MTU below IPv6's 1280 on a dual-stack network).
-      const checked = checkSubnetEnv(subnetEnv);
-      if (checked.isErr()) {
-        return report.error({
-          ...checked.error,
-          path: subnetFile,
-          message: `acquired ${lease.lease.key} but will not write ${subnetFile}: ${checked.error.message}; ${await giveBack()}`,
-        });
-      }
-      const written = await writeSubnetEnvFile(subnetFile, checked.value);
+      // The writer refuses values no reader takes (an MTU below IPv6's 1280 on a dual-stack network) before it touches the file.
+      const written = await writeSubnetEnvFile(subnetFile, subnetEnv);
       if (written.isErr()) {
-        return report.error({ ...written.error, message: `acquired ${lease.lease.key} but could not write subnet.env: ${written.error.message}; ${await giveBack()}` });
+        const error = written.error;
+        const message = error.kind === "file-write"
+          ? `acquired ${lease.lease.key} but could not write subnet.env: ${error.message}; ${await giveBack()}`
+          : `acquired ${lease.lease.key} but will not write ${subnetFile}: ${error.message}; ${await giveBack()}`;
+        return report.error({ ...error, ...(error.kind === "file-write" ? {} : { path: subnetFile }), message });
       }
       if (v.json) {
         const l = lease.lease;
